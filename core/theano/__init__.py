@@ -1,0 +1,48 @@
+"""A Theano 1.0-compatible compiler for tensor expressions.
+
+``import theano; from theano import tensor`` then build expressions, take gradients
+with ``theano.grad`` and compile them with ``theano.function``.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .config import config
+from .graph.basic import Apply, Constant, Variable
+from .graph.fg import FunctionGraph
+from .graph.op import Op
+from .graph.type import Type
+from . import scalar, tensor  # noqa: E402
+from .compile import (Function, In, Mode, Out, Param, SharedVariable, function, shared,
+                      shared_constructor, FAST_COMPILE, FAST_RUN)
+from .compile.function import deep_copy_op
+from .gradient import grad, Lop, Rop
+from . import gradient, printing, compile  # noqa: E402
+from .printing import pp, pprint
+from .tensor import dot
+from .scalar.basic import int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, \
+    float32, float64, complex64, complex128
+
+from .backend.registry import registry as _registry
+
+_registry.load(config)
+for _name in config.check_unknown({f.name for f in _registry.failures} | set(_registry.disabled)):
+    import warnings as _warnings
+
+    _warnings.warn(f"theano: flag {_name} belongs to a backend that did not load; ignored")
+
+theano = __import__(__name__)  # `from theano import *` then `theano.function(...)`, as the tutorial does
+
+__all__ = ["Apply", "Constant", "FunctionGraph", "In", "Mode", "Op", "Out", "Param", "SharedVariable",
+           "Type", "Variable", "config", "compile", "dot", "function", "gradient", "grad", "printing",
+           "pp", "pprint", "scalar", "shared", "shared_constructor", "tensor", "theano", "Lop", "Rop",
+           "FAST_COMPILE", "FAST_RUN", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+           "uint64", "float16", "float32", "float64", "complex64", "complex128", "function_dump"]
+
+
+def function_dump(filename: str, inputs, outputs=None, **kwargs) -> None:
+    """Pickle the arguments of a theano.function call, to reproduce a problem elsewhere."""
+    import pickle
+
+    with open(filename, "wb") as f:
+        pickle.dump(dict(inputs=inputs, outputs=outputs, **kwargs), f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -1,0 +1,146 @@
+"""The Backend base class and the straight-line driver that links a graph into one callable."""
+from __future__ import annotations
+
+import itertools
+import linecache
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..graph.basic import Apply, Constant, Variable
+from ..graph.fg import FunctionGraph
+
+__all__ = ["Backend", "LinkedGraph", "link_straight_line"]
+
+_link_ids = itertools.count()
+
+
+class LinkedGraph:
+    """A graph turned into one callable: ``fn(*input_values) -> list of output values``.
+
+    `runners` maps each node to what runs it (``"numpy"``, ``"c kernel"``,
+    ``"numpy (fallback)"`` ...), shown by debugprint; `node_at_line` lets an error be
+    traced back to the node that raised it.
+    """
+
+    def __init__(self, fn: Callable[..., list], fgraph: FunctionGraph, runners: dict[Apply, str],
+                 filename: str = "", node_at_line: dict[int, Apply] | None = None, source: str = ""):
+        self.fn = fn
+        self.fgraph = fgraph
+        self.runners = runners
+        self.filename = filename
+        self.node_at_line = node_at_line or {}
+        self.source = source
+
+    def failing_node(self, tb: Any) -> Apply | None:
+        """The node whose line in the generated driver is in the traceback `tb`."""
+        node = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self.filename:
+                node = self.node_at_line.get(tb.tb_lineno, node)
+            tb = tb.tb_next
+        return node
+
+
+def link_straight_line(fgraph: FunctionGraph, node_fns: dict[Apply, Callable[..., Any]],
+                       runners: dict[Apply, str], constant_fn: Callable[[Constant], Any] = lambda c: c.data,
+                       name: str = "theano_fn") -> LinkedGraph:
+    """Generate and compile Python source that calls each node's function in order.
+
+    No interpretive loop runs per node: the source is one call per line, intermediate
+    values are locals (deleted after their last use), and storage is per call, so one
+    linked graph may be called from several threads at once.
+    """
+    order = fgraph.toposort()
+    names: dict[Variable, str] = {}
+    env: dict[str, Any] = {}
+    for k, v in enumerate(fgraph.inputs):
+        names[v] = f"i{k}"
+    counter = itertools.count()
+    last_use: dict[Variable, int] = {}
+    for pos, node in enumerate(order):
+        for i in node.inputs:
+            last_use[i] = pos
+    outputs = set(fgraph.outputs)
+    lines = []
+    node_at_line: dict[int, Apply] = {}
+    header = f"def {name}({', '.join(names[v] for v in fgraph.inputs)}):"
+    for pos, node in enumerate(order):
+        args = []
+        for i in node.inputs:
+            if i not in names:
+                if isinstance(i, Constant):
+                    cname = f"c{next(counter)}"
+                    env[cname] = constant_fn(i)
+                    names[i] = cname
+                else:
+                    raise ValueError(f"link: {i} is used before it is computed")
+            args.append(names[i])
+        fname = f"f{pos}"
+        env[fname] = node_fns[node]
+        outs = []
+        for o in node.outputs:
+            names[o] = f"v{next(counter)}"
+            outs.append(names[o])
+        target = outs[0] if len(outs) == 1 else ", ".join(outs)
+        lines.append(f"    {target} = {fname}({', '.join(args)})")
+        node_at_line[len(lines) + 1] = node
+        dead = [names[i] for i in dict.fromkeys(node.inputs) if last_use.get(i) == pos
+                and i not in outputs and names[i].startswith("v")]
+        dead += [names[o] for o in node.outputs if o not in last_use and o not in outputs]
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
+    ret = []
+    for o in fgraph.outputs:
+        if o not in names:
+            if isinstance(o, Constant):
+                cname = f"c{next(counter)}"
+                env[cname] = constant_fn(o)
+                names[o] = cname
+            else:
+                raise ValueError(f"link: output {o} is not computed by the graph")
+        ret.append(names[o])
+    lines.append(f"    return [{', '.join(ret)}]")
+    filename = f"<theano-linked-{next(_link_ids)}>"
+    source = header + "\n" + "\n".join(lines) + "\n"
+    code = compile(source, filename, "exec")
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(code, env)
+    linked = LinkedGraph(env[name], fgraph, runners, filename, node_at_line, source)
+    linked.names = names
+    return linked
+
+
+class Backend:
+    """A place where graphs run. Subclasses define how values move there and how a graph
+    is linked into a callable; `host_native` backends take and return NumPy arrays."""
+
+    name = "base"
+    host_native = True
+    #: tags of the backend's own rewrites, run after the core rewrites
+    rewrite_tags: tuple[str, ...] = ()
+
+    def __init__(self, device: str):
+        self.device = device
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} device={self.device}>"
+
+    def to_device(self, value: np.ndarray) -> Any:
+        """A host array as this backend's native array."""
+        return value
+
+    def to_host(self, value: Any) -> np.ndarray:
+        """A native array as a host NumPy array."""
+        return value
+
+    def check_graph(self, fgraph: FunctionGraph) -> None:
+        """Raise if the graph cannot run here at all (e.g. float64 on a device without it)."""
+
+    def link(self, fgraph: FunctionGraph) -> LinkedGraph:
+        raise NotImplementedError
+
+    def __reduce__(self):
+        from .registry import get_backend
+
+        return (get_backend, (self.device,))

@@ -1,0 +1,493 @@
+"""theano.function: from symbolic inputs and outputs to a callable Function."""
+from __future__ import annotations
+
+import copy
+import sys
+import threading
+import time
+import warnings
+from collections import OrderedDict
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..config import config
+from ..graph.basic import Apply, Constant, Variable, clone_get_equiv, graph_inputs
+from ..graph.fg import FunctionGraph, MissingInputError
+from ..graph.op import Op, describe_inputs
+from ..graph.sourceinfo import format_frame, user_frame
+from .io import In, Out
+from .mode import Mode, get_mode
+from .sharedvalue import Container, SharedVariable
+
+__all__ = ["function", "Function", "UnusedInputError", "DeepCopyOp", "deep_copy_op"]
+
+
+class UnusedInputError(Exception):
+    """An explicit input is not needed by any output or update."""
+
+
+class DeepCopyOp(Op):
+    """A copy of its input, so an output never aliases an input or another output."""
+
+    def make_node(self, x):
+        return Apply(self, [x], [x.type()])
+
+    def make_py_fn(self, node):
+        def fn(x):
+            return x.copy() if hasattr(x, "copy") else copy.deepcopy(x)
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(inputs[0])
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+    def grad(self, inputs, gouts):
+        return [gouts[0]]
+
+
+deep_copy_op = DeepCopyOp()
+
+
+def _as_list(x: Any) -> list:
+    if x is None:
+        return []
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    return [x]
+
+
+def _update_pairs(updates: Any) -> list[tuple[Variable, Variable]]:
+    if updates is None:
+        return []
+    if isinstance(updates, dict):
+        return list(updates.items())
+    pairs = []
+    for item in updates:
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise TypeError(f"updates must be (shared variable, new expression) pairs or a dict; "
+                            f"got {item!r}")
+        pairs.append((item[0], item[1]))
+    return pairs
+
+
+def _check_update(shared_var: Any, expr: Any) -> Variable:
+    from ..tensor.basic import as_tensor_variable
+    from ..tensor.type import TensorType
+
+    if not isinstance(shared_var, SharedVariable):
+        raise TypeError(f"update target {shared_var} must be a shared variable (theano.shared), got "
+                        f"{type(shared_var).__name__}")
+    if not isinstance(expr, Variable) and isinstance(shared_var.type, TensorType):
+        expr = as_tensor_variable(expr)
+    if expr.type != shared_var.type:
+        conv = shared_var.type.convert_variable(expr)
+        if conv is None:
+            hint = ""
+            if getattr(expr.type, "dtype", None) == getattr(shared_var.type, "dtype", None):
+                hint = (" The broadcast patterns differ: use tensor.unbroadcast / patternbroadcast on "
+                        "the new value.")
+            elif hasattr(expr.type, "dtype"):
+                hint = f" Cast the new value: tensor.cast(new_value, '{shared_var.type.dtype}')."
+            raise TypeError(f"an update must have the same type as its shared variable: "
+                            f"{shared_var.name or shared_var} is {shared_var.type}, the new value "
+                            f"{expr} is {expr.type}.{hint}")
+        expr = conv
+    return expr
+
+
+def _aliases_input(var: Variable, inputs: set) -> bool:
+    """Whether var is an input or, through views, shares memory with one (or is a constant)."""
+    stack = [var]
+    while stack:
+        v = stack.pop()
+        if v in inputs or isinstance(v, Constant):
+            return True
+        if v.owner is not None:
+            op = v.owner.op
+            idx = v.owner.outputs.index(v)
+            for m in (op.view_map, op.destroy_map):
+                for i in m.get(idx, ()):
+                    stack.append(v.owner.inputs[i])
+    return False
+
+
+class _InputSpec:
+    __slots__ = ("variable", "name", "default", "container", "filter", "allow_downcast", "strict")
+
+    def __init__(self, i: In, allow_downcast: bool | None):
+        self.variable = i.variable
+        self.name = i.name
+        self.allow_downcast = i.allow_downcast if i.allow_downcast is not None else allow_downcast
+        self.strict = i.strict
+        self.container = None
+        if i.has_default:
+            self.container = Container(i.variable.type, i.variable.type.filter(
+                i.value, strict=i.strict, allow_downcast=self.allow_downcast))
+
+
+class Function:
+    """A compiled function. Call it with the input values (positionally or by name); it
+    returns the output values as NumPy arrays and applies the updates.
+
+    Introspection as in Theano: `f.maker.fgraph` is the graph that runs,
+    `f.maker.fgraph.toposort()` its nodes in order.
+    """
+
+    def __init__(self, maker: "FunctionMaker"):
+        self.maker = maker
+        self.name = maker.name
+        self.backend = maker.backend
+        self.linked = maker.linked
+        self._fn = maker.linked.fn
+        self.input_specs = maker.input_specs
+        self._n_out = len(maker.outputs)
+        self._single = maker.single_output
+        self._updated = maker.updated_containers
+        self._shared = maker.shared_containers
+        self.trust_input = maker.trust_input
+        self._names = {s.name: k for k, s in enumerate(self.input_specs) if s.name}
+        self._trace_fn = None
+        self._lock = threading.Lock()
+        self.profile = maker.profile_stats
+
+    # -- calling -------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        specs = self.input_specs
+        n = len(specs)
+        if len(args) > n:
+            raise TypeError(f"{self._label()} takes at most {n} argument(s) ({len(args)} given)")
+        if kwargs or len(args) < n:
+            args = self._complete_args(args, kwargs)
+        if self.trust_input:
+            values = list(args)
+        else:
+            values = [self._filter(k, s, a) for k, (s, a) in enumerate(zip(specs, args))]
+        backend = self.backend
+        if not backend.host_native:
+            values = [backend.to_device(v) for v in values]
+        values.extend(c.value_for(backend) for c in self._shared)
+        try:
+            with np.errstate(all="ignore"):
+                outs = self._fn(*values)
+        except Exception as e:
+            raise self._runtime_error(e, sys.exc_info()[2]) from None
+        n_out = self._n_out
+        for c, v in zip(self._updated, outs[n_out:]):
+            c.store(v, backend)
+        res = outs[:n_out]
+        if not backend.host_native:
+            res = [backend.to_host(v) for v in res]
+        for k, v in enumerate(res):
+            if type(v) is not np.ndarray:
+                res[k] = np.asarray(v)
+        return res[0] if self._single else res
+
+    def _label(self) -> str:
+        return f"function {self.name!r}" if self.name else "the function"
+
+    def _complete_args(self, args: Sequence[Any], kwargs: dict) -> list:
+        specs = self.input_specs
+        vals: list[Any] = list(args) + [_MISSING] * (len(specs) - len(args))
+        for key, v in kwargs.items():
+            k = self._names.get(key)
+            if k is None:
+                raise TypeError(f"{self._label()} has no input named {key!r}; inputs: "
+                                f"{', '.join(s.name or '?' for s in specs)}")
+            if vals[k] is not _MISSING:
+                raise TypeError(f"{self._label()} got input {key!r} twice (by position and by name)")
+            vals[k] = v
+        for k, v in enumerate(vals):
+            if v is _MISSING:
+                s = specs[k]
+                if s.container is None:
+                    raise TypeError(f"{self._label()}: missing required input {s.name or s.variable} "
+                                    f"(argument {k}) of type {s.variable.type}")
+                vals[k] = s.container.value
+        return vals
+
+    def _filter(self, k: int, spec: _InputSpec, value: Any) -> Any:
+        t = spec.variable.type
+        try:
+            return t.filter(value, strict=spec.strict, allow_downcast=spec.allow_downcast)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"bad argument {k} ({spec.name or spec.variable}) to {self._label()}: {e}"
+                            ) from None
+
+    def _runtime_error(self, exc: BaseException, tb: Any) -> BaseException:
+        node = self.linked.failing_node(tb)
+        if node is None:
+            return exc
+        values = []
+        frame_locals = {}
+        t = tb
+        while t is not None:
+            if t.tb_frame.f_code.co_filename == self.linked.filename:
+                frame_locals = t.tb_frame.f_locals
+            t = t.tb_next
+        names = getattr(self.linked, "names", {})
+        for i in node.inputs:
+            nm = names.get(i)
+            values.append(frame_locals.get(nm, i) if nm else i)
+        shapes = ", ".join(f"{getattr(v, 'dtype', '?')}{tuple(np.shape(v))}" if not isinstance(v, Variable)
+                           else str(v.type) for v in values)
+        trace = getattr(node.tag, "trace", None)
+        msg = (f"{format_frame(trace)}: {node.op} failed on inputs ({shapes}): {exc}\n"
+               f"  while running the node built at the line above; runner: "
+               f"{self.linked.runners.get(node, '?')}")
+        if config.exception_verbosity == "high":
+            from ..printing import debugprint
+
+            msg += "\n  graph of the failing node:\n" + debugprint(node.outputs, file="str")
+        else:
+            msg += "\n  (set THEANO_FLAGS=exception_verbosity=high for the node's whole graph)"
+        try:
+            new = type(exc)(msg)
+        except Exception:
+            new = RuntimeError(msg)
+        new.__cause__ = None
+        return new
+
+    # -- introspection ---------------------------------------------------------------
+    def trace(self, *args: Any, **kwargs: Any) -> "Trace":
+        """Run once without applying updates and return every intermediate value."""
+        with self._lock:
+            if self._trace_fn is None:
+                fg = self.maker.fgraph
+                order = fg.toposort()
+                tvars = [o for n in order for o in n.outputs]
+                trace_fg = FunctionGraph(fg.inputs, tvars, clone=False) if tvars else None
+                self._trace_fn = (self.backend.link(trace_fg) if trace_fg else None, tvars)
+        linked, tvars = self._trace_fn
+        specs = self.input_specs
+        args = self._complete_args(args, kwargs) if (kwargs or len(args) < len(specs)) else list(args)
+        values = [self._filter(k, s, a) for k, (s, a) in enumerate(zip(specs, args))]
+        if not self.backend.host_native:
+            values = [self.backend.to_device(v) for v in values]
+        values.extend(c.value_for(self.backend) for c in self._shared)
+        outs = linked.fn(*values) if linked else []
+        if not self.backend.host_native:
+            outs = [self.backend.to_host(v) for v in outs]
+        return Trace([(v, np.asarray(o)) for v, o in zip(tvars, outs)])
+
+    def free(self) -> None:
+        """Accepted for Theano compatibility: intermediate storage is per call already."""
+
+    def copy(self, share_memory: bool = False, swap: dict | None = None, delete_updates: bool = False,
+             name: str | None = None) -> "Function":
+        spec = dict(self.maker.spec)
+        if swap:
+            raise NotImplementedError("Function.copy(swap=...) is not supported; build a new function "
+                                      "with givens instead")
+        if delete_updates:
+            spec["updates"] = []
+        spec["name"] = name or self.name
+        return function(**spec)
+
+    def __reduce__(self):
+        return (_rebuild_function, (self.maker.spec,))
+
+    def __repr__(self) -> str:
+        return f"<theano Function {self.name or ''} on {self.backend.device}>"
+
+
+_MISSING = object()
+
+
+def _rebuild_function(spec: dict) -> Function:
+    """Unpickling: compile again for what is installed here; fall back to the CPU when the
+    pickled device is not available."""
+    from ..backend.registry import UnknownDeviceError, registry
+
+    device = spec.get("device")
+    if device is not None:
+        try:
+            registry.resolve(device)
+        except UnknownDeviceError:
+            warnings.warn(f"the pickled function ran on device {device!r}, which is not usable "
+                          f"here; recompiling it for device 'cpu'", stacklevel=2)
+            spec = dict(spec, device="cpu")
+    return function(**spec)
+
+
+class Trace(list):
+    """Intermediate values of one call: a list of (variable, value)."""
+
+    def __str__(self) -> str:
+        lines = []
+        for v, val in self:
+            op = v.owner.op if v.owner is not None else "input"
+            lines.append(f"{str(v):<40} {str(op):<36} {val.dtype}{tuple(val.shape)}")
+        return "\n".join(lines)
+
+
+class FunctionMaker:
+    """Builds the FunctionGraph (givens, updates, shared inputs), rewrites and links it."""
+
+    def __init__(self, inputs: list[In], outputs: list[Variable], updates: list[tuple], givens: list,
+                 mode: Mode, device: str | None, name: str | None, allow_input_downcast: bool | None,
+                 on_unused_input: str, no_default_updates: Any, trust_input: bool, profile: Any,
+                 spec: dict, single_output: bool, rebuild_strict: bool = True):
+        from ..backend.registry import get_backend
+
+        t0 = time.perf_counter()
+        self.spec = spec
+        self.name = name
+        self.mode = mode
+        self.single_output = single_output
+        self.trust_input = trust_input
+        explicit = [i.variable for i in inputs]
+        seen = set()
+        for k, v in enumerate(explicit):
+            if isinstance(v, SharedVariable):
+                raise TypeError(f"input {k} ({v}) is a shared variable: shared variables are implicit "
+                                f"inputs; to replace one, use givens={{{v}: other}}")
+            if isinstance(v, Constant):
+                raise TypeError(f"input {k} ({v}) is a constant; function inputs must be variables "
+                                f"such as tensor.dscalar()")
+            if v in seen:
+                raise ValueError(f"input {v} is given twice")
+            if v.owner is not None:
+                raise TypeError(f"input {k} ({v}) is computed by {v.owner.op}; inputs must be free "
+                                f"variables (use givens to substitute a computed value)")
+            seen.add(v)
+        # Updates, checked, with the shared variables' default updates.
+        upd: "OrderedDict[SharedVariable, Variable]" = OrderedDict()
+        for sv, expr in updates:
+            if sv in upd:
+                raise ValueError(f"shared variable {sv} has two updates")
+            upd[sv] = _check_update(sv, expr)
+        # Givens: substitute in a copy of the graph.
+        memo: dict = {}
+        for old, new in givens:
+            if not isinstance(old, Variable):
+                raise TypeError(f"givens keys must be Variables, got {type(old).__name__}")
+            if not isinstance(new, Variable):
+                from ..tensor.basic import as_tensor_variable
+
+                new = as_tensor_variable(new)
+            if new.type != old.type:
+                conv = old.type.convert_variable(new)
+                if conv is None:
+                    raise TypeError(f"givens: {old} of type {old.type} is replaced by {new} of type "
+                                    f"{new.type}; the types must match (cast the replacement)")
+                new = conv
+            memo[old] = new
+        roots = list(outputs) + list(upd.values())
+        if not no_default_updates:
+            for v in graph_inputs(roots):
+                if isinstance(v, SharedVariable) and v.default_update is not None and v not in upd:
+                    if no_default_updates is True or (isinstance(no_default_updates, list)
+                                                      and v in no_default_updates):
+                        continue
+                    upd[v] = _check_update(v, v.default_update)
+            roots = list(outputs) + list(upd.values())
+        if memo:
+            for v in explicit:
+                memo.setdefault(v, v)
+            memo = clone_get_equiv([], roots, copy_inputs=False, memo=memo)
+            roots = [memo.get(r, r) for r in roots]
+        shared_in = [v for v in graph_inputs(roots) if isinstance(v, SharedVariable)]
+        for sv in upd:
+            if sv not in shared_in:
+                shared_in.append(sv)
+        self.n_explicit = len(explicit)
+        all_inputs = explicit + shared_in
+        n_out = len(outputs)
+        # Unused explicit inputs.
+        used = set(graph_inputs(roots))
+        for k, v in enumerate(explicit):
+            if v not in used:
+                msg = (f"theano.function was asked to create a function computing outputs given "
+                       f"certain inputs, but input {k} ({v}) is not part of the graph needed to "
+                       f"compute the outputs. Pass on_unused_input='warn' or 'ignore' to allow it.")
+                if on_unused_input == "raise":
+                    raise UnusedInputError(msg)
+                if on_unused_input == "warn":
+                    warnings.warn(msg, stacklevel=4)
+        try:
+            fgraph = FunctionGraph(all_inputs, roots[:n_out] + [roots[n_out + k] for k in range(len(upd))],
+                                   clone=True)
+        except MissingInputError as e:
+            raise MissingInputError(str(e)) from None
+        self.fgraph = fgraph
+        self.outputs = fgraph.outputs[:n_out]
+        self.input_specs = [_InputSpec(i, allow_input_downcast) for i in inputs]
+        self.shared_containers = [sv.container for sv in shared_in]
+        self.updated_containers = [sv.container for sv in upd]
+        t1 = time.perf_counter()
+        # Device and rewrites.
+        self.backend = get_backend(device or mode.device)
+        self.rewrite_stats = mode.rewrite(fgraph, self.backend.rewrite_tags)
+        self._guard_outputs(fgraph, n_out)
+        t2 = time.perf_counter()
+        self.backend.check_graph(fgraph)
+        self.linked = self.backend.link(fgraph)
+        t3 = time.perf_counter()
+        self.profile_stats = {"build_s": t1 - t0, "rewrite_s": t2 - t1, "link_s": t3 - t2,
+                              "rewrites": dict(self.rewrite_stats.fired),
+                              "rewrite_time": dict(self.rewrite_stats.time)} if profile else None
+
+    @staticmethod
+    def _guard_outputs(fgraph: FunctionGraph, n_out: int) -> None:
+        """Copy outputs that would alias an input, a constant or an earlier output."""
+        inputs = set(fgraph.inputs)
+        seen: set = set()
+        for k, o in enumerate(list(fgraph.outputs)):
+            if k < n_out and (o in seen or _aliases_input(o, inputs)):
+                fgraph.change_input("output", k, deep_copy_op(o), reason="output_guard")
+            elif k >= n_out and o in inputs:
+                pass  # an update that keeps the value: storing it again is harmless
+            elif k >= n_out and _aliases_input(o, inputs):
+                fgraph.change_input("output", k, deep_copy_op(o), reason="update_guard")
+            seen.add(fgraph.outputs[k])
+
+
+def function(inputs: Sequence[Any], outputs: Any = None, mode: Any = None, updates: Any = None,
+             givens: Any = None, no_default_updates: Any = False, accept_inplace: bool = False,
+             name: str | None = None, rebuild_strict: bool = True, allow_input_downcast: bool | None = None,
+             profile: Any = None, on_unused_input: str | None = None, device: str | None = None,
+             trust_input: bool = False) -> Function:
+    """Compile a function from `inputs` to `outputs`.
+
+    updates: pairs (shared variable, new value) or a dict, applied after each successful call;
+    givens: pairs (variable, replacement) substituted in the graph; mode: 'FAST_RUN',
+    'FAST_COMPILE' or a Mode; device: where it runs ('cpu', 'numpy', 'c', 'opencl', 'cuda' ...).
+    """
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError("the inputs of theano.function must be given as a list, even when there is "
+                        "one input: theano.function([x], y)")
+    if on_unused_input is None:
+        on_unused_input = config.on_unused_input
+    if on_unused_input not in ("raise", "warn", "ignore"):
+        raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
+    ins = [i if isinstance(i, In) else In(i) for i in inputs]
+    single = not isinstance(outputs, (list, tuple))
+    outs = []
+    for o in _as_list(outputs):
+        if isinstance(o, Out):
+            o = o.variable
+        if not isinstance(o, Variable):
+            from ..tensor.basic import as_tensor_variable
+
+            o = as_tensor_variable(o)
+        outs.append(o)
+    if single and outputs is None:
+        single = False
+    spec = dict(inputs=ins, outputs=outputs, mode=mode, updates=updates, givens=givens,
+                no_default_updates=no_default_updates, name=name,
+                allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input,
+                device=device, trust_input=trust_input, profile=profile)
+    givens_pairs = _update_pairs(givens)
+    profile = profile if profile is not None else config.profile
+    m = get_mode(mode)
+    if name is None:
+        fr = user_frame()
+        name = f"{fr[0]}:{fr[1]}" if fr else None
+    maker = FunctionMaker(ins, outs, _update_pairs(updates), givens_pairs, m, device, name,
+                          allow_input_downcast, on_unused_input, no_default_updates, trust_input,
+                          profile, spec, single, rebuild_strict)
+    return Function(maker)

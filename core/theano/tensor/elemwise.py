@@ -1,0 +1,310 @@
+"""Elemwise (a scalar op over arrays), DimShuffle (axis permutation and broadcasting),
+and CAReduce (a reduction along axes with an associative scalar op)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..graph.basic import Apply, Variable
+from ..graph.op import Op
+from ..scalar import basic as scal
+from .type import TensorType
+
+__all__ = ["Elemwise", "DimShuffle", "CAReduce", "broadcast_check"]
+
+
+def broadcast_check(op: Any, node: Apply, args: Sequence[Any]) -> None:
+    """Theano's broadcasting rule: a dimension of length 1 only broadcasts when its type says
+    it is broadcastable. Raise ValueError naming the shapes otherwise."""
+    out_nd = node.outputs[0].type.ndim
+    for axis in range(out_nd):
+        lengths = set()
+        ones_fixed = False
+        for a, v in zip(args, node.inputs):
+            n = np.shape(a)[axis]
+            if v.type.broadcastable[axis]:
+                continue
+            lengths.add(n)
+            ones_fixed = ones_fixed or n == 1
+        if len(lengths) > 1:
+            shapes = ", ".join(str(tuple(np.shape(a))) for a in args)
+            raise ValueError(f"input dimension mismatch on axis {axis}: shapes {shapes} do not "
+                             f"broadcast (a length-1 dimension broadcasts only when its type is "
+                             f"broadcastable, e.g. a row or col)")
+
+
+class Elemwise(Op):
+    """Apply `scalar_op` to every element, broadcasting the inputs.
+
+    Inputs of lower rank are padded on the left with broadcastable dimensions, as in NumPy.
+    `inplace_pattern` maps an output index to the input whose buffer it reuses.
+    """
+
+    __props__ = ("scalar_op", "inplace_pattern")
+
+    def __init__(self, scalar_op: scal.ScalarOp, inplace_pattern: dict[int, int] | None = None,
+                 name: str | None = None, nfunc_spec: Any = None):
+        self.scalar_op = scalar_op
+        self.inplace_pattern = tuple(sorted((inplace_pattern or {}).items()))
+        self.destroy_map = {o: [i] for o, i in self.inplace_pattern}
+        self.name = name
+
+    def __str__(self) -> str:
+        if self.name:
+            return self.name
+        ip = ",".join(f"{o}:{i}" for o, i in self.inplace_pattern)
+        return f"Elemwise{{{self.scalar_op},{('inplace' if ip == '0:0' else 'inplace{' + ip + '}') if ip else 'no_inplace'}}}"
+
+    def make_node(self, *inputs: Any) -> Apply:
+        from .basic import as_tensor_variable
+
+        inputs = [as_tensor_variable(i) for i in inputs]
+        if self.scalar_op.nin >= 0 and len(inputs) != self.scalar_op.nin:
+            raise TypeError(f"{self.scalar_op} takes {self.scalar_op.nin} inputs, {len(inputs)} given")
+        nd = max((i.type.ndim for i in inputs), default=0)
+        padded = []
+        for i in inputs:
+            if i.type.ndim < nd:
+                i = DimShuffle(i.type.broadcastable, ["x"] * (nd - i.type.ndim) + list(range(i.type.ndim)))(i)
+            padded.append(i)
+        out_dtypes = self.scalar_op.output_dtypes(*[i.type.dtype for i in padded])
+        bcast = tuple(all(i.type.broadcastable[k] for i in padded) for k in range(nd))
+        for o, i in self.inplace_pattern:
+            if padded[i].type.dtype != out_dtypes[o] or padded[i].type.broadcastable != bcast:
+                raise TypeError(f"{self}: input {i} cannot hold output {o} in place")
+        return Apply(self, padded, [TensorType(d, bcast)() for d in out_dtypes])
+
+    # -- meaning ------------------------------------------------------------------
+    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+        sop = self.scalar_op
+        impl = sop.nfunc if (sop.nfunc is not None and type(sop).impl is scal.ScalarOp.impl) else sop.impl
+        out_dtypes = [np.dtype(o.type.dtype) for o in node.outputs]
+        odt = out_dtypes[0]
+        nout = len(out_dtypes)
+        float_op = sop.float_op
+        checked = node.outputs[0].type.ndim > 0 and len(node.inputs) > 1
+        op = self
+        asarray = np.asarray
+
+        def fn(*args: Any) -> Any:
+            if checked:
+                s0 = args[0].shape
+                for a in args:
+                    if a.shape != s0:
+                        broadcast_check(op, node, args)
+                        break
+            if float_op:
+                args = [a if a.dtype == odt else a.astype(odt) for a in args]
+            r = impl(*args)
+            if nout == 1:
+                if type(r) is not np.ndarray or r.dtype != odt:
+                    r = asarray(r, dtype=odt)
+                return r
+            return tuple(asarray(x, dtype=d) for x, d in zip(r, out_dtypes))
+
+        return fn
+
+    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+        with np.errstate(all="ignore"):
+            res = self.make_py_fn(node)(*[np.asarray(i) for i in inputs])
+        if len(node.outputs) == 1:
+            res = (res,)
+        for st, r in zip(output_storage, res):
+            st[0] = r
+
+    # -- derivatives and shapes ---------------------------------------------------------
+    def L_op(self, inputs, outputs, output_grads):
+        from .basic import cast
+        from .math import sum as tsum
+
+        grads = self.scalar_op.grad(inputs, output_grads)
+        res = []
+        for x, g in zip(inputs, grads):
+            if g is None or getattr(g.type, "is_disconnected", False) or not hasattr(g, "ndim"):
+                res.append(g)
+                continue
+            axes = [k for k in range(x.type.ndim)
+                    if x.type.broadcastable[k] and not g.type.broadcastable[k]]
+            if axes:
+                g = tsum(g, axis=axes, keepdims=True)
+            if g.type.ndim > x.type.ndim:
+                g = tsum(g, axis=list(range(g.type.ndim - x.type.ndim)))
+            if x.type.dtype in scal.continuous_dtypes and g.type.dtype != x.type.dtype:
+                g = cast(g, x.type.dtype)
+            if g.type.broadcastable != x.type.broadcastable:
+                from .basic import patternbroadcast
+
+                g = patternbroadcast(g, x.type.broadcastable)
+            res.append(g)
+        return res
+
+    def infer_shape(self, node: Apply, shapes: Sequence[Sequence[Any]]) -> list:
+        out = []
+        for axis in range(node.outputs[0].type.ndim):
+            dim = None
+            for v, s in zip(node.inputs, shapes):
+                if not v.type.broadcastable[axis]:
+                    dim = s[axis]
+                    break
+            out.append(1 if dim is None else dim)
+        return [tuple(out)] * len(node.outputs)
+
+
+class DimShuffle(Op):
+    """Permute axes, drop broadcastable axes and insert new broadcastable ones ('x')."""
+
+    __props__ = ("input_broadcastable", "new_order")
+
+    def __init__(self, input_broadcastable: Sequence[bool], new_order: Sequence[Any], inplace: bool = True):
+        self.input_broadcastable = tuple(bool(b) for b in input_broadcastable)
+        new_order = tuple("x" if o == "x" else int(o) for o in new_order)
+        self.new_order = new_order
+        nd = len(self.input_broadcastable)
+        kept = [o for o in new_order if o != "x"]
+        for o in kept:
+            if not -nd <= o < nd:
+                raise ValueError(f"DimShuffle: axis {o} out of range for a {nd}-dimensional input")
+        kept = [o % nd if nd else o for o in kept]
+        if len(set(kept)) != len(kept):
+            raise ValueError(f"DimShuffle: axis repeated in {new_order}")
+        self.new_order = tuple("x" if o == "x" else o % nd for o in new_order)
+        self.drop = [k for k in range(nd) if k not in kept]
+        for k in self.drop:
+            if not self.input_broadcastable[k]:
+                raise ValueError(f"DimShuffle {list(new_order)}: cannot drop axis {k}, which is not "
+                                 f"broadcastable (input pattern {self.input_broadcastable})")
+        self.shuffle = kept
+        self.augment = [k for k, o in enumerate(self.new_order) if o == "x"]
+        self.view_map = {0: [0]}
+        self.is_transpose = not self.augment and not self.drop
+
+    def __str__(self) -> str:
+        return f"DimShuffle{{{','.join(str(o) for o in self.new_order)}}}"
+
+    def make_node(self, x: Any) -> Apply:
+        from .basic import as_tensor_variable
+
+        x = as_tensor_variable(x)
+        if x.type.broadcastable != self.input_broadcastable:
+            if x.type.ndim != len(self.input_broadcastable) or any(
+                    ib and not xb for ib, xb in zip(self.input_broadcastable, x.type.broadcastable)):
+                raise TypeError(f"DimShuffle{list(self.new_order)} expects an input with broadcast "
+                                f"pattern {self.input_broadcastable}, got {x.type}")
+            return DimShuffle(x.type.broadcastable, self.new_order).make_node(x)
+        bcast = tuple(True if o == "x" else self.input_broadcastable[o] for o in self.new_order)
+        return Apply(self, [x], [TensorType(x.type.dtype, bcast)()])
+
+    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+        perm = tuple(self.shuffle + self.drop)
+        order = self.new_order
+        identity_perm = perm == tuple(range(len(perm)))
+        if not self.augment and not self.drop:
+            return (lambda x: x) if identity_perm else (lambda x: x.transpose(perm))
+
+        def fn(x: Any) -> Any:
+            shp = x.shape
+            y = x if identity_perm else x.transpose(perm)
+            return y.reshape(tuple(1 if o == "x" else shp[o] for o in order))
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(np.asarray(inputs[0]))
+
+    def infer_shape(self, node, shapes):
+        (s,) = shapes
+        return [tuple(1 if o == "x" else s[o] for o in self.new_order)]
+
+    def L_op(self, inputs, outputs, output_grads):
+        (x,), (gz,) = inputs, output_grads
+        grad_order = ["x"] * x.type.ndim
+        for k, o in enumerate(self.new_order):
+            if o != "x":
+                grad_order[o] = k
+        # Sum away the augmented axes first, then undo the permutation.
+        from .math import sum as tsum
+
+        if self.augment:
+            gz = tsum(gz, axis=self.augment, keepdims=True)
+        g = DimShuffle(gz.type.broadcastable, grad_order)(gz)
+        if g.type.broadcastable != x.type.broadcastable:
+            from .basic import patternbroadcast
+
+            g = patternbroadcast(g, x.type.broadcastable)
+        return [g]
+
+    def R_op(self, inputs, eval_points):
+        if eval_points[0] is None:
+            return [None]
+        return [self(eval_points[0])]
+
+
+class CAReduce(Op):
+    """Reduce along `axis` (all axes when None) with a commutative, associative scalar op."""
+
+    __props__ = ("scalar_op", "axis")
+
+    def __init__(self, scalar_op: scal.ScalarOp, axis: Sequence[int] | int | None = None):
+        self.scalar_op = scalar_op
+        if isinstance(axis, (int, np.integer)):
+            axis = (int(axis),)
+        self.axis = None if axis is None else tuple(sorted(set(int(a) for a in axis)))
+
+    def __str__(self) -> str:
+        name = type(self).__name__ if type(self) is not CAReduce else f"Reduce{{{self.scalar_op}}}"
+        ax = "" if self.axis is None else "{" + ", ".join(map(str, self.axis)) + "}"
+        return f"{name}{ax}" if type(self) is not CAReduce else name + (f"{{{ax}}}" if ax else "")
+
+    def _axes(self, ndim: int) -> tuple[int, ...]:
+        if self.axis is None:
+            return tuple(range(ndim))
+        for a in self.axis:
+            if not -ndim <= a < ndim:
+                raise ValueError(f"{type(self).__name__}: axis {a} is out of range for a "
+                                 f"{ndim}-dimensional input")
+        return tuple(sorted(a % ndim for a in self.axis))
+
+    def output_dtype(self, idtype: str) -> str:
+        return self.scalar_op.output_dtypes(idtype, idtype)[0]
+
+    def make_node(self, x: Any) -> Apply:
+        from .basic import as_tensor_variable
+
+        x = as_tensor_variable(x)
+        axes = self._axes(x.type.ndim)
+        if self.axis is not None and axes != self.axis:
+            return type(self)(**{**self._init_kwargs(), "axis": axes}).make_node(x)
+        bcast = tuple(b for k, b in enumerate(x.type.broadcastable) if k not in axes)
+        return Apply(self, [x], [TensorType(self.output_dtype(x.type.dtype), bcast)()])
+
+    def _init_kwargs(self) -> dict:
+        return {"scalar_op": self.scalar_op}
+
+    def _reducer(self) -> Callable:
+        return self.scalar_op.nfunc.reduce  # type: ignore[union-attr]
+
+    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+        red = self._reducer()
+        axes = self._axes(node.inputs[0].type.ndim)
+        odt = np.dtype(node.outputs[0].type.dtype)
+        identity = self.scalar_op.identity
+        name = type(self).__name__
+
+        def fn(x: Any) -> Any:
+            if x.size == 0 and identity is None:
+                raise ValueError(f"{name}: cannot reduce an empty array of shape {x.shape} along "
+                                 f"axes {axes}: the operation has no identity")
+            r = red(x, axis=axes)
+            if type(r) is not np.ndarray or r.dtype != odt:
+                r = np.asarray(r, dtype=odt)
+            return r
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(np.asarray(inputs[0]))
+
+    def infer_shape(self, node, shapes):
+        axes = self._axes(node.inputs[0].type.ndim)
+        return [tuple(s for k, s in enumerate(shapes[0]) if k not in axes)]

@@ -1,0 +1,180 @@
+"""Joining tensors: make_vector, concatenate, stack."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..graph.basic import Apply, Variable
+from ..graph.op import Op
+from ..scalar import basic as scal
+from .basic import NotScalarConstantError, as_tensor_variable, cast, get_scalar_constant_value
+from .type import TensorType
+
+__all__ = ["MakeVector", "make_vector", "Join", "join", "concatenate", "stack"]
+
+
+class MakeVector(Op):
+    """A vector from scalars."""
+
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype: str = "int64"):
+        self.dtype = dtype
+
+    def make_node(self, *inputs):
+        inputs = [as_tensor_variable(i) for i in inputs]
+        for i in inputs:
+            if i.type.ndim != 0:
+                raise TypeError(f"MakeVector takes scalars, got {i.type}")
+            if scal.upcast(self.dtype, i.type.dtype) != self.dtype and not (
+                    self.dtype in scal.integer_dtypes and i.type.dtype in scal.integer_dtypes):
+                raise TypeError(f"MakeVector({self.dtype}) cannot hold {i.type} without loss")
+        return Apply(self, inputs, [TensorType(self.dtype, (len(inputs) == 1,))()])
+
+    def make_py_fn(self, node):
+        dt = self.dtype
+        return lambda *xs: np.array(xs, dtype=dt)
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.array(inputs, dtype=self.dtype)
+
+    def infer_shape(self, node, shapes):
+        return [(len(node.inputs),)]
+
+    def grad(self, inputs, gouts):
+        (gz,) = gouts
+        res = []
+        for k, i in enumerate(inputs):
+            if i.type.dtype in scal.discrete_dtypes:
+                from .basic import zeros_like
+
+                res.append(zeros_like(i, dtype="float64"))
+            else:
+                res.append(cast(gz[k], i.type.dtype))
+        return res
+
+
+def make_vector(*xs: Any, dtype: str | None = None) -> Variable:
+    xs = [as_tensor_variable(x) for x in xs]
+    if dtype is None:
+        dtype = scal.upcast(*[x.type.dtype for x in xs]) if xs else "int64"
+    return MakeVector(dtype)(*xs)
+
+
+class Join(Op):
+    """Concatenation along an axis given as the first input."""
+
+    view_map: dict = {}
+
+    def make_node(self, axis, *tensors):
+        axis = as_tensor_variable(axis)
+        tensors = [as_tensor_variable(t) for t in tensors]
+        if not tensors:
+            raise ValueError("join needs at least one tensor")
+        nd = tensors[0].type.ndim
+        if nd == 0:
+            raise TypeError("join cannot concatenate scalars: use stack")
+        for t in tensors:
+            if t.type.ndim != nd:
+                raise TypeError(f"join: all tensors need the same number of dimensions, got "
+                                f"{', '.join(str(t.type) for t in tensors)}")
+        dtype = scal.upcast(*[t.type.dtype for t in tensors])
+        try:
+            ax = int(get_scalar_constant_value(axis))
+            if not -nd <= ax < nd:
+                raise ValueError(f"join: axis {ax} out of range for {nd} dimensions")
+            ax %= nd
+            bcast = [all(t.type.broadcastable[k] for t in tensors) if k != ax else
+                     (len(tensors) == 1 and tensors[0].type.broadcastable[k]) for k in range(nd)]
+        except NotScalarConstantError:
+            bcast = [False] * nd
+        return Apply(self, [axis] + tensors, [TensorType(dtype, bcast)()])
+
+    def make_py_fn(self, node):
+        odt = node.outputs[0].type.dtype
+
+        def fn(axis, *ts):
+            try:
+                return np.concatenate(ts, axis=int(axis)).astype(odt, copy=False)
+            except ValueError as e:
+                raise ValueError(f"join along axis {int(axis)}: shapes "
+                                 f"{', '.join(str(t.shape) for t in ts)} do not match ({e})") from None
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        from .math import add, switch, eq
+
+        axis = node.inputs[0]
+        ts = shapes[1:]
+        nd = len(ts[0])
+        try:
+            ax = int(get_scalar_constant_value(axis)) % nd
+            out = list(ts[0])
+            out[ax] = add(*[s[ax] for s in ts]) if len(ts) > 1 else ts[0][ax]
+            return [tuple(out)]
+        except NotScalarConstantError:
+            ax = axis % nd
+            return [tuple(switch(eq(ax, k), add(*[s[k] for s in ts]), ts[0][k]) for k in range(nd))]
+
+    def L_op(self, inputs, outputs, gouts):
+        from ..gradient import DisconnectedType
+        from .basic import patternbroadcast
+        from .subtensor import getitem
+
+        axis, tensors = inputs[0], inputs[1:]
+        (gz,) = gouts
+        ax = int(get_scalar_constant_value(axis)) % tensors[0].type.ndim
+        res = [DisconnectedType()()]
+        start = as_tensor_variable(np.int64(0))
+        for t in tensors:
+            n = t.shape[ax]
+            idx = [slice(None)] * ax + [slice(start, start + n)]
+            g = getitem(gz, tuple(idx))
+            if t.type.dtype in scal.discrete_dtypes:
+                from .basic import zeros_like
+
+                g = zeros_like(t, dtype="float64")
+            else:
+                g = patternbroadcast(cast(g, t.type.dtype), t.type.broadcastable)
+            res.append(g)
+            start = start + n
+        return res
+
+    def connection_pattern(self, node):
+        return [[False]] + [[True] for _ in node.inputs[1:]]
+
+
+join_ = Join()
+
+
+def join(axis: Any, *tensors: Any) -> Variable:
+    """Concatenate `tensors` along `axis`."""
+    if len(tensors) == 1:
+        return as_tensor_variable(tensors[0])
+    return join_(axis, *tensors)
+
+
+def concatenate(tensor_list: Sequence[Any], axis: int = 0) -> Variable:
+    """Concatenate a list of tensors along an existing axis."""
+    if not isinstance(tensor_list, (list, tuple)):
+        raise TypeError("concatenate takes a list or tuple of tensors as first argument")
+    return join(axis, *tensor_list)
+
+
+def stack(*tensors: Any, axis: int = 0) -> Variable:
+    """Stack tensors of equal shape along a new axis (`stack([a, b], axis=1)` or `stack(a, b)`)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    ts = [as_tensor_variable(t) for t in tensors]
+    if axis == 0 and all(t.type.ndim == 0 for t in ts):
+        return make_vector(*ts)
+    from .shape import shape_padaxis
+
+    return join(axis, *[shape_padaxis(t, axis) for t in ts])

@@ -1,0 +1,152 @@
+"""TensorType: an n-dimensional array of a dtype, with a broadcast pattern."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..config import config
+from ..graph.type import Type
+from ..scalar.basic import all_dtypes, upcast
+
+__all__ = ["TensorType", "ndim_name"]
+
+_NDIM_NAMES = {0: "scalar", 1: "vector", 2: "matrix"}
+
+
+def ndim_name(broadcastable: Sequence[bool]) -> str:
+    """Theano's name for a broadcast pattern: scalar, vector, row, col, matrix, 3D ..."""
+    b = tuple(broadcastable)
+    if b == (True, False):
+        return "row"
+    if b == (False, True):
+        return "col"
+    if len(b) in _NDIM_NAMES:
+        return _NDIM_NAMES[len(b)]
+    return f"{len(b)}D"
+
+
+class TensorType(Type):
+    """Arrays of `dtype` with `len(broadcastable)` dimensions; a True entry means that
+    dimension has length 1 and broadcasts."""
+
+    def __init__(self, dtype: Any, broadcastable: Sequence[bool], name: str | None = None):
+        dtype = str(np.dtype(dtype)) if not hasattr(dtype, "dtype") else str(np.dtype(dtype.dtype))
+        if dtype not in all_dtypes:
+            raise TypeError(f"TensorType: unsupported dtype {dtype!r}; use one of {', '.join(all_dtypes)}")
+        self.dtype = dtype
+        self.broadcastable = tuple(bool(b) for b in broadcastable)
+        self.name = name
+        self.numpy_dtype = np.dtype(dtype)
+        self._hash = hash((TensorType, self.dtype, self.broadcastable))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.broadcastable)
+
+    def clone(self, dtype: Any = None, broadcastable: Sequence[bool] | None = None) -> "TensorType":
+        return TensorType(self.dtype if dtype is None else dtype,
+                          self.broadcastable if broadcastable is None else broadcastable)
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is TensorType and other.dtype == self.dtype  # type: ignore[attr-defined]
+                and other.broadcastable == self.broadcastable)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __str__(self) -> str:
+        if self.name:
+            return self.name
+        return f"TensorType({self.dtype}, {ndim_name(self.broadcastable)})"
+
+    __repr__ = __str__
+
+    # -- values ------------------------------------------------------------------
+    def filter(self, data: Any, strict: bool = False, allow_downcast: bool | None = None) -> np.ndarray:
+        """`data` as an ndarray of this type, or TypeError saying why it is not one.
+
+        Without allow_downcast, a value is accepted only when the conversion loses nothing:
+        a Python float may become floatX; other data must convert exactly.
+        """
+        if type(data) is np.ndarray and data.dtype == self.numpy_dtype:
+            arr = data
+        elif strict:
+            if not isinstance(data, np.ndarray):
+                raise TypeError(f"expected a numpy.ndarray for {self}, got {type(data).__name__}")
+            raise TypeError(f"expected an array of dtype {self.dtype} for {self}, got {data.dtype}")
+        elif allow_downcast:
+            arr = np.asarray(data, dtype=self.dtype)
+        elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
+            src = np.asarray(data)
+            if upcast(self.dtype, str(src.dtype)) == self.dtype:
+                arr = src.astype(self.dtype)
+            else:
+                raise TypeError(
+                    f"an array of dtype {src.dtype} cannot be converted to {self} without loss of "
+                    f"precision; cast it yourself, or pass allow_input_downcast=True to function()")
+        elif allow_downcast is None and type(data) is float and self.dtype == config.floatX:
+            arr = np.asarray(data, dtype=self.dtype)
+        else:
+            try:
+                src = np.asarray(data)
+            except ValueError as e:
+                raise TypeError(f"cannot convert {_short(data)} to {self}: {e}") from None
+            if src.dtype == object:
+                raise TypeError(f"cannot convert {_short(data)} to {self}: ragged or non-numeric data")
+            with np.errstate(all="ignore"):
+                arr = src.astype(self.dtype)
+                same = (arr == src) | ((arr != arr) & (src != src)) if src.dtype.kind in "fc" else arr == src
+            if not np.all(same):
+                raise TypeError(
+                    f"value {_short(data)} cannot be converted to {self} without loss of precision; "
+                    f"pass allow_input_downcast=True to function() to allow it")
+        if arr.ndim != len(self.broadcastable):
+            raise TypeError(f"wrong number of dimensions for {self}: expected {self.ndim}, got "
+                            f"{arr.ndim} with shape {arr.shape}")
+        for axis, (b, n) in enumerate(zip(self.broadcastable, arr.shape)):
+            if b and n != 1:
+                raise TypeError(f"{self} has a broadcastable dimension {axis}, which must have length 1, "
+                                f"but the value has shape {arr.shape}")
+        return arr
+
+    def value_zeros(self, shape: Sequence[int]) -> np.ndarray:
+        return np.zeros(shape, dtype=self.dtype)
+
+    def values_eq(self, a: Any, b: Any) -> bool:
+        return bool(np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+    def values_eq_approx(self, a: Any, b: Any, rtol: float | None = None, atol: float | None = None) -> bool:
+        if np.shape(a) != np.shape(b):
+            return False
+        if self.dtype not in ("float16", "float32", "float64", "complex64", "complex128"):
+            return bool(np.array_equal(a, b))
+        tol = {"float16": 1e-2, "float32": 1e-5, "complex64": 1e-5}.get(self.dtype, 1e-8)
+        return bool(np.allclose(a, b, rtol=rtol or tol * 10, atol=atol or tol, equal_nan=True))
+
+    def data_signature(self, data: Any) -> Any:
+        arr = np.asarray(data)
+        if arr.size > 64:
+            return (arr.shape, arr.dtype.str, hash(arr.tobytes()))
+        return (arr.shape, arr.dtype.str, arr.tobytes())
+
+    def convert_variable(self, var: Any) -> Any:
+        """`var` re-typed to this type when it is the same array type with at least as many
+        broadcastable dimensions, else None."""
+        t = var.type
+        if t == self:
+            return var
+        if (isinstance(t, TensorType) and t.dtype == self.dtype and t.ndim == self.ndim
+                and all(ob or not sb for sb, ob in zip(self.broadcastable, t.broadcastable))):
+            from .basic import patternbroadcast
+
+            return patternbroadcast(var, self.broadcastable)
+        return None
+
+    def get_shape_info(self, obj: Any) -> Any:
+        return obj.shape
+
+
+def _short(data: Any) -> str:
+    s = repr(data)
+    return s if len(s) < 60 else s[:57] + "..."

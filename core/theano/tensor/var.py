@@ -1,0 +1,304 @@
+"""TensorVariable and TensorConstant: Python operators and NumPy-like methods."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..graph.basic import Constant, Variable
+from .type import TensorType
+
+
+def _m():
+    from . import math
+
+    return math
+
+
+def _b():
+    from . import basic
+
+    return basic
+
+
+class _TensorOperators:
+    """Operators and methods shared by tensor variables, constants and shared variables."""
+
+    # -- arithmetic ---------------------------------------------------------------
+    def __add__(self, other): return _m().add(self, other)
+    def __radd__(self, other): return _m().add(other, self)
+    def __sub__(self, other): return _m().sub(self, other)
+    def __rsub__(self, other): return _m().sub(other, self)
+    def __mul__(self, other): return _m().mul(self, other)
+    def __rmul__(self, other): return _m().mul(other, self)
+    def __truediv__(self, other): return _m().true_div(self, other)
+    def __rtruediv__(self, other): return _m().true_div(other, self)
+    def __floordiv__(self, other): return _m().int_div(self, other)
+    def __rfloordiv__(self, other): return _m().int_div(other, self)
+    def __mod__(self, other): return _m().mod(self, other)
+    def __rmod__(self, other): return _m().mod(other, self)
+    def __pow__(self, other): return _m().pow(self, other)
+    def __rpow__(self, other): return _m().pow(other, self)
+    def __neg__(self): return _m().neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return _m().abs_(self)
+    def __matmul__(self, other): return _m().matmul(self, other)
+    def __rmatmul__(self, other): return _m().matmul(other, self)
+
+    # -- comparison and logic (elementwise, as in Theano) ------------------------------
+    def __lt__(self, other): return _m().lt(self, other)
+    def __le__(self, other): return _m().le(self, other)
+    def __gt__(self, other): return _m().gt(self, other)
+    def __ge__(self, other): return _m().ge(self, other)
+    def __and__(self, other): return _m().and_(self, other)
+    def __rand__(self, other): return _m().and_(other, self)
+    def __or__(self, other): return _m().or_(self, other)
+    def __ror__(self, other): return _m().or_(other, self)
+    def __xor__(self, other): return _m().xor(self, other)
+    def __rxor__(self, other): return _m().xor(other, self)
+    def __invert__(self): return _m().invert(self)
+
+    def __bool__(self):
+        raise TypeError("a symbolic variable has no truth value: use theano.tensor.eq(a, b) to compare "
+                        "elementwise, or theano.ifelse.ifelse / tensor.switch to branch")
+
+    def __iter__(self):
+        try:
+            n = _b().get_vector_length(self)
+        except (TypeError, ValueError):
+            raise TypeError(f"{self} of type {self.type} cannot be iterated: its length is not "
+                            f"known when the graph is built") from None
+        for i in range(n):
+            yield self[i]
+
+    def __len__(self):
+        raise TypeError(f"{self} is symbolic: len() is not known; use {self}.shape[0]")
+
+    def __getitem__(self, index):
+        from .subtensor import getitem
+
+        return getitem(self, index)
+
+    # -- attributes ------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return self.type.ndim
+
+    @property
+    def dtype(self) -> str:
+        return self.type.dtype
+
+    @property
+    def broadcastable(self) -> tuple[bool, ...]:
+        return self.type.broadcastable
+
+    @property
+    def shape(self):
+        from .shape import shape
+
+        return shape(self)
+
+    @property
+    def size(self):
+        return _m().prod(self.shape)
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def __array__(self, *args, **kw):
+        raise TypeError(f"{self} is a symbolic variable: NumPy cannot use it directly; "
+                        f"compile a function or call .eval()")
+
+    # -- methods ------------------------------------------------------------------
+    def dimshuffle(self, *pattern):
+        from .elemwise import DimShuffle
+
+        if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
+            pattern = tuple(pattern[0])
+        return DimShuffle(self.broadcastable, pattern)(self)
+
+    def transpose(self, *axes):
+        if not axes:
+            axes = tuple(range(self.ndim))[::-1]
+        elif len(axes) == 1 and isinstance(axes[0], (list, tuple)):
+            axes = tuple(axes[0])
+        return self.dimshuffle(axes)
+
+    def reshape(self, shape, ndim=None):
+        from .shape import reshape
+
+        return reshape(self, shape, ndim=ndim)
+
+    def flatten(self, ndim=1, outdim=None):
+        from .shape import flatten
+
+        return flatten(self, outdim if outdim is not None else ndim)
+
+    def squeeze(self, axis=None):
+        from .shape import squeeze
+
+        return squeeze(self, axis)
+
+    def astype(self, dtype):
+        return _b().cast(self, dtype)
+
+    def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+        return _m().sum(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
+
+    def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+        return _m().prod(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
+
+    def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+        return _m().mean(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
+
+    def var(self, axis=None, ddof=0, keepdims=False, corrected=False):
+        return _m().var(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+
+    def std(self, axis=None, ddof=0, keepdims=False, corrected=False):
+        return _m().std(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+
+    def max(self, axis=None, keepdims=False):
+        return _m().max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _m().min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        return _m().argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return _m().argmin(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return _m().all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis=None, keepdims=False):
+        return _m().any(self, axis=axis, keepdims=keepdims)
+
+    def norm(self, L, axis=None, keepdims=False):
+        return _m().norm(self, L, axis=axis, keepdims=keepdims)
+
+    def dot(self, other):
+        return _m().dot(self, other)
+
+    def __dot__(self, other):
+        return _m().dot(self, other)
+
+    def __rdot__(self, other):
+        return _m().dot(other, self)
+
+    def clip(self, a_min, a_max):
+        return _m().clip(self, a_min, a_max)
+
+    def round(self, mode=None):
+        return _m().round(self, mode)
+
+    def conj(self):
+        return _m().conj(self)
+
+    @property
+    def real(self):
+        return _m().real(self)
+
+    @property
+    def imag(self):
+        return _m().imag(self)
+
+    def exp(self): return _m().exp(self)
+    def log(self): return _m().log(self)
+
+    def cumsum(self, axis=None):
+        from .extra_ops import cumsum
+
+        return cumsum(self, axis)
+
+    def cumprod(self, axis=None):
+        from .extra_ops import cumprod
+
+        return cumprod(self, axis)
+
+    def sort(self, axis=-1, kind="quicksort", order=None):
+        from .sort import sort
+
+        return sort(self, axis, kind, order)
+
+    def argsort(self, axis=-1, kind="quicksort", order=None):
+        from .sort import argsort
+
+        return argsort(self, axis, kind, order)
+
+    def repeat(self, repeats, axis=None):
+        from .extra_ops import repeat
+
+        return repeat(self, repeats, axis)
+
+    def nonzero(self, return_matrix=False):
+        from .subtensor import nonzero
+
+        return nonzero(self, return_matrix)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        from .extra_ops import diagonal
+
+        return diagonal(self, offset, axis1, axis2)
+
+    def trace(self):
+        from .extra_ops import trace
+
+        return trace(self)
+
+    def fill(self, value):
+        return _b().fill(self, value)
+
+    def zeros_like(self, dtype=None):
+        return _b().zeros_like(self, dtype=dtype)
+
+    def ones_like(self, dtype=None):
+        return _b().ones_like(self, dtype=dtype)
+
+    def copy(self, name=None):
+        out = _m().tensor_copy(self)
+        out.name = name
+        return out
+
+
+class TensorVariable(_TensorOperators, Variable):
+    """A symbolic array."""
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        # Python equality is identity (variables are dict keys); use tensor.eq for elementwise.
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+
+class TensorConstant(_TensorOperators, Constant):
+    """A constant array; merged with equal constants by the merge rewrite."""
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+    def __str__(self):
+        if self.name is not None:
+            return self.name
+        data = np.asarray(self.data)
+        if data.size <= 8:
+            s = np.array2string(data, separator=", ")
+        else:
+            s = f"{{{data.dtype}{data.shape}}}"
+        return f"TensorConstant{{{s}}}"
+
+
+TensorType.Variable = TensorVariable
+TensorType.Constant = TensorConstant

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One-time set-up on a fresh Debian machine: system packages, then the core and every
+# first-party backend installed in editable mode into the current Python.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
+need_apt=""
+command -v dot >/dev/null || need_apt="$need_apt graphviz"
+command -v gcc >/dev/null || need_apt="$need_apt gcc"
+if [ -n "$need_apt" ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need_apt >/dev/null
+fi
+python3 -m pip install -q --disable-pip-version-check -e ".[test]" -e backends/numpy_ref
