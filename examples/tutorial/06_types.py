@@ -27,4 +27,3 @@ x = theano.tensor.fvector('x')
 i32 = theano.tensor.ivector
 f64 = theano.tensor.dtensor3
 x = theano.tensor.vector ('x', dtype=int32)
-print (x.type)

@@ -7,7 +7,25 @@ from ..graph.basic import Variable
 
 __all__ = ["In", "Out", "SymbolicInput", "SymbolicOutput"]
 
-_NO_VALUE = object()
+class _NoValue:
+    """The "no default" marker; one instance, kept as such through pickling so that an
+    unpickled In still knows it has no default."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __reduce__(self):
+        return (_NoValue, ())
+
+    def __repr__(self) -> str:
+        return "<no value>"
+
+
+_NO_VALUE = _NoValue()
 
 
 class In:
