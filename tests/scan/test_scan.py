@@ -1,0 +1,142 @@
+"""theano.scan: forward semantics, taps, early stop, shared updates, and gradients."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import theano
+from theano import tensor as T
+from theano.gradient import verify_grad
+
+
+def test_cumulative_sum_matches_numpy():
+    x = T.dvector("x")
+    r, upd = theano.scan(lambda v, acc: acc + v, sequences=x, outputs_info=T.constant(np.float64(0)))
+    assert not upd
+    f = theano.function([x], r)
+    v = np.random.RandomState(0).randn(7)
+    np.testing.assert_allclose(f(v), np.cumsum(v))
+    assert f(np.zeros(0)).shape == (0,)
+
+
+def test_linear_recurrence_with_closure_and_non_sequences():
+    x = T.dmatrix("x")
+    W = T.dmatrix("W")
+    b = T.dvector("b")
+    h0 = T.dvector("h0")
+    # W comes as a non-sequence, b through the closure: both must work.
+    h, _ = theano.scan(lambda xt, h, W: T.dot(h, W) + xt + b, sequences=x, outputs_info=h0,
+                       non_sequences=W)
+    f = theano.function([x, W, b, h0], h)
+    rng = np.random.RandomState(1)
+    xv, Wv, bv, h0v = rng.randn(5, 3), rng.randn(3, 3) * 0.5, rng.randn(3), rng.randn(3)
+    exp, cur = [], h0v
+    for t in range(5):
+        cur = cur @ Wv + xv[t] + bv
+        exp.append(cur)
+    np.testing.assert_allclose(f(xv, Wv, bv, h0v), np.array(exp))
+
+
+def test_fibonacci_with_output_taps_and_n_steps():
+    n = T.iscalar("n")
+    init = T.lvector("init")
+    fib, _ = theano.scan(lambda a, b: a + b, outputs_info=dict(initial=init, taps=[-2, -1]), n_steps=n)
+    f = theano.function([n, init], fib)
+    assert f(8, [0, 1]).tolist() == [1, 2, 3, 5, 8, 13, 21, 34]
+
+
+def test_sequence_taps_go_backwards_and_several_outputs():
+    x = T.dvector("x")
+    (s, d), _ = theano.scan(lambda prev, cur: [prev + cur, cur - prev],
+                            sequences=dict(input=x, taps=[-1, 0]), outputs_info=[None, None])
+    v = np.arange(6.0) ** 2
+    rs, rd = theano.function([x], [s, d])(v)
+    np.testing.assert_allclose(rs, v[:-1] + v[1:])
+    np.testing.assert_allclose(rd, v[1:] - v[:-1])
+    back, _ = theano.scan(lambda a: a * 2, sequences=x, go_backwards=True)
+    np.testing.assert_allclose(theano.function([x], back)(v), v[::-1] * 2)
+
+
+def test_until_stops_early():
+    x = T.dscalar("x")
+    out, _ = theano.scan(lambda prev: (prev * 2, theano.scan_module.until(prev * 2 > 100)),
+                         outputs_info=x, n_steps=50)
+    assert theano.function([x], out)(1.0).tolist() == [2, 4, 8, 16, 32, 64, 128]
+
+
+def test_shared_variable_updated_inside_the_loop():
+    counter = theano.shared(np.float64(0), name="counter")
+
+    def step(x):
+        return x + counter, {counter: counter + 1}
+
+    x = T.dvector("x")
+    out, upd = theano.scan(step, sequences=x)
+    assert list(upd) == [counter]
+    f = theano.function([x], out, updates=upd)
+    np.testing.assert_allclose(f(np.zeros(4)), [0, 1, 2, 3])
+    assert counter.get_value() == 4
+    np.testing.assert_allclose(f(np.zeros(2)), [4, 5])
+
+
+def test_dtype_mismatch_between_state_and_step_is_explained():
+    x = T.fscalar("x")
+    with pytest.raises(TypeError, match="dtype float32.*float64"):
+        theano.scan(lambda p: p * np.float64(1.1), outputs_info=x, n_steps=3)
+
+
+def test_sequences_too_short_for_n_steps_raises():
+    x = T.dvector("x")
+    out, _ = theano.scan(lambda v: v * 2, sequences=x, n_steps=5)
+    with pytest.raises(ValueError, match="sequence 0 has 3 entries"):
+        theano.function([x], out)(np.ones(3))
+
+
+def _rnn(x, W, U, h0):
+    h, _ = theano.scan(lambda xt, h: T.tanh(T.dot(xt, W) + T.dot(h, U)), sequences=x, outputs_info=h0)
+    return h
+
+
+def test_gradients_through_scan_match_finite_differences():
+    rng = np.random.RandomState(2)
+    verify_grad(lambda x, W, U, h0: _rnn(x, W, U, h0).sum() + (_rnn(x, W, U, h0)[-1] ** 2).sum(),
+                [rng.randn(4, 3), rng.randn(3, 2) * 0.5, rng.randn(2, 2) * 0.5, rng.randn(2)], rng=rng)
+
+
+def test_gradient_with_taps_matches_finite_differences():
+    def f(x, init):
+        out, _ = theano.scan(lambda xm1, x0, a, b: 0.5 * a - 0.25 * b + xm1 * x0,
+                             sequences=dict(input=x, taps=[-1, 0]),
+                             outputs_info=dict(initial=init, taps=[-2, -1]))
+        return out
+
+    rng = np.random.RandomState(3)
+    verify_grad(f, [rng.randn(6), rng.randn(2)], rng=rng)
+
+
+def test_truncate_gradient_limits_backpropagation():
+    x = T.dvector("x")
+    r, _ = theano.scan(lambda v, acc: acc + v, sequences=x, outputs_info=T.constant(np.float64(0)),
+                       truncate_gradient=2)
+    g = theano.function([x], theano.grad(r[-1], x))(np.ones(5))
+    np.testing.assert_allclose(g, [0, 0, 0, 1, 1])
+
+
+def test_elman_rnn_training_reduces_the_loss():
+    rng = np.random.RandomState(4)
+    n_in, n_hid, n_steps = 3, 5, 6
+    W = theano.shared(rng.randn(n_in, n_hid) * 0.3, name="W")
+    U = theano.shared(rng.randn(n_hid, n_hid) * 0.3, name="U")
+    V = theano.shared(rng.randn(n_hid) * 0.3, name="V")
+    x = T.dmatrix("x")
+    y = T.dvector("y")
+    h = _rnn(x, W, U, T.zeros((n_hid,), dtype="float64"))
+    pred = T.dot(h, V)
+    loss = T.mean((pred - y) ** 2)
+    params = [W, U, V]
+    grads = theano.grad(loss, params)
+    train = theano.function([x, y], loss, updates=[(p, p - 0.1 * g) for p, g in zip(params, grads)])
+    xv, yv = rng.randn(n_steps, n_in), np.sin(np.arange(n_steps))
+    losses = [float(train(xv, yv)) for _ in range(40)]
+    assert losses[-1] < 0.5 * losses[0]
+    assert all(np.isfinite(losses))
