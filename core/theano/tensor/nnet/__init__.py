@@ -1,2 +1,9 @@
-"""`theano.tensor.nnet`: activations, softmax and losses."""
-from ..math import sigmoid, softplus  # noqa: F401
+"""`theano.tensor.nnet`: activations, softmax and losses (Theano 1.0's names and paths)."""
+from . import sigm  # noqa: F401
+from .basic import *  # noqa: F401,F403
+from .basic import __all__ as _basic_all
+from .sigm import *  # noqa: F401,F403
+from .sigm import __all__ as _sigm_all
+from . import basic, crossentropy, nnet, softmax  # noqa: F401,E402
+
+__all__ = _basic_all + [n for n in _sigm_all if n not in _basic_all]

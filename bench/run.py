@@ -1,0 +1,180 @@
+"""Run the benchmark workloads on hand-written NumPy, every usable theano backend, and
+PyTensor's C backend when it is installed: one process, interleaved rounds, medians.
+
+    python bench/run.py [--quick] [--reps 7] [--json bench/results/latest.json] [--no-compile]
+
+Prints a table of median times per iteration and ratios against NumPy and PyTensor.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from workloads import workloads  # noqa: E402
+
+
+def theano_devices() -> list[str]:
+    import theano  # noqa: F401
+    from theano.backend.registry import registry
+
+    return [r.name for r in sorted(registry.records.values(), key=lambda r: -r.priority)
+            if r.probe_cached().usable and r.is_cpu]
+
+
+def pytensor_lib() -> Any | None:
+    """PyTensor behind the Theano-style namespace the workloads use (None when absent)."""
+    try:
+        import pytensor
+        import pytensor.tensor as pt
+        from pytensor.tensor.special import softmax
+    except ImportError:
+        return None
+    nnet = types.SimpleNamespace(
+        softmax=lambda x: softmax(x, axis=-1),
+        categorical_crossentropy=lambda p, t: -pt.log(p[pt.arange(t.shape[0]), t]))
+    tensor = types.SimpleNamespace(**{n: getattr(pt, n) for n in dir(pt) if not n.startswith("_")})
+    tensor.nnet = nnet
+    return types.SimpleNamespace(tensor=tensor, function=pytensor.function, shared=pytensor.shared,
+                                 grad=pytensor.grad, mode=pytensor.compile.mode.Mode(linker="cvm"))
+
+
+def time_batch(fn: Callable[[], Any], n: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def calibrate(fn: Callable[[], Any], target: float = 0.05) -> int:
+    fn()
+    one = time_batch(fn, 1)
+    return max(1, min(100000, int(target / max(one, 1e-7))))
+
+
+def run_workloads(quick: bool, reps: int, devices: list[str]) -> list[dict]:
+    import theano
+
+    pyt = pytensor_lib()
+    rows = []
+    for w in workloads(quick):
+        impls: dict[str, Callable[[], Any]] = {}
+        notes: dict[str, str] = {}
+        impls["numpy"] = w.numpy()
+        if w.graph is not None:
+            for dev in devices:
+                try:
+                    impls[f"theano[{dev}]"] = w.graph(theano, {"device": dev})
+                except Exception as e:  # report, keep benchmarking the others
+                    notes[f"theano[{dev}]"] = f"{type(e).__name__}: {e}"[:120]
+            if pyt is not None:
+                try:
+                    impls["pytensor"] = w.graph(pyt, {"mode": pyt.mode})
+                except Exception as e:
+                    notes["pytensor"] = f"{type(e).__name__}: {e}"[:120]
+        counts = {k: calibrate(f) for k, f in impls.items()}
+        samples: dict[str, list[float]] = {k: [] for k in impls}
+        for _ in range(reps):  # interleaved: every implementation once per round
+            for k, f in impls.items():
+                samples[k].append(time_batch(f, counts[k]))
+        med = {k: statistics.median(v) for k, v in samples.items()}
+        rows.append({"workload": w.name, "label": w.label, "median_s": med, "notes": notes,
+                     "bytes": w.bytes_moved})
+        print(format_row(rows[-1]), flush=True)
+    return rows
+
+
+def compile_times(reps: int = 3) -> list[dict]:
+    """W6: cold (empty compile cache) and warm (another process, filled cache) compile times."""
+    code = r"""
+import sys, time, json
+sys.path.insert(0, {bench!r})
+t0 = time.perf_counter()
+import theano
+from workloads import w1_graph, w5_graph
+t1 = time.perf_counter()
+out = {{}}
+for name, build in (("W1", w1_graph), ("W5", w5_graph)):
+    s = time.perf_counter()
+    build(theano, {{"device": {dev!r}}})
+    out[name] = time.perf_counter() - s
+print(json.dumps(out))
+"""
+    rows = []
+    bench = str(Path(__file__).resolve().parent)
+    for dev in theano_devices():
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ, THEANO_FLAGS=f"compiledir={cache}")
+            results = []
+            for _ in range(2):
+                res = subprocess.run([sys.executable, "-c", code.format(bench=bench, dev=dev)], env=env,
+                                     capture_output=True, text=True, timeout=600)
+                if res.returncode != 0:
+                    results.append(None)
+                    print(res.stderr[-500:], file=sys.stderr)
+                    continue
+                results.append(json.loads(res.stdout.strip().splitlines()[-1]))
+        for wl in ("W1", "W5"):
+            if results[0] and results[1]:
+                rows.append({"workload": f"W6-{wl}", "device": dev, "cold_s": results[0][wl],
+                             "warm_s": results[1][wl]})
+                print(f"W6 compile {wl} on {dev}: cold {results[0][wl]:.3f} s, warm {results[1][wl]:.3f} s")
+    return rows
+
+
+def fmt_t(t: float) -> str:
+    if t < 1e-3:
+        return f"{t * 1e6:.2f} us"
+    if t < 1:
+        return f"{t * 1e3:.2f} ms"
+    return f"{t:.3f} s"
+
+
+def format_row(row: dict) -> str:
+    med = row["median_s"]
+    base = med.get("numpy")
+    pyt = med.get("pytensor")
+    parts = [f"{row['workload']:<12}"]
+    for k, t in med.items():
+        r = f" x{t / base:.2f}np" if base else ""
+        if pyt and k != "pytensor":
+            r += f" x{t / pyt:.2f}pyt"
+        bw = f" {row['bytes'] / t / 1e9:.1f}GB/s" if row["bytes"] else ""
+        parts.append(f"{k}={fmt_t(t)}{r}{bw}")
+    for k, n in row["notes"].items():
+        parts.append(f"{k}: skipped ({n})")
+    return "  ".join(parts)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, no W7")
+    ap.add_argument("--reps", type=int, default=7, help="interleaved rounds (the median is reported)")
+    ap.add_argument("--json", default=None, help="write the results as JSON here")
+    ap.add_argument("--no-compile", action="store_true", help="skip W6 (compile times)")
+    ap.add_argument("--devices", default=None, help="comma-separated theano devices (default: all CPU)")
+    args = ap.parse_args()
+    devices = args.devices.split(",") if args.devices else theano_devices()
+    print(f"# theano devices: {', '.join(devices)}; PyTensor: "
+          f"{'yes' if pytensor_lib() is not None else 'not installed'}; {os.cpu_count()} CPUs")
+    rows = run_workloads(args.quick, args.reps, devices)
+    comp = [] if args.no_compile else compile_times()
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({"rows": rows, "compile": comp}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
