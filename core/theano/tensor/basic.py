@@ -428,3 +428,226 @@ def zeros(shape: Any, dtype: str | None = None) -> Variable:
 def ones(shape: Any, dtype: str | None = None) -> Variable:
     """An array of ones; `shape` may hold symbolic integers."""
     return alloc(np.ones((), dtype=dtype or config.floatX), *_shape_args(shape))
+
+
+# -- ranges, identity matrices, tiling, triangles ------------------------------------------
+
+__all__ += ["ARange", "arange", "Eye", "eye", "identity_like", "Tile", "tile", "tri", "tril", "triu"]
+
+
+class ARange(Op):
+    """np.arange(start, stop, step) with symbolic scalar bounds."""
+
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype: str):
+        self.dtype = dtype
+
+    def make_node(self, start, stop, step):
+        ins = [as_tensor_variable(v) for v in (start, stop, step)]
+        for name, v in zip(("start", "stop", "step"), ins):
+            if v.type.ndim != 0:
+                raise TypeError(f"arange: {name} must be a scalar, got {v} of type {v.type}")
+        return Apply(self, ins, [TensorType(self.dtype, (False,))()])
+
+    def make_py_fn(self, node):
+        dt = self.dtype
+
+        def fn(start, stop, step):
+            if step == 0:
+                raise ValueError("arange: step must not be zero")
+            return np.arange(start.item(), stop.item(), step.item(), dtype=dt)
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        from .math import ceil, maximum, true_div
+
+        start, stop, step = node.inputs
+        n = ceil(true_div(cast(stop, "float64") - cast(start, "float64"), cast(step, "float64")))
+        return [(maximum(cast(n, "int64"), 0),)]
+
+    def L_op(self, inputs, outputs, gouts):
+        start, stop, step = inputs
+        (gz,) = gouts
+        if self.dtype in scal.discrete_dtypes:
+            return [zeros_like(i, dtype=config.floatX) for i in inputs]
+        # out[k] = start + k * step: d/dstart = sum(gz), d/dstep = sum(gz * k); stop only
+        # changes the length, a step function with no gradient.
+        k = arange(outputs[0].shape[0], dtype=self.dtype)
+        return [cast(gz.sum(), start.type.dtype) if start.type.dtype in scal.continuous_dtypes
+                else zeros_like(start, dtype=config.floatX),
+                zeros_like(stop, dtype=stop.type.dtype if stop.type.dtype in scal.continuous_dtypes
+                           else config.floatX),
+                cast((gz * k).sum(), step.type.dtype) if step.type.dtype in scal.continuous_dtypes
+                else zeros_like(step, dtype=config.floatX)]
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: str | None = None) -> Variable:
+    """Evenly spaced values in [start, stop), like numpy.arange; the bounds may be symbolic."""
+    if stop is None:
+        start, stop = 0, start
+    start, stop, step = (as_tensor_variable(v) for v in (start, stop, step))
+    if dtype is None:
+        dtype = scal.upcast(start.type.dtype, stop.type.dtype, step.type.dtype)
+        # As Theano: integer ranges are int64 (uint64) whatever the inputs, to avoid overflow.
+        if dtype in scal.int_dtypes or dtype == "bool":
+            dtype = "int64"
+        elif dtype in scal.uint_dtypes:
+            dtype = "uint64"
+    elif dtype == "floatX":
+        dtype = config.floatX
+    dtype = str(np.dtype(dtype))
+    return ARange(dtype)(start, stop, step)
+
+
+class Eye(Op):
+    """An n x m matrix with ones on the k-th diagonal."""
+
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype: str | None = None):
+        self.dtype = str(np.dtype(dtype or config.floatX))
+
+    def make_node(self, n, m, k):
+        ins = [as_tensor_variable(v) for v in (n, m, k)]
+        for name, v in zip(("n", "m", "k"), ins):
+            if v.type.ndim != 0 or v.type.dtype not in scal.integer_dtypes:
+                raise TypeError(f"eye: {name} must be an integer scalar, got {v} of type {v.type}")
+        return Apply(self, ins, [TensorType(self.dtype, (False, False))()])
+
+    def make_py_fn(self, node):
+        dt = self.dtype
+        return lambda n, m, k: np.eye(int(n), int(m), int(k), dtype=dt)
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        return [(cast(node.inputs[0], "int64"), cast(node.inputs[1], "int64"))]
+
+    def grad(self, inputs, gouts):
+        return [zeros_like(i, dtype=config.floatX) for i in inputs]
+
+    def connection_pattern(self, node):
+        return [[False], [False], [False]]
+
+
+def eye(n: Any, m: Any = None, k: Any = 0, dtype: str | None = None) -> Variable:
+    """The n x m (n x n) matrix with ones on diagonal k, zeros elsewhere."""
+    if dtype == "floatX":
+        dtype = None
+    return Eye(dtype)(n, n if m is None else m, k)
+
+
+def identity_like(x: Any) -> Variable:
+    """The identity matrix with the shape and dtype of the matrix x."""
+    x = as_tensor_variable(x)
+    return eye(x.shape[0], x.shape[1], k=0, dtype=x.type.dtype)
+
+
+class Tile(Op):
+    """x repeated reps[k] times along each axis k (len(reps) == x.ndim)."""
+
+    __props__ = ("ndim",)
+
+    def __init__(self, ndim: int):
+        self.ndim = int(ndim)
+
+    def make_node(self, x, reps):
+        x, reps = as_tensor_variable(x), as_tensor_variable(reps)
+        if x.type.ndim != self.ndim:
+            raise TypeError(f"Tile: expected a tensor of {self.ndim} dimensions, got {x.type}")
+        if reps.type.ndim != 1 or reps.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"Tile: reps must be an integer vector, got {reps.type}")
+        bcast = [False] * self.ndim
+        if isinstance(reps, Constant):
+            bcast = [b and int(r) == 1 for b, r in zip(x.type.broadcastable, reps.data)]
+        return Apply(self, [x, reps], [TensorType(x.type.dtype, bcast)()])
+
+    def make_py_fn(self, node):
+        nd = self.ndim
+
+        def fn(x, reps):
+            if len(reps) != nd:
+                raise ValueError(f"Tile: reps {tuple(reps)} must have {nd} entries")
+            if any(r < 0 for r in reps):
+                raise ValueError(f"Tile: negative repetition in reps {tuple(reps)}")
+            return np.tile(x, tuple(int(r) for r in reps))
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        reps = node.inputs[1]
+        return [tuple(shapes[0][k] * reps[k] for k in range(self.ndim))]
+
+    def L_op(self, inputs, outputs, gouts):
+        from ..gradient import DisconnectedType
+        from .shape import reshape
+
+        x, reps = inputs
+        (gz,) = gouts
+        # Output axis k is reps[k] blocks of x.shape[k]: split it in two and sum the blocks.
+        split = []
+        for k in range(self.ndim):
+            split += [reps[k], x.shape[k]]
+        g = reshape(gz, split, ndim=2 * self.ndim).sum(axis=list(range(0, 2 * self.ndim, 2)))
+        return [patternbroadcast(g, x.type.broadcastable), DisconnectedType()()]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+
+def tile(x: Any, reps: Any, ndim: int | None = None) -> Variable:
+    """x repeated reps[k] times along axis k (numpy.tile); reps may hold symbolic integers."""
+    x = as_tensor_variable(x)
+    if isinstance(reps, (int, np.integer)) or (isinstance(reps, Variable) and reps.type.ndim == 0):
+        reps = [reps]
+    if isinstance(reps, Variable):
+        n = get_vector_length(reps)
+        reps = [reps[k] for k in range(n)]
+    reps = list(reps)
+    nd = builtins.max(x.type.ndim, len(reps)) if ndim is None else int(ndim)
+    if nd < builtins.max(x.type.ndim, len(reps)):
+        raise ValueError(f"tile: ndim={ndim} is less than the dimensions of x ({x.type.ndim}) or "
+                         f"of reps ({len(reps)})")
+    reps = [1] * (nd - len(reps)) + reps
+    if x.type.ndim < nd:
+        x = DimShuffle(x.type.broadcastable, ["x"] * (nd - x.type.ndim) + list(range(x.type.ndim)))(x)
+    from .join import make_vector
+
+    reps_v = make_vector(*[as_tensor_variable(r) if isinstance(r, Variable) else np.int64(r) for r in reps],
+                         dtype="int64") if nd else constant(np.zeros(0, dtype="int64"))
+    return Tile(nd)(x, reps_v)
+
+
+def tri(N: Any, M: Any = None, k: Any = 0, dtype: str | None = None) -> Variable:
+    """The N x M matrix with ones at and below diagonal k, zeros above."""
+    from .math import ge
+
+    M = N if M is None else M
+    rows = arange(N).dimshuffle(0, "x")
+    cols = arange(M).dimshuffle("x", 0)
+    return cast(ge(rows + k, cols), dtype or config.floatX)
+
+
+def tril(m: Any, k: Any = 0) -> Variable:
+    """m with the elements above diagonal k (of its last two axes) set to zero."""
+    m = as_tensor_variable(m)
+    if m.type.ndim < 2:
+        raise ValueError(f"tril needs at least 2 dimensions, got {m.type}")
+    return m * tri(m.shape[-2], m.shape[-1], k=k, dtype=m.type.dtype)
+
+
+def triu(m: Any, k: Any = 0) -> Variable:
+    """m with the elements below diagonal k (of its last two axes) set to zero."""
+    m = as_tensor_variable(m)
+    if m.type.ndim < 2:
+        raise ValueError(f"triu needs at least 2 dimensions, got {m.type}")
+    return m * (1 - tri(m.shape[-2], m.shape[-1], k=k - 1, dtype=m.type.dtype))

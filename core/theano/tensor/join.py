@@ -178,3 +178,143 @@ def stack(*tensors: Any, axis: int = 0) -> Variable:
     from .shape import shape_padaxis
 
     return join(axis, *[shape_padaxis(t, axis) for t in ts])
+
+
+# -- splitting, stacking 2-D tensors, rolling ----------------------------------------------
+
+__all__ += ["Split", "split", "horizontal_stack", "vertical_stack", "roll"]
+
+
+class Split(Op):
+    """x cut along an axis into `len_splits` pieces of the given sizes (Theano's Split)."""
+
+    __props__ = ("len_splits",)
+
+    def __init__(self, len_splits: int):
+        self.len_splits = int(len_splits)
+
+    def make_node(self, x, axis, splits):
+        x, axis, splits = as_tensor_variable(x), as_tensor_variable(axis), as_tensor_variable(splits)
+        if x.type.ndim == 0:
+            raise TypeError("split: cannot split a scalar")
+        if axis.type.ndim != 0 or axis.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"split: axis must be an integer scalar, got {axis.type}")
+        if splits.type.ndim != 1 or splits.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"split: the split sizes must be an integer vector, got {splits.type}")
+        try:
+            ax = int(get_scalar_constant_value(axis)) % x.type.ndim
+            bcast = [b and k != ax for k, b in enumerate(x.type.broadcastable)]
+        except NotScalarConstantError:
+            bcast = [False] * x.type.ndim
+        return Apply(self, [x, axis, splits], [TensorType(x.type.dtype, bcast)()
+                                               for _ in range(self.len_splits)])
+
+    def make_py_fn(self, node):
+        n = self.len_splits
+
+        def fn(x, axis, splits):
+            axis = int(axis)
+            if not -x.ndim <= axis < x.ndim:
+                raise ValueError(f"split: axis {axis} out of range for an array of {x.ndim} dimensions")
+            if len(splits) != n:
+                raise ValueError(f"split: {len(splits)} split sizes given, {n} expected")
+            splits = [int(s) for s in splits]
+            if any(s < 0 for s in splits):
+                raise ValueError(f"split: negative split size in {splits}")
+            if sum(splits) != x.shape[axis]:
+                raise ValueError(f"split: the sizes {splits} add up to {sum(splits)}, "
+                                 f"not to the length {x.shape[axis]} of axis {axis}")
+            cuts = np.cumsum(splits)[:-1]
+            pieces = np.split(x, cuts, axis=axis)
+            return tuple(pieces) if n != 1 else pieces[0]
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        res = self.make_py_fn(node)(*inputs)
+        for s, v in zip(output_storage, res if self.len_splits != 1 else (res,)):
+            s[0] = v
+
+    def infer_shape(self, node, shapes):
+        from .math import eq, switch
+
+        x, axis, splits = node.inputs
+        nd = x.type.ndim
+        try:
+            ax = int(get_scalar_constant_value(axis)) % nd
+            return [tuple(splits[i] if k == ax else shapes[0][k] for k in range(nd))
+                    for i in range(self.len_splits)]
+        except NotScalarConstantError:
+            ax = axis % nd
+            return [tuple(switch(eq(ax, k), splits[i], shapes[0][k]) for k in range(nd))
+                    for i in range(self.len_splits)]
+
+    def L_op(self, inputs, outputs, gouts):
+        from ..gradient import DisconnectedType, _is_disconnected
+        from .basic import zeros_like
+
+        x, axis, splits = inputs
+        if x.type.dtype in scal.discrete_dtypes:
+            return [zeros_like(x, dtype="float64"), DisconnectedType()(), DisconnectedType()()]
+        # A piece whose gradient is missing contributes zeros of its own shape.
+        parts = [zeros_like(o) if _is_disconnected(g) else g for o, g in zip(outputs, gouts)]
+        return [join(axis, *parts) if len(parts) > 1 else parts[0],
+                DisconnectedType()(), DisconnectedType()()]
+
+    def connection_pattern(self, node):
+        return [[True] * self.len_splits, [False] * self.len_splits, [False] * self.len_splits]
+
+
+def split(x: Any, splits_size: Any, n_splits: int, axis: Any = 0) -> list[Variable]:
+    """x cut along axis into n_splits pieces whose lengths are splits_size."""
+    if isinstance(splits_size, (list, tuple)):
+        splits_size = make_vector(*[as_tensor_variable(s) if isinstance(s, Variable) else np.int64(s)
+                                    for s in splits_size], dtype="int64") if splits_size else \
+            as_tensor_variable(np.zeros(0, dtype="int64"))
+    out = Split(n_splits)(x, axis, splits_size)
+    return out if isinstance(out, list) else [out]
+
+
+def horizontal_stack(*args: Any) -> Variable:
+    """Matrices side by side (concatenated along axis 1)."""
+    if len(args) < 2:
+        raise ValueError("horizontal_stack needs at least two tensors")
+    ts = [as_tensor_variable(a) for a in args]
+    for t in ts:
+        if t.type.ndim != 2:
+            raise TypeError(f"horizontal_stack takes matrices, got {t} of type {t.type}")
+    return concatenate(ts, axis=1)
+
+
+def vertical_stack(*args: Any) -> Variable:
+    """Matrices one above the other (concatenated along axis 0)."""
+    if len(args) < 2:
+        raise ValueError("vertical_stack needs at least two tensors")
+    ts = [as_tensor_variable(a) for a in args]
+    for t in ts:
+        if t.type.ndim != 2:
+            raise TypeError(f"vertical_stack takes matrices, got {t} of type {t.type}")
+    return concatenate(ts, axis=0)
+
+
+def roll(x: Any, shift: Any, axis: int | None = None) -> Variable:
+    """x rotated by shift positions along axis (the flattened x when axis is None), numpy.roll."""
+    x = as_tensor_variable(x)
+    if axis is None:
+        if x.type.ndim > 1:
+            from .shape import reshape, shape
+
+            return reshape(roll(x.flatten(), shift, 0), shape(x), ndim=x.type.ndim)
+        axis = 0
+    if not -x.type.ndim <= int(axis) < x.type.ndim:
+        raise ValueError(f"roll: axis {axis} out of range for {x} of type {x.type}")
+    axis = int(axis) % x.type.ndim
+    from .subtensor import getitem
+
+    # The last `shift` elements (taken modulo the length) come first.
+    n = x.shape[axis]
+    s = as_tensor_variable(shift) % n if isinstance(shift, Variable) else shift
+    if isinstance(s, (int, np.integer)):
+        s = as_tensor_variable(np.int64(s)) % n
+    lead = (slice(None),) * axis
+    return join(axis, getitem(x, lead + (slice(n - s, None),)), getitem(x, lead + (slice(None, n - s),)))

@@ -314,6 +314,8 @@ def _is_advanced(i: Any) -> bool:
         return False
     if isinstance(i, Variable):
         return getattr(i.type, "ndim", 0) > 0 or getattr(i.type, "dtype", "") == "bool"
+    if isinstance(i, (list, tuple)):
+        return True  # a list index (of numbers or of symbolic scalars) is an array index
     arr = np.asarray(i)
     return arr.ndim > 0 or arr.dtype == bool
 

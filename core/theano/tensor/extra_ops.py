@@ -1,0 +1,447 @@
+"""NumPy's array helpers as ops: cumsum/cumprod, repeat, diff, diagonal/trace, bincount,
+fill_diagonal, to_one_hot and unique."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..config import config
+from ..graph.basic import Apply, Variable
+from ..graph.op import Op
+from ..scalar import basic as scal
+from .basic import as_tensor_variable, cast, patternbroadcast, zeros_like
+from .type import TensorType
+
+__all__ = ["CumOp", "cumsum", "cumprod", "RepeatOp", "repeat", "diff", "diagonal", "trace",
+           "BinCount", "bincount", "FillDiagonal", "fill_diagonal", "to_one_hot", "Unique", "unique",
+           "compress", "SearchsortedOp", "searchsorted"]
+
+
+def _norm_axis(x: Variable, axis: int, fname: str) -> int:
+    if not -x.type.ndim <= axis < x.type.ndim:
+        raise ValueError(f"{fname}: axis {axis} is out of range for {x} of type {x.type}")
+    return axis % x.type.ndim
+
+
+def _reverse(x: Variable, axis: int) -> Variable:
+    return x[(slice(None),) * axis + (slice(None, None, -1),)]
+
+
+# -- cumulative sums and products ------------------------------------------------------------
+
+class CumOp(Op):
+    """Cumulative sum (mode='add') or product (mode='mul') along an axis."""
+
+    __props__ = ("axis", "mode")
+
+    def __init__(self, axis: int, mode: str = "add"):
+        if mode not in ("add", "mul"):
+            raise ValueError(f"CumOp: mode must be 'add' or 'mul', got {mode!r}")
+        self.axis, self.mode = int(axis), mode
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if not 0 <= self.axis < x.type.ndim:
+            raise ValueError(f"cum{'sum' if self.mode == 'add' else 'prod'}: axis {self.axis} is out "
+                             f"of range for {x.type}")
+        # NumPy's accumulation dtype: small integers (and bool) accumulate in int64.
+        dtype = str(np.cumsum(np.zeros(1, dtype=x.type.dtype)).dtype)
+        return Apply(self, [x], [TensorType(dtype, x.type.broadcastable)()])
+
+    def make_py_fn(self, node):
+        f = np.cumsum if self.mode == "add" else np.cumprod
+        axis = self.axis
+        return lambda x: f(x, axis=axis)
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(inputs[0])
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+    def L_op(self, inputs, outputs, gouts):
+        (x,), (out,), (gz,) = inputs, outputs, gouts
+        if x.type.dtype in scal.discrete_dtypes:
+            return [zeros_like(x, dtype=config.floatX)]
+        ax = self.axis
+        rev_cumsum = CumOp(ax, "add")
+        if self.mode == "add":
+            # d out[j] / d x[i] = 1 for j >= i: a cumulative sum from the end.
+            return [_reverse(rev_cumsum(_reverse(gz, ax)), ax)]
+        # out[j] = prod x[:j+1]: d out[j] / d x[i] = out[j] / x[i] for j >= i (x[i] != 0).
+        return [_reverse(rev_cumsum(_reverse(gz * out, ax)), ax) / x]
+
+
+def _cum(x: Any, axis: int | None, mode: str) -> Variable:
+    x = as_tensor_variable(x)
+    if axis is None:
+        return CumOp(0, mode)(x.flatten())
+    return CumOp(_norm_axis(x, int(axis), "cum" + ("sum" if mode == "add" else "prod")), mode)(x)
+
+
+def cumsum(x: Any, axis: int | None = None) -> Variable:
+    """Cumulative sum along axis (axis=None: of the flattened tensor)."""
+    return _cum(x, axis, "add")
+
+
+def cumprod(x: Any, axis: int | None = None) -> Variable:
+    """Cumulative product along axis (axis=None: of the flattened tensor)."""
+    return _cum(x, axis, "mul")
+
+
+# -- repeat ------------------------------------------------------------------------------------
+
+class RepeatOp(Op):
+    """Each element of x repeated along an axis, by a scalar count or one count per element."""
+
+    __props__ = ("axis",)
+
+    def __init__(self, axis: int):
+        self.axis = int(axis)
+
+    def make_node(self, x, repeats):
+        x, repeats = as_tensor_variable(x), as_tensor_variable(repeats)
+        if repeats.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"repeat: repeats must be integers, got {repeats} of dtype {repeats.type.dtype}")
+        if repeats.type.ndim > 1:
+            raise ValueError(f"repeat: repeats must be a scalar or a vector, got {repeats.type}")
+        if not 0 <= self.axis < x.type.ndim:
+            raise ValueError(f"repeat: axis {self.axis} out of range for {x.type}")
+        bcast = list(x.type.broadcastable)
+        bcast[self.axis] = False
+        return Apply(self, [x, repeats], [TensorType(x.type.dtype, bcast)()])
+
+    def make_py_fn(self, node):
+        axis = self.axis
+
+        def fn(x, repeats):
+            try:
+                return np.repeat(x, repeats, axis=axis)
+            except ValueError as e:
+                raise ValueError(f"repeat along axis {axis} of an array of shape {x.shape} with "
+                                 f"repeats of shape {np.shape(repeats)}: {e}") from None
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        x, repeats = node.inputs
+        out = list(shapes[0])
+        if repeats.type.ndim == 0:
+            out[self.axis] = out[self.axis] * cast(repeats, "int64")
+        else:
+            out[self.axis] = cast(repeats.sum(), "int64")
+        return [tuple(out)]
+
+    def L_op(self, inputs, outputs, gouts):
+        from ..gradient import DisconnectedType
+        from .advanced_subtensor import AdvancedIncSubtensor
+        from .basic import arange
+
+        (x, repeats), (gz,) = inputs, gouts
+        if x.type.dtype in scal.discrete_dtypes:
+            return [zeros_like(x, dtype=config.floatX), DisconnectedType()()]
+        # Output position j comes from source position src[j] = repeat(arange(n), repeats):
+        # the gradient adds gz over each source's copies.
+        src = RepeatOp(0)(arange(x.shape[self.axis]), repeats)
+        idx = tuple([slice(None)] * self.axis + ["?"])
+        gx = AdvancedIncSubtensor(idx)(zeros_like(x), gz, src)
+        return [patternbroadcast(gx, x.type.broadcastable), DisconnectedType()()]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+
+def repeat(x: Any, repeats: Any, axis: int | None = None) -> Variable:
+    """x with each element repeated `repeats` times (a scalar, or one count per element) along
+    axis (axis=None: of the flattened tensor)."""
+    x = as_tensor_variable(x)
+    if axis is None:
+        x, axis = x.flatten(), 0
+    return RepeatOp(_norm_axis(x, int(axis), "repeat"))(x, repeats)
+
+
+# -- differences, diagonals -----------------------------------------------------------------------
+
+def diff(x: Any, n: int = 1, axis: int = -1) -> Variable:
+    """The n-th discrete difference along axis (numpy.diff)."""
+    x = as_tensor_variable(x)
+    axis = _norm_axis(x, int(axis), "diff")
+    if n < 0:
+        raise ValueError(f"diff: the order n must be non-negative, got {n}")
+    lead = (slice(None),) * axis
+    for _ in range(n):
+        x = x[lead + (slice(1, None),)] - x[lead + (slice(None, -1),)]
+    return x
+
+
+def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Variable:
+    """The diagonal `offset` of the axes axis1, axis2, as the last axis (numpy.diagonal)."""
+    from .basic import arange
+    from .math import maximum, minimum
+
+    a = as_tensor_variable(a)
+    if a.type.ndim < 2:
+        raise ValueError(f"diagonal needs at least 2 dimensions, got {a.type}")
+    ax1, ax2 = _norm_axis(a, int(axis1), "diagonal"), _norm_axis(a, int(axis2), "diagonal")
+    if ax1 == ax2:
+        raise ValueError(f"diagonal: axis1 and axis2 must differ, both are {ax1}")
+    offset = int(offset)
+    rest = [k for k in range(a.type.ndim) if k not in (ax1, ax2)]
+    t = a.dimshuffle(rest + [ax1, ax2])
+    r0, c0 = max(-offset, 0), max(offset, 0)
+    n = maximum(minimum(t.shape[-2] - r0, t.shape[-1] - c0), 0)
+    k = arange(n)
+    return t[(Ellipsis, k + r0, k + c0)]
+
+
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Variable:
+    """The sum of a diagonal (numpy.trace)."""
+    return diagonal(a, offset, axis1, axis2).sum(axis=-1)
+
+
+# -- bincount ---------------------------------------------------------------------------------
+
+class BinCount(Op):
+    """numpy.bincount: the number of times (or summed weight with which) each value occurs."""
+
+    __props__ = ("minlength", "assert_nonneg")
+
+    def __init__(self, minlength: int | None = None, assert_nonneg: bool = False):
+        self.minlength = None if minlength is None else int(minlength)
+        self.assert_nonneg = assert_nonneg
+
+    def make_node(self, x, *weights):
+        x = as_tensor_variable(x)
+        if x.type.ndim != 1 or x.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"bincount: x must be an integer vector, got {x} of type {x.type}")
+        ins = [x]
+        dtype = "int64"
+        if weights:
+            w = as_tensor_variable(weights[0])
+            if w.type.ndim != 1:
+                raise TypeError(f"bincount: weights must be a vector, got {w.type}")
+            ins.append(w)
+            dtype = w.type.dtype if w.type.dtype in scal.continuous_dtypes else "float64"
+        return Apply(self, ins, [TensorType(dtype, (False,))()])
+
+    def make_py_fn(self, node):
+        minlength, dtype = self.minlength or 0, node.outputs[0].type.dtype
+
+        def fn(x, w=None):
+            if x.size and x.min() < 0:
+                raise ValueError(f"bincount: x holds the negative value {x.min()}; all values must "
+                                 f"be non-negative")
+            if w is not None and w.shape != x.shape:
+                raise ValueError(f"bincount: weights of shape {w.shape} do not match x of shape {x.shape}")
+            return np.bincount(x, weights=w, minlength=minlength).astype(dtype, copy=False)
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def L_op(self, inputs, outputs, gouts):
+        from ..gradient import DisconnectedType
+
+        (gz,) = gouts
+        res = [DisconnectedType()()]
+        if len(inputs) > 1:
+            res.append(cast(gz[inputs[0]], inputs[1].type.dtype) if inputs[1].type.dtype in
+                       scal.continuous_dtypes else zeros_like(inputs[1], dtype=config.floatX))
+        return res
+
+    def connection_pattern(self, node):
+        return [[False]] + [[True]] * (len(node.inputs) - 1)
+
+
+def bincount(x: Any, weights: Any = None, minlength: int | None = None, assert_nonneg: bool = False
+             ) -> Variable:
+    """Count the occurrences of each value in the non-negative integer vector x (numpy.bincount)."""
+    op = BinCount(minlength, assert_nonneg)
+    return op(x) if weights is None else op(x, weights)
+
+
+# -- fill_diagonal -------------------------------------------------------------------------------
+
+class FillDiagonal(Op):
+    """A copy of a with its main diagonal set to a scalar value (numpy.fill_diagonal)."""
+
+    def make_node(self, a, val):
+        a, val = as_tensor_variable(a), as_tensor_variable(val)
+        if a.type.ndim < 2:
+            raise TypeError(f"fill_diagonal: a must have at least 2 dimensions, got {a.type}")
+        if val.type.ndim != 0:
+            raise TypeError(f"fill_diagonal: val must be a scalar, got {val.type}")
+        if scal.upcast(a.type.dtype, val.type.dtype) != a.type.dtype:
+            raise TypeError(f"fill_diagonal: writing {val.type.dtype} into {a.type.dtype} would lose "
+                            f"precision; cast val first")
+        return Apply(self, [a, val], [a.type()])
+
+    def make_py_fn(self, node):
+        def fn(a, val):
+            if a.ndim > 2 and len(set(a.shape)) != 1:
+                raise ValueError(f"fill_diagonal: an array of more than 2 dimensions must have all "
+                                 f"dimensions equal, got shape {a.shape}")
+            out = a.copy()
+            np.fill_diagonal(out, val)
+            return out
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+    def grad(self, inputs, gouts):
+        from ..gradient import grad_not_implemented
+
+        (a, val), (gz,) = inputs, gouts
+        if a.type.ndim != 2:
+            return [grad_not_implemented(self, 0, a, "only for matrices"),
+                    grad_not_implemented(self, 1, val, "only for matrices")]
+        # The diagonal comes from val, everything else from a.
+        ga = fill_diagonal(gz, np.zeros((), dtype=gz.type.dtype))
+        gval = cast(diagonal(gz).sum(), val.type.dtype) if val.type.dtype in scal.continuous_dtypes else \
+            zeros_like(val, dtype=config.floatX)
+        return [ga, gval]
+
+
+fill_diagonal_ = FillDiagonal()
+
+
+def fill_diagonal(a: Any, val: Any) -> Variable:
+    """A copy of a with its main diagonal set to the scalar val."""
+    return fill_diagonal_(a, val)
+
+
+# -- one-hot, unique ------------------------------------------------------------------------------
+
+def to_one_hot(y: Any, nb_class: Any, dtype: str | None = None) -> Variable:
+    """A (len(y), nb_class) matrix with a single 1 per row, in column y[i]."""
+    from .advanced_subtensor import AdvancedIncSubtensor
+    from .basic import arange, zeros
+
+    y = as_tensor_variable(y)
+    if y.type.ndim != 1 or y.type.dtype not in scal.integer_dtypes:
+        raise TypeError(f"to_one_hot: y must be an integer vector, got {y} of type {y.type}")
+    dtype = dtype or config.floatX
+    z = zeros((y.shape[0], nb_class), dtype=dtype)
+    return AdvancedIncSubtensor(("?", "?"), set_instead_of_inc=True)(
+        z, np.ones((), dtype=dtype), arange(y.shape[0]), y)
+
+
+class Unique(Op):
+    """numpy.unique: the sorted distinct values, optionally with first indices, inverse
+    indices and counts (as further outputs)."""
+
+    __props__ = ("return_index", "return_inverse", "return_counts", "axis")
+
+    def __init__(self, return_index: bool = False, return_inverse: bool = False,
+                 return_counts: bool = False, axis: int | None = None):
+        self.return_index, self.return_inverse = bool(return_index), bool(return_inverse)
+        self.return_counts, self.axis = bool(return_counts), axis
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if self.axis is None:
+            outs = [TensorType(x.type.dtype, (False,))()]
+        else:
+            _norm_axis(x, self.axis, "unique")
+            bcast = list(x.type.broadcastable)
+            bcast[self.axis % x.type.ndim] = False
+            outs = [TensorType(x.type.dtype, bcast)()]
+        for flag in (self.return_index, self.return_inverse, self.return_counts):
+            if flag:
+                outs.append(TensorType("int64", (False,))())
+        return Apply(self, [x], outs)
+
+    def make_py_fn(self, node):
+        kw = dict(return_index=self.return_index, return_inverse=self.return_inverse,
+                  return_counts=self.return_counts, axis=self.axis)
+        several = len(node.outputs) > 1
+
+        def fn(x):
+            r = np.unique(x, **kw)
+            if not several:
+                return r
+            return tuple(np.asarray(v).reshape(-1).astype("int64") if k else v for k, v in enumerate(r))
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        r = self.make_py_fn(node)(inputs[0])
+        if len(node.outputs) == 1:
+            output_storage[0][0] = r
+        else:
+            for s, v in zip(output_storage, r):
+                s[0] = v
+
+
+def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: int | None = None) -> Any:
+    """The sorted distinct values of ar (numpy.unique), with the optional extra outputs."""
+    return Unique(return_index, return_inverse, return_counts, axis)(ar)
+
+
+# -- compress, searchsorted ----------------------------------------------------------------------
+
+def compress(condition: Any, x: Any, axis: int | None = None) -> Variable:
+    """The slices of x along axis (the flattened x when None) where condition is non-zero."""
+    from .advanced_subtensor import flatnonzero
+
+    x = as_tensor_variable(x)
+    idx = flatnonzero(condition)
+    if axis is None:
+        return x.flatten()[idx]
+    axis = _norm_axis(x, int(axis), "compress")
+    return x[(slice(None),) * axis + (idx,)]
+
+
+class SearchsortedOp(Op):
+    """Where the values v would go in the sorted vector x to keep it sorted (numpy.searchsorted)."""
+
+    __props__ = ("side",)
+
+    def __init__(self, side: str = "left"):
+        if side not in ("left", "right"):
+            raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+        self.side = side
+
+    def make_node(self, x, v, *sorter):
+        x, v = as_tensor_variable(x), as_tensor_variable(v)
+        if x.type.ndim != 1:
+            raise TypeError(f"searchsorted: x must be a vector, got {x.type}")
+        ins = [x, v] + [as_tensor_variable(s) for s in sorter]
+        if sorter and (ins[2].type.ndim != 1 or ins[2].type.dtype not in scal.integer_dtypes):
+            raise TypeError(f"searchsorted: sorter must be an integer vector, got {ins[2].type}")
+        return Apply(self, ins, [TensorType("int64", v.type.broadcastable)()])
+
+    def make_py_fn(self, node):
+        side = self.side
+        return lambda x, v, sorter=None: np.asarray(np.searchsorted(x, v, side=side, sorter=sorter),
+                                                    dtype="int64")
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        return [shapes[1]]
+
+    def grad(self, inputs, gouts):
+        # A step function of x and v: zero gradient wherever it exists.
+        return [zeros_like(i, dtype=config.floatX) for i in inputs]
+
+    def connection_pattern(self, node):
+        return [[False] for _ in node.inputs]
+
+
+def searchsorted(x: Any, v: Any, side: str = "left", sorter: Any = None) -> Variable:
+    """The indices at which the values v would be inserted into the sorted vector x."""
+    op = SearchsortedOp(side)
+    return op(x, v) if sorter is None else op(x, v, sorter)
