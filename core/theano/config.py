@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-__all__ = ["Config", "config", "ConfigError"]
+__all__ = ["Config", "config", "ConfigError", "change_flags", "declare_core_flags"]
 
 
 class ConfigError(ValueError):
@@ -56,6 +57,32 @@ def boolean(v: Any) -> bool:
 
 def string(v: Any) -> str:
     return str(v)
+
+
+def device_name(v: Any) -> str:
+    """A device string's syntax (cpu, numpy, c, cuda, cuda0, opencl0:1 ...); whether such a
+    device is installed is checked when a function is compiled for it."""
+    s = str(v).strip()
+    if not re.fullmatch(r"[A-Za-z_]+(\d+(:\d+)?)?", s):
+        raise ConfigError(f"must be a device name such as cpu, numpy, c, cuda0 or opencl0:0; got {v!r}")
+    return s
+
+
+def _rc_defaults(environ: Any) -> dict[str, str]:
+    """What a .theanorc value may interpolate, as in Theano: %(USER)s, %(TMPDIR)s ..."""
+    import getpass
+    import tempfile
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in some containers
+        user = "unknown"
+    tmp = tempfile.gettempdir()
+    d = {"USER": user, "LSCRATCH": environ.get("LSCRATCH", tmp), "TMPDIR": environ.get("TMPDIR", tmp),
+         "TEMP": environ.get("TEMP", tmp), "TMP": environ.get("TMP", tmp), "PID": str(os.getpid())}
+    # Theano's parser folded case, so %(user)s worked as well as %(USER)s.
+    d.update({k.lower(): v for k, v in d.items()})
+    return {k: v.replace("%", "%%") for k, v in d.items()}
 
 
 def _default_compiledir() -> str:
@@ -109,15 +136,23 @@ class Config:
 
     @contextmanager
     def change_flags(self, **kw: Any) -> Iterator[None]:
-        """Temporarily set flags: ``with config.change_flags(floatX='float32'): ...``."""
-        old = {k: getattr(self, k) for k in kw}
+        """Temporarily set flags: ``with config.change_flags(floatX='float32'): ...``
+        (also usable as a decorator). Every name is checked before any flag changes."""
+        flags = []
+        for k in kw:
+            name = k.replace(".", "__")
+            if name not in self._flags:
+                raise ConfigError(f"theano.config has no flag {k!r}")
+            flags.append(self._flags[name])
+        # Restore the parsed values themselves: re-parsing them could fail or change them.
+        old = [(f, f.value, f.source) for f in flags]
         try:
-            for k, v in kw.items():
-                setattr(self, k, v)
+            for f, v in zip(flags, kw.values()):
+                self._assign(f, v, "change_flags")
             yield
         finally:
-            for k, v in old.items():
-                setattr(self, k, v)
+            for f, value, source in old:
+                f.value, f.source = value, source
 
     def flags(self) -> dict[str, _Flag]:
         return dict(self._flags)
@@ -135,17 +170,31 @@ class Config:
         rc = environ.get("THEANORC", os.path.join(os.path.expanduser("~"), ".theanorc"))
         for path in filter(None, rc.split(os.pathsep)):
             if os.path.exists(path):
-                parser = configparser.ConfigParser()
-                parser.read(path)
-                for section in parser.sections():
-                    for key, value in parser.items(section):
-                        name = key if section == "global" else f"{section}__{key}"
-                        self._set_user(name.replace(".", "__"), value, path)
+                self._read_rc(path, environ)
         for item in filter(None, environ.get("THEANO_FLAGS", "").split(",")):
             if "=" not in item:
                 raise ConfigError(f"THEANO_FLAGS item {item!r} is not of the form name=value")
             key, value = item.split("=", 1)
             self._set_user(key.strip().replace(".", "__"), value.strip(), "THEANO_FLAGS")
+
+    def _read_rc(self, path: str, environ: Any) -> None:
+        # As in Theano, values may say %(USER)s, %(TMPDIR)s ...; those defaults are not flags,
+        # so only the options written in a section are read.
+        parser = configparser.ConfigParser()
+        parser.optionxform = str  # type: ignore[assignment]  # flag names are case-sensitive: floatX
+        parser.read_dict({"DEFAULT": _rc_defaults(environ)})
+        try:
+            parser.read(path)
+        except configparser.Error as e:
+            raise ConfigError(f"cannot parse {path}: {e}") from None
+        for section in parser.sections():
+            for key in parser._sections[section]:  # type: ignore[attr-defined]
+                try:
+                    value = parser.get(section, key)
+                except configparser.Error as e:
+                    raise ConfigError(f"{path}, [{section}] {key}: {e}") from None
+                name = key if section == "global" else f"{section}__{key}"
+                self._set_user(name.replace(".", "__"), value, path)
 
     def _set_user(self, name: str, value: str, source: str) -> None:
         if name in self._flags:
@@ -180,32 +229,38 @@ class _Section:
         setattr(self._config, self._prefix + name, value)
 
 
+def declare_core_flags(cfg: Config) -> None:
+    """Declare the core's flags on `cfg` (a fresh Config gets the same flags as theano.config)."""
+    cfg.add("floatX", "Default float dtype of `scalar`, `matrix`, ... and of Python floats' casts",
+            "float64", enum("float64", "float32", "float16"))
+    cfg.add("device", "Where functions run: cpu, numpy, c, cuda, cuda0, opencl, opencl0:0 ...",
+            "cpu", device_name)
+    cfg.add("mode", "Default compilation mode", "FAST_RUN",
+            enum("FAST_RUN", "FAST_COMPILE", "DebugMode", "DEBUG_MODE", "Mode", "ProfileMode", "NanGuardMode"))
+    cfg.add("optimizer", "Rewrites to run: fast_run, fast_compile, merge, None",
+            "fast_run", enum("fast_run", "fast_compile", "merge", "None", "o4", "o3", "o2", "o1"))
+    cfg.add("compiledir", "Where compiled code is cached", _default_compiledir(), string)
+    cfg.add("fallback", "What to do when a backend cannot run a node: warn, raise or silent",
+            "warn", enum("warn", "raise", "silent"))
+    cfg.add("exception_verbosity", "low: short errors; high: with the full graph context",
+            "low", enum("low", "high"))
+    cfg.add("cast_policy", "How Python numbers become constants (Theano's 'custom' policy)",
+            "custom", enum("custom", "numpy+floatX"))
+    cfg.add("on_unused_input", "What function() does with an input the outputs do not need",
+            "raise", enum("raise", "warn", "ignore"))
+    cfg.add("print_rewrites", "Print each rewrite that fires while compiling", False, boolean)
+    cfg.add("profile", "Profile every compiled function", False, boolean)
+    cfg.add("strict_backends", "Raise instead of skipping a backend plugin that fails to load",
+            False, boolean)
+    cfg.add("compute_test_value", "Test values (accepted for compatibility; only 'off' is supported)",
+            "off", enum("off", "ignore", "warn", "raise", "pdb"))
+    cfg.add("warn_float64", "What to do when a float64 variable is made: ignore, warn, raise",
+            "ignore", enum("ignore", "warn", "raise", "pdb"))
+    cfg.add("deterministic", "Accepted for compatibility", "default", enum("default", "more"))
+    cfg.add("blas__ldflags", "Accepted for compatibility; BLAS comes from SciPy", "", string)
+
+
 config = Config()
-config.add("floatX", "Default float dtype of `scalar`, `matrix`, ... and of Python floats' casts",
-           "float64", enum("float64", "float32", "float16"))
-config.add("device", "Where functions run: cpu, numpy, c, cuda, cuda0, opencl, opencl0:0 ...",
-           "cpu", string)
-config.add("mode", "Default compilation mode", "FAST_RUN",
-           enum("FAST_RUN", "FAST_COMPILE", "DebugMode", "DEBUG_MODE", "Mode", "ProfileMode", "NanGuardMode"))
-config.add("optimizer", "Rewrites to run: fast_run, fast_compile, merge, None",
-           "fast_run", enum("fast_run", "fast_compile", "merge", "None", "o4", "o3", "o2", "o1"))
-config.add("compiledir", "Where compiled code is cached", _default_compiledir(), string)
-config.add("fallback", "What to do when a backend cannot run a node: warn, raise or silent",
-           "warn", enum("warn", "raise", "silent"))
-config.add("exception_verbosity", "low: short errors; high: with the full graph context",
-           "low", enum("low", "high"))
-config.add("cast_policy", "How Python numbers become constants (Theano's 'custom' policy)",
-           "custom", enum("custom", "numpy+floatX"))
-config.add("on_unused_input", "What function() does with an input the outputs do not need",
-           "raise", enum("raise", "warn", "ignore"))
-config.add("print_rewrites", "Print each rewrite that fires while compiling", False, boolean)
-config.add("profile", "Profile every compiled function", False, boolean)
-config.add("strict_backends", "Raise instead of skipping a backend plugin that fails to load",
-           False, boolean)
-config.add("compute_test_value", "Test values (accepted for compatibility; only 'off' is supported)",
-           "off", enum("off", "ignore", "warn", "raise", "pdb"))
-config.add("warn_float64", "What to do when a float64 variable is made: ignore, warn, raise",
-           "ignore", enum("ignore", "warn", "raise", "pdb"))
-config.add("deterministic", "Accepted for compatibility", "default", enum("default", "more"))
-config.add("blas__ldflags", "Accepted for compatibility; BLAS comes from SciPy", "", string)
+declare_core_flags(config)
 config.load_user_settings()
+change_flags = config.change_flags

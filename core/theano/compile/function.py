@@ -23,6 +23,14 @@ from .sharedvalue import Container, SharedVariable
 __all__ = ["function", "Function", "UnusedInputError", "DeepCopyOp", "deep_copy_op"]
 
 
+_compiling = threading.local()
+
+
+def compiling_device() -> str | None:
+    """The device of the function being linked right now in this thread, if any."""
+    return getattr(_compiling, "device", None)
+
+
 class UnusedInputError(Exception):
     """An explicit input is not needed by any output or update."""
 
@@ -75,19 +83,25 @@ def _update_pairs(updates: Any) -> list[tuple[Variable, Variable]]:
 
 
 def _check_update(shared_var: Any, expr: Any) -> Variable:
-    from ..tensor.basic import as_tensor_variable
-    from ..tensor.type import TensorType
-
     if not isinstance(shared_var, SharedVariable):
         raise TypeError(f"update target {shared_var} must be a shared variable (theano.shared), got "
                         f"{type(shared_var).__name__}")
-    if not isinstance(expr, Variable) and isinstance(shared_var.type, TensorType):
-        expr = as_tensor_variable(expr)
+    if not isinstance(expr, Variable):
+        # As Theano's filter_variable: a raw value becomes a constant of the shared
+        # variable's own type (if it fits without loss), not of its natural dtype.
+        try:
+            expr = shared_var.type.make_constant(shared_var.type.filter(expr))
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"the update of {shared_var.name or shared_var} is the value {expr!r:.60}, "
+                            f"which does not fit its type {shared_var.type}: {e}") from None
     if expr.type != shared_var.type:
         conv = shared_var.type.convert_variable(expr)
         if conv is None:
             hint = ""
-            if getattr(expr.type, "dtype", None) == getattr(shared_var.type, "dtype", None):
+            if getattr(expr.type, "ndim", None) != getattr(shared_var.type, "ndim", None):
+                hint = (f" The new value has {getattr(expr.type, 'ndim', '?')} dimension(s), the shared "
+                        f"variable {getattr(shared_var.type, 'ndim', '?')}.")
+            elif getattr(expr.type, "dtype", None) == getattr(shared_var.type, "dtype", None):
                 hint = (" The broadcast patterns differ: use tensor.unbroadcast / patternbroadcast on "
                         "the new value.")
             elif hasattr(expr.type, "dtype"):
@@ -99,20 +113,62 @@ def _check_update(shared_var: Any, expr: Any) -> Variable:
     return expr
 
 
-def _aliases_input(var: Variable, inputs: set) -> bool:
-    """Whether var is an input or, through views, shares memory with one (or is a constant)."""
-    stack = [var]
+def _alias_roots(var: Variable) -> set:
+    """The variables whose memory `var` may share, following the ops' declared views
+    (view_map / destroy_map) back to where the memory was allocated."""
+    roots, stack, seen = set(), [var], set()
     while stack:
         v = stack.pop()
-        if v in inputs or isinstance(v, Constant):
-            return True
+        if v in seen:
+            continue
+        seen.add(v)
+        viewed = []
         if v.owner is not None:
             op = v.owner.op
             idx = v.owner.outputs.index(v)
             for m in (op.view_map, op.destroy_map):
-                for i in m.get(idx, ()):
-                    stack.append(v.owner.inputs[i])
-    return False
+                viewed.extend(v.owner.inputs[i] for i in m.get(idx, ()))
+        if viewed:
+            stack.extend(viewed)
+        else:
+            roots.add(v)
+    return roots
+
+
+def _memory_root(a: np.ndarray) -> Any:
+    """The object that owns an array's memory (the end of its `.base` chain)."""
+    while True:
+        b = a.base
+        if b is None:
+            return a
+        if not isinstance(b, np.ndarray):
+            return b
+        a = b
+
+
+def _unalias(results: list, protected: Sequence[Any], skip: frozenset) -> None:
+    """Copy every result array whose memory belongs to a protected array (an argument or a
+    shared value) or to a later result, so nothing the user or a container holds shares
+    memory with anything else.
+
+    DebugMode runs it after every call to back up the static guard for ops that return a
+    view or an input without declaring it in view_map. It compares memory owners (`.base` chains), which is cheap
+    per call and never misses a NumPy view; it may copy a result that merely shares an
+    owner without overlapping, which costs time, not correctness."""
+    owners: dict[int, int] = {}  # id(owner) -> last result index owned by it
+    first: list[tuple[int, int]] = []
+    for k, r in enumerate(results):
+        if type(r) is np.ndarray and k not in skip:
+            o = id(_memory_root(r))
+            owners[o] = k
+            first.append((k, o))
+    if not owners:
+        return
+    prot = {id(_memory_root(v)) for v in protected if type(v) is np.ndarray}
+    for k, o in first:
+        if o in prot or owners[o] != k:
+            # keep the last result that owns `o` unless an argument or shared value owns it
+            results[k] = results[k].copy()
 
 
 class _InputSpec:
@@ -125,8 +181,13 @@ class _InputSpec:
         self.strict = i.strict
         self.container = None
         if i.has_default:
-            self.container = Container(i.variable.type, i.variable.type.filter(
-                i.value, strict=i.strict, allow_downcast=self.allow_downcast))
+            try:
+                value = i.variable.type.filter(i.value, strict=i.strict,
+                                               allow_downcast=self.allow_downcast)
+            except (TypeError, ValueError) as e:
+                raise TypeError(f"the default value of input {i.name or i.variable} does not fit its "
+                                f"type: {e}") from None
+            self.container = Container(i.variable.type, value)
 
 
 class Function:
@@ -149,7 +210,15 @@ class Function:
         self._updated = maker.updated_containers
         self._shared = maker.shared_containers
         self.trust_input = maker.trust_input
-        self._names = {s.name: k for k, s in enumerate(self.input_specs) if s.name}
+        self._passthrough = frozenset(maker.passthrough | maker.fresh)
+        # DebugMode checks every call for ops that return an input's memory without declaring
+        # it in view_map (an op bug); other modes trust the declarations and pay nothing.
+        self._check_aliasing = maker.backend.host_native and getattr(maker.mode, "name", None) == "DebugMode"
+        self._names: dict[str, Any] = {}
+        for k, spec in enumerate(self.input_specs):
+            if spec.name:
+                # Two inputs with one name cannot be passed by keyword (as in Theano).
+                self._names[spec.name] = _AMBIGUOUS if spec.name in self._names else k
         self._trace_fn = None
         self._lock = threading.Lock()
         self.profile = maker.profile_stats
@@ -176,6 +245,9 @@ class Function:
         except Exception as e:
             raise self._runtime_error(e, sys.exc_info()[2]) from None
         n_out = self._n_out
+        if self._check_aliasing:
+            _unalias(outs, values, self._passthrough)
+        # Only now, after everything succeeded, do the updates become visible.
         for c, v in zip(self._updated, outs[n_out:]):
             c.store(v, backend)
         res = outs[:n_out]
@@ -187,13 +259,19 @@ class Function:
         return res[0] if self._single else res
 
     def _label(self) -> str:
-        return f"function {self.name!r}" if self.name else "the function"
+        if self.name:
+            return f"function {self.name!r}"
+        where = self.maker.location
+        return f"the function built at {where[0]}:{where[1]}" if where else "the function"
 
     def _complete_args(self, args: Sequence[Any], kwargs: dict) -> list:
         specs = self.input_specs
         vals: list[Any] = list(args) + [_MISSING] * (len(specs) - len(args))
         for key, v in kwargs.items():
             k = self._names.get(key)
+            if k is _AMBIGUOUS:
+                raise TypeError(f"{self._label()}: ambiguous name {key!r}: several inputs are named "
+                                f"so; check the names of the function's inputs for duplicates")
             if k is None:
                 raise TypeError(f"{self._label()} has no input named {key!r}; inputs: "
                                 f"{', '.join(s.name or '?' for s in specs)}")
@@ -291,18 +369,21 @@ class Function:
         return (_rebuild_function, (self.maker.spec,))
 
     def __repr__(self) -> str:
-        return f"<theano Function {self.name or ''} on {self.backend.device}>"
+        where = f"{self.maker.location[0]}:{self.maker.location[1]}" if self.maker.location else ""
+        return f"<theano Function {self.name or where} on {self.backend.device}>"
 
 
 _MISSING = object()
+_AMBIGUOUS = object()
 
 
 def _rebuild_function(spec: dict) -> Function:
     """Unpickling: compile again for what is installed here; fall back to the CPU when the
-    pickled device is not available."""
+    pickled device (given to function() or in its Mode) is not usable."""
     from ..backend.registry import UnknownDeviceError, registry
 
-    device = spec.get("device")
+    mode = spec.get("mode")
+    device = spec.get("device") or getattr(mode, "device", None)
     if device is not None:
         try:
             registry.resolve(device)
@@ -324,6 +405,38 @@ class Trace(list):
         return "\n".join(lines)
 
 
+class _InheritTraces:
+    """A node made by a rewrite takes the trace of the variable it replaces (Theano's
+    copy_stack_trace), so a run-time error names the line where the user built that part
+    of the graph, not the line that called theano.function."""
+
+    def __init__(self, fgraph: FunctionGraph):
+        self.known = set(fgraph.apply_nodes)
+
+    def on_change_input(self, fgraph, node, i, old, new, reason) -> None:
+        n = new.owner
+        if n is None or n in self.known or old.owner is None:
+            return
+        trace = getattr(old.owner.tag, "trace", None)
+        if trace is not None:
+            n.tag.trace = trace
+            self.known.add(n)
+
+    def finish(self, fgraph: FunctionGraph) -> None:
+        """New nodes that replaced nothing (the inner parts of a replacement) take the trace
+        of a node that reads them."""
+        for node in reversed(fgraph.toposort()):
+            if node in self.known:
+                continue
+            for o in node.outputs:
+                reader = next((c for c, _ in fgraph.clients.get(o, ())
+                               if c != "output" and c in self.known), None)
+                if reader is not None:
+                    node.tag.trace = getattr(reader.tag, "trace", None)
+                    self.known.add(node)
+                    break
+
+
 class FunctionMaker:
     """Builds the FunctionGraph (givens, updates, shared inputs), rewrites and links it."""
 
@@ -336,6 +449,7 @@ class FunctionMaker:
         t0 = time.perf_counter()
         self.spec = spec
         self.name = name
+        self.location = user_frame()
         self.mode = mode
         self.single_output = single_output
         self.trust_input = trust_input
@@ -421,29 +535,51 @@ class FunctionMaker:
         t1 = time.perf_counter()
         # Device and rewrites.
         self.backend = get_backend(device or mode.device)
+        traces = _InheritTraces(fgraph)
+        fgraph.attach_feature(traces)
         self.rewrite_stats = mode.rewrite(fgraph, self.backend.rewrite_tags)
         self._guard_outputs(fgraph, n_out)
+        traces.finish(fgraph)
         t2 = time.perf_counter()
         self.backend.check_graph(fgraph)
-        self.linked = self.backend.link(fgraph)
+        prev = getattr(_compiling, "device", None)
+        _compiling.device = self.backend.device  # inner graphs (scan, ifelse) compile for it too
+        try:
+            self.linked = self.backend.link(fgraph)
+        finally:
+            _compiling.device = prev
         t3 = time.perf_counter()
         self.profile_stats = {"build_s": t1 - t0, "rewrite_s": t2 - t1, "link_s": t3 - t2,
                               "rewrites": dict(self.rewrite_stats.fired),
                               "rewrite_time": dict(self.rewrite_stats.time)} if profile else None
 
-    @staticmethod
-    def _guard_outputs(fgraph: FunctionGraph, n_out: int) -> None:
-        """Copy outputs that would alias an input, a constant or an earlier output."""
+    def _guard_outputs(self, fgraph: FunctionGraph, n_out: int) -> None:
+        """Copy outputs (and updates) that may share memory with an input, a constant or a
+        later output, so the user can mutate what they get back and each shared variable
+        owns its value. The last of several aliased outputs keeps the original."""
         inputs = set(fgraph.inputs)
-        seen: set = set()
-        for k, o in enumerate(list(fgraph.outputs)):
-            if k < n_out and (o in seen or _aliases_input(o, inputs)):
-                fgraph.change_input("output", k, deep_copy_op(o), reason="output_guard")
-            elif k >= n_out and o in inputs:
-                pass  # an update that keeps the value: storing it again is harmless
-            elif k >= n_out and _aliases_input(o, inputs):
-                fgraph.change_input("output", k, deep_copy_op(o), reason="update_guard")
-            seen.add(fgraph.outputs[k])
+        n_in = len(fgraph.inputs)
+        own = {}  # update position -> the fgraph input holding that shared variable's value
+        for u, c in enumerate(self.updated_containers):
+            own[n_out + u] = fgraph.inputs[n_in - len(self.shared_containers)
+                                           + self.shared_containers.index(c)]
+        self.passthrough = set()
+        outs = list(fgraph.outputs)
+        roots = [_alias_roots(o) for o in outs]
+        for k, o in enumerate(outs):
+            if own.get(k) is o:
+                # `updates=[(s, s)]`: storing the value it already holds is harmless.
+                self.passthrough.add(k)
+                continue
+            bad = any(r in inputs or isinstance(r, Constant) for r in roots[k])
+            bad = bad or any(roots[k] & roots[j] for j in range(k + 1, len(outs)))
+            if bad:
+                fgraph.change_input("output", k, deep_copy_op(o),
+                                    reason="output_guard" if k < n_out else "update_guard")
+                roots[k] = {fgraph.outputs[k]}
+        # Results made by a copy are fresh memory each call: the run-time check skips them.
+        self.fresh = {k for k, o in enumerate(fgraph.outputs)
+                      if o.owner is not None and isinstance(o.owner.op, DeepCopyOp)}
 
 
 def function(inputs: Sequence[Any], outputs: Any = None, mode: Any = None, updates: Any = None,
@@ -484,9 +620,6 @@ def function(inputs: Sequence[Any], outputs: Any = None, mode: Any = None, updat
     givens_pairs = _update_pairs(givens)
     profile = profile if profile is not None else config.profile
     m = get_mode(mode)
-    if name is None:
-        fr = user_frame()
-        name = f"{fr[0]}:{fr[1]}" if fr else None
     maker = FunctionMaker(ins, outs, _update_pairs(updates), givens_pairs, m, device, name,
                           allow_input_downcast, on_unused_input, no_default_updates, trust_input,
                           profile, spec, single, rebuild_strict)

@@ -82,7 +82,7 @@ class SharedVariable(Variable):
         """Replace the value; it is checked against the variable's type (dtype, ndim)."""
         try:
             v = self.type.filter(new_value, strict=False, allow_downcast=None)
-        except TypeError as e:
+        except (TypeError, ValueError) as e:
             raise TypeError(f"set_value on shared variable {self.name or self}: {e}") from None
         if not borrow and v is new_value:
             v = v.copy()

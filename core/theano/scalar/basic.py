@@ -180,6 +180,8 @@ class ScalarOp(Op):
     nfunc: Callable | None = None
     output_types_preference: Callable[..., tuple[str, ...]] = staticmethod(upcast_out)
     float_op = False
+    #: the NumPy function may return an input itself or a view of it (np.real of a real array)
+    may_return_input = False
     identity: Any = None
     commutative = False
     associative = False
@@ -202,6 +204,12 @@ class ScalarOp(Op):
         """The NumPy meaning on arrays or scalars; dtype fixed by the caller."""
         if self.nfunc is None:
             raise NotImplementedError(f"scalar op {self.name} has no NumPy function")
+        if self.nin == -1 and len(inputs) != 2:
+            # NumPy's binary ufuncs take two operands; variadic add/mul fold them left to right.
+            res = inputs[0]
+            for x in inputs[1:]:
+                res = self.nfunc(res, x)
+            return res
         return self.nfunc(*inputs)
 
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
@@ -225,6 +233,26 @@ def _tm():
     return tm
 
 
+def _zeros_like(x: Variable, dtype: str | None = None) -> Variable:
+    """zeros_like lives in tensor.basic, not tensor.math: imported late for the same reason."""
+    from ..tensor.basic import zeros_like
+
+    return zeros_like(x, dtype=dtype)
+
+
+def _ones_like(x: Variable) -> Variable:
+    from ..tensor.basic import ones_like
+
+    return ones_like(x)
+
+
+def _real_if_real(x: Variable, g: Variable) -> Variable:
+    """A real input's gradient is the real part of a complex one (d/dRe; Im does not exist)."""
+    if getattr(g.type, "dtype", None) in complex_dtypes and x.type.dtype not in complex_dtypes:
+        return _tm().real(g)
+    return g
+
+
 def _is_discrete(x: Variable) -> bool:
     return x.type.dtype in discrete_dtypes
 
@@ -232,7 +260,7 @@ def _is_discrete(x: Variable) -> bool:
 def _zero_if_discrete(x: Variable, g: Variable) -> Variable:
     """Gradients with respect to integer inputs are zero (Theano's convention)."""
     if _is_discrete(x):
-        return _tm().zeros_like(x, dtype=config.floatX)
+        return _zeros_like(x, dtype=config.floatX)
     return g
 
 
@@ -242,9 +270,20 @@ def _mk(classname: str, name: str, nin: int, nfunc: Callable | None, out=upcast_
     ns: dict[str, Any] = dict(name=name, nin=nin, nfunc=staticmethod(nfunc) if nfunc else None,
                               output_types_preference=staticmethod(out), float_op=float_op, **attrs)
     if grad is not None:
+        holomorphic = attrs.pop("holomorphic", False)
+        ns.pop("holomorphic", None)
+
         def _grad(self, inputs, gouts, _g=grad):
-            res = _g(*inputs, gouts[0]) if nin != 1 else [_g(inputs[0], gouts[0])]
-            return [_zero_if_discrete(x, g) if g is not None else None for x, g in zip(inputs, res)]
+            gz = gouts[0]
+            if holomorphic and inputs[0].type.dtype in complex_dtypes:
+                # For a real cost C and complex z, Theano's gradient is dC/dRe z + i dC/dIm z,
+                # which for a holomorphic f is gz * conj(f'(z)), not gz * f'(z).
+                fprime = _g(inputs[0], _ones_like(gz))
+                res = [gz * _tm().conj(fprime)]
+            else:
+                res = _g(*inputs, gz) if nin != 1 else [_g(inputs[0], gz)]
+            return [_real_if_real(x, _zero_if_discrete(x, g)) if g is not None else None
+                    for x, g in zip(inputs, res)]
         ns["grad"] = _grad
     cls = type(classname, (ScalarOp,), ns)
     globals()[classname] = cls
@@ -255,27 +294,50 @@ def _no_grad(*args):
     """Ops whose output is piecewise constant: gradient zero."""
     *inputs, gz = args
     tm = _tm()
-    res = [tm.zeros_like(x, dtype=gz.dtype if not _is_discrete(x) else config.floatX) for x in inputs]
+    res = [_zeros_like(x, dtype=gz.dtype if not _is_discrete(x) else config.floatX) for x in inputs]
     return res if len(inputs) > 1 else res[0]
 
 
 # Arithmetic
 add = _mk("Add", "add", -1, np.add, upcast_out, lambda *a: [a[-1]] * (len(a) - 1),
           identity=0, commutative=True, associative=True)
-mul = _mk("Mul", "mul", -1, np.multiply, upcast_out,
-          lambda *a: [_tm().mul(a[-1], *[y for j, y in enumerate(a[:-1]) if j != k])
-                      for k in range(len(a) - 1)],
+def _mul_grad(*args: Variable) -> list[Variable]:
+    *xs, gz = args
+    tm = _tm()
+    res = []
+    for k in range(len(xs)):
+        others = [y for j, y in enumerate(xs) if j != k]
+        if not others:
+            res.append(gz)
+        elif gz.type.dtype in complex_dtypes:
+            # The conjugate: see the holomorphic rule in _mk.
+            res.append(gz * tm.conj(tm.mul(*others) if len(others) > 1 else others[0]))
+        else:
+            res.append(tm.mul(gz, *others))
+    return res
+
+
+mul = _mk("Mul", "mul", -1, np.multiply, upcast_out, _mul_grad,
           identity=1, commutative=True, associative=True)
 sub = _mk("Sub", "sub", 2, np.subtract, upcast_out_nobool, lambda x, y, gz: [gz, -gz])
-true_div = _mk("TrueDiv", "true_div", 2, np.true_divide, upgrade_to_float,
-               lambda x, y, gz: [gz / y, -gz * x / (y * y)], float_op=True)
+def _true_div_grad(x: Variable, y: Variable, gz: Variable) -> list[Variable]:
+    if gz.type.dtype in complex_dtypes:
+        conj = _tm().conj
+        return [gz / conj(y), -gz * conj(x / (y * y))]
+    return [gz / y, -gz * x / (y * y)]
+
+
+true_div = _mk("TrueDiv", "true_div", 2, np.true_divide, upgrade_to_float, _true_div_grad,
+               float_op=True)
 int_div = _mk("IntDiv", "int_div", 2, np.floor_divide, upcast_out, _no_grad)
 mod = _mk("Mod", "mod", 2, np.mod, upcast_out_nobool,
           lambda x, y, gz: [gz, -gz * _tm().floor_div(x, y)])
 pow = _mk("Pow", "pow", 2, np.power, upcast_out_min8,  # noqa: A001 - Theano's name
           lambda x, y, gz: [gz * y * x ** (y - 1), gz * _tm().log(x) * x ** y])
-neg = _mk("Neg", "neg", 1, np.negative, upcast_out_nobool, lambda x, gz: -gz)
-abs_ = _mk("Abs", "abs", 1, np.abs, complex_to_real, lambda x, gz: gz * _tm().sgn(x))
+neg = _mk("Neg", "neg", 1, np.negative, upcast_out_nobool, lambda x, gz: -gz, holomorphic=True)
+abs_ = _mk("Abs", "abs", 1, np.abs, complex_to_real,
+           lambda x, gz: gz * x / _tm().abs_(x) if x.type.dtype in complex_dtypes
+           else gz * _tm().sgn(x))
 sgn = _mk("Sgn", "sgn", 1, np.sign, same_out_nocomplex, _no_grad)
 minimum = _mk("Minimum", "minimum", 2, np.minimum, upcast_out,
               lambda x, y, gz: [gz * _tm().le(x, y), gz * _tm().gt(x, y)], commutative=True,
@@ -283,15 +345,15 @@ minimum = _mk("Minimum", "minimum", 2, np.minimum, upcast_out,
 maximum = _mk("Maximum", "maximum", 2, np.maximum, upcast_out,
               lambda x, y, gz: [gz * _tm().ge(x, y), gz * _tm().lt(x, y)], commutative=True,
               associative=True)
-sqr = _mk("Sqr", "sqr", 1, np.square, upcast_out, lambda x, gz: gz * x * 2)
+sqr = _mk("Sqr", "sqr", 1, np.square, upcast_out, lambda x, gz: gz * x * 2, holomorphic=True)
 sqrt = _mk("Sqrt", "sqrt", 1, np.sqrt, upgrade_to_float, lambda x, gz: (gz * 0.5) / _tm().sqrt(x),
-           float_op=True)
+           float_op=True, holomorphic=True)
 reciprocal = _mk("Inv", "inv", 1, np.reciprocal, upgrade_to_float, lambda x, gz: -gz / (x * x),
-                 float_op=True)
-identity = _mk("Identity", "identity", 1, lambda x: x, same_out, lambda x, gz: gz)
+                 float_op=True, holomorphic=True)
+identity = _mk("Identity", "identity", 1, lambda x: x, same_out, lambda x, gz: gz, may_return_input=True)
 second = _mk("Second", "second", 2, lambda x, y: np.broadcast_to(y, np.broadcast_shapes(
     np.shape(x), np.shape(y))).copy() if np.shape(x) != np.shape(y) else y,
-    lambda a, b: (b,), lambda x, y, gz: [_tm().zeros_like(x, dtype=gz.dtype), gz])
+    lambda a, b: (b,), lambda x, y, gz: [_zeros_like(x, dtype=gz.dtype), gz], may_return_input=True)
 # Comparison and logic
 lt = _mk("LT", "lt", 2, np.less, bool_out, _no_grad)
 gt = _mk("GT", "gt", 2, np.greater, bool_out, _no_grad)
@@ -308,7 +370,7 @@ invert = _mk("Invert", "invert", 1, np.invert, same_out, _no_grad)
 isnan = _mk("IsNan", "isnan", 1, np.isnan, bool_out, _no_grad)
 isinf = _mk("IsInf", "isinf", 1, np.isinf, bool_out, _no_grad)
 switch = _mk("Switch", "switch", 3, np.where, lambda c, a, b: (upcast(a, b),),
-             lambda c, a, b, gz: [_tm().zeros_like(c, dtype=config.floatX),
+             lambda c, a, b, gz: [_zeros_like(c, dtype=config.floatX),
                                   _tm().switch(c, gz, 0), _tm().switch(c, 0, gz)])
 clip = _mk("Clip", "clip", 3, np.clip, lambda x, lo, hi: (upcast(x, lo, hi),),
            lambda x, lo, hi, gz: [gz * _tm().and_(_tm().ge(x, lo), _tm().le(x, hi)),
@@ -322,47 +384,52 @@ round_half_to_even = _mk("RoundHalfToEven", "round_half_to_even", 1, np.round,
 
 
 def _round_away(x: Any) -> Any:
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+    # floor(|x| + 0.5) is wrong for 0.49999999999999994 (the sum rounds up to 1) and loses
+    # the sign of -0.0; fix only the exact ties of NumPy's half-to-even rounding instead.
+    x = np.asarray(x)
+    r = np.round(x)
+    t = np.trunc(x)
+    return np.where(np.abs(x - t) == 0.5, t + np.sign(x), r)
 
 
 round_half_away_from_zero = _mk("RoundHalfAwayFromZero", "round_half_away_from_zero", 1, _round_away,
                                 upgrade_to_float_no_complex, _no_grad, float_op=True)
 # Exponential and logarithmic
-exp = _mk("Exp", "exp", 1, np.exp, upgrade_to_float, lambda x, gz: gz * _tm().exp(x), float_op=True)
+exp = _mk("Exp", "exp", 1, np.exp, upgrade_to_float, lambda x, gz: gz * _tm().exp(x), float_op=True, holomorphic=True)
 exp2 = _mk("Exp2", "exp2", 1, np.exp2, upgrade_to_float,
-           lambda x, gz: gz * _tm().exp2(x) * math.log(2.0), float_op=True)
+           lambda x, gz: gz * _tm().exp2(x) * math.log(2.0), float_op=True, holomorphic=True)
 expm1 = _mk("Expm1", "expm1", 1, np.expm1, upgrade_to_float, lambda x, gz: gz * _tm().exp(x),
-            float_op=True)
-log = _mk("Log", "log", 1, np.log, upgrade_to_float, lambda x, gz: gz / x, float_op=True)
+            float_op=True, holomorphic=True)
+log = _mk("Log", "log", 1, np.log, upgrade_to_float, lambda x, gz: gz / x, float_op=True, holomorphic=True)
 log2 = _mk("Log2", "log2", 1, np.log2, upgrade_to_float, lambda x, gz: gz / (x * math.log(2.0)),
-           float_op=True)
+           float_op=True, holomorphic=True)
 log10 = _mk("Log10", "log10", 1, np.log10, upgrade_to_float,
-            lambda x, gz: gz / (x * math.log(10.0)), float_op=True)
+            lambda x, gz: gz / (x * math.log(10.0)), float_op=True, holomorphic=True)
 log1p = _mk("Log1p", "log1p", 1, np.log1p, upgrade_to_float, lambda x, gz: gz / (x + 1),
-            float_op=True)
+            float_op=True, holomorphic=True)
 # Trigonometric and hyperbolic
-sin = _mk("Sin", "sin", 1, np.sin, upgrade_to_float, lambda x, gz: gz * _tm().cos(x), float_op=True)
-cos = _mk("Cos", "cos", 1, np.cos, upgrade_to_float, lambda x, gz: -gz * _tm().sin(x), float_op=True)
+sin = _mk("Sin", "sin", 1, np.sin, upgrade_to_float, lambda x, gz: gz * _tm().cos(x), float_op=True, holomorphic=True)
+cos = _mk("Cos", "cos", 1, np.cos, upgrade_to_float, lambda x, gz: -gz * _tm().sin(x), float_op=True, holomorphic=True)
 tan = _mk("Tan", "tan", 1, np.tan, upgrade_to_float, lambda x, gz: gz / _tm().sqr(_tm().cos(x)),
-          float_op=True)
+          float_op=True, holomorphic=True)
 arcsin = _mk("ArcSin", "arcsin", 1, np.arcsin, upgrade_to_float,
-             lambda x, gz: gz / _tm().sqrt(1 - x * x), float_op=True)
+             lambda x, gz: gz / _tm().sqrt(1 - x * x), float_op=True, holomorphic=True)
 arccos = _mk("ArcCos", "arccos", 1, np.arccos, upgrade_to_float,
-             lambda x, gz: -gz / _tm().sqrt(1 - x * x), float_op=True)
+             lambda x, gz: -gz / _tm().sqrt(1 - x * x), float_op=True, holomorphic=True)
 arctan = _mk("ArcTan", "arctan", 1, np.arctan, upgrade_to_float, lambda x, gz: gz / (1 + x * x),
-             float_op=True)
+             float_op=True, holomorphic=True)
 arctan2 = _mk("ArcTan2", "arctan2", 2, np.arctan2, upgrade_to_float_no_complex,
               lambda y, x, gz: [gz * x / (x * x + y * y), -gz * y / (x * x + y * y)], float_op=True)
-sinh = _mk("Sinh", "sinh", 1, np.sinh, upgrade_to_float, lambda x, gz: gz * _tm().cosh(x), float_op=True)
-cosh = _mk("Cosh", "cosh", 1, np.cosh, upgrade_to_float, lambda x, gz: gz * _tm().sinh(x), float_op=True)
+sinh = _mk("Sinh", "sinh", 1, np.sinh, upgrade_to_float, lambda x, gz: gz * _tm().cosh(x), float_op=True, holomorphic=True)
+cosh = _mk("Cosh", "cosh", 1, np.cosh, upgrade_to_float, lambda x, gz: gz * _tm().sinh(x), float_op=True, holomorphic=True)
 tanh = _mk("Tanh", "tanh", 1, np.tanh, upgrade_to_float,
-           lambda x, gz: gz * (1 - _tm().sqr(_tm().tanh(x))), float_op=True)
+           lambda x, gz: gz * (1 - _tm().sqr(_tm().tanh(x))), float_op=True, holomorphic=True)
 arcsinh = _mk("ArcSinh", "arcsinh", 1, np.arcsinh, upgrade_to_float,
-              lambda x, gz: gz / _tm().sqrt(x * x + 1), float_op=True)
+              lambda x, gz: gz / _tm().sqrt(x * x + 1), float_op=True, holomorphic=True)
 arccosh = _mk("ArcCosh", "arccosh", 1, np.arccosh, upgrade_to_float,
-              lambda x, gz: gz / _tm().sqrt(x * x - 1), float_op=True)
+              lambda x, gz: gz / _tm().sqrt(x * x - 1), float_op=True, holomorphic=True)
 arctanh = _mk("ArcTanh", "arctanh", 1, np.arctanh, upgrade_to_float,
-              lambda x, gz: gz / (1 - x * x), float_op=True)
+              lambda x, gz: gz / (1 - x * x), float_op=True, holomorphic=True)
 deg2rad = _mk("Deg2Rad", "deg2rad", 1, np.deg2rad, upgrade_to_float,
               lambda x, gz: gz * (math.pi / 180), float_op=True)
 rad2deg = _mk("Rad2Deg", "rad2deg", 1, np.rad2deg, upgrade_to_float,
@@ -415,11 +482,14 @@ softplus = _mk("ScalarSoftplus", "softplus", 1, _softplus, upgrade_to_float_no_c
                lambda x, gz: gz * _tm().sigmoid(x), float_op=True)
 # Complex numbers
 real = _mk("Real", "real", 1, np.real, complex_to_real, lambda x, gz: _tm().complex(gz, 0 * gz)
-           if x.type.dtype in complex_dtypes else gz)
+           if x.type.dtype in complex_dtypes else gz, may_return_input=True)
 imag = _mk("Imag", "imag", 1, np.imag, complex_to_real,
-           lambda x, gz: _tm().complex(0 * gz, gz) if x.type.dtype in complex_dtypes else 0 * gz)
+           lambda x, gz: _tm().complex(0 * gz, gz) if x.type.dtype in complex_dtypes else 0 * gz,
+           may_return_input=True)
 conj = _mk("Conj", "conj", 1, np.conj, same_out, lambda x, gz: _tm().conj(gz))
-angle = _mk("Angle", "angle", 1, np.angle, complex_to_real, None)
+angle = _mk("Angle", "angle", 1, np.angle, complex_to_real,
+             lambda x, gz: gz * _tm().complex(-_tm().imag(x), _tm().real(x)) / _tm().sqr(_tm().abs_(x))
+             if x.type.dtype in complex_dtypes else _zeros_like(x, dtype=gz.dtype))
 complex = _mk("Complex", "complex", 2, lambda a, b: a + 1j * b, float_to_complex,  # noqa: A001
               lambda x, y, gz: [_tm().real(gz), _tm().imag(gz)])
 
@@ -443,10 +513,11 @@ class Cast(ScalarOp):
     def grad(self, inputs, gouts):
         (x,), (gz,) = inputs, gouts
         if _is_discrete(x):
-            return [_tm().zeros_like(x, dtype=config.floatX)]
+            return [_zeros_like(x, dtype=config.floatX)]
         if self.o_dtype in discrete_dtypes:
-            return [_tm().zeros_like(x)]
-        return [_tm().cast(gz, x.type.dtype)]
+            return [_zeros_like(x)]
+        # A real input gets the real part of a complex output's gradient (see _real_if_real).
+        return [_tm().cast(_real_if_real(x, gz), x.type.dtype)]
 
 
 _casts: dict[str, Cast] = {}

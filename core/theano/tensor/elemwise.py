@@ -78,11 +78,15 @@ class Elemwise(Op):
     # -- meaning ------------------------------------------------------------------
     def make_py_fn(self, node: Apply) -> Callable[..., Any]:
         sop = self.scalar_op
-        impl = sop.nfunc if (sop.nfunc is not None and type(sop).impl is scal.ScalarOp.impl) else sop.impl
+        # The bare ufunc is fastest, but only when it takes exactly this many operands.
+        direct = (sop.nfunc is not None and type(sop).impl is scal.ScalarOp.impl
+                  and (sop.nin != -1 or len(node.inputs) == 2))
+        impl = sop.nfunc if direct else sop.impl
         out_dtypes = [np.dtype(o.type.dtype) for o in node.outputs]
         odt = out_dtypes[0]
         nout = len(out_dtypes)
         float_op = sop.float_op
+        may_alias = sop.may_return_input
         checked = node.outputs[0].type.ndim > 0 and len(node.inputs) > 1
         op = self
         asarray = np.asarray
@@ -100,6 +104,8 @@ class Elemwise(Op):
             if nout == 1:
                 if type(r) is not np.ndarray or r.dtype != odt:
                     r = asarray(r, dtype=odt)
+                if may_alias and (r.base is not None or any(r is a for a in args)):
+                    r = r.copy()  # an Elemwise output is fresh memory, never an input's
                 return r
             return tuple(asarray(x, dtype=d) for x, d in zip(r, out_dtypes))
 
@@ -137,6 +143,33 @@ class Elemwise(Op):
 
                 g = patternbroadcast(g, x.type.broadcastable)
             res.append(g)
+        return res
+
+    def R_op(self, inputs, eval_points):
+        """Jacobian-vector product: an elementwise op's Jacobian is diagonal, so the partial
+        derivatives (the scalar gradient against a ones cotangent) times the directions."""
+        from .basic import cast, ones_like
+
+        outs = self(*inputs)
+        outs = outs if isinstance(outs, list) else [outs]
+        res = []
+        for k, out in enumerate(outs):
+            ograds = [ones_like(o) if j == k else o.zeros_like() for j, o in enumerate(outs)]
+            partials = self.scalar_op.grad(inputs, ograds if len(outs) > 1 else ograds[:1])
+            rop = None
+            for p, ev in zip(partials, eval_points):
+                if ev is None or p is None or getattr(p.type, "is_disconnected", False):
+                    continue
+                from ..gradient import NullType
+
+                if isinstance(p.type, NullType):
+                    raise NotImplementedError(f"R_op of {self}: {p.type.why_null}")
+                term = p * ev
+                rop = term if rop is None else rop + term
+            if rop is not None and rop.type.dtype != out.type.dtype and \
+                    out.type.dtype in scal.continuous_dtypes:
+                rop = cast(rop, out.type.dtype)
+            res.append(rop)
         return res
 
     def infer_shape(self, node: Apply, shapes: Sequence[Sequence[Any]]) -> list:
@@ -293,8 +326,13 @@ class CAReduce(Op):
 
         def fn(x: Any) -> Any:
             if x.size == 0 and identity is None:
-                raise ValueError(f"{name}: cannot reduce an empty array of shape {x.shape} along "
-                                 f"axes {axes}: the operation has no identity")
+                out_shape = tuple(n for k, n in enumerate(x.shape) if k not in axes)
+                if any(x.shape[a] == 0 for a in axes) and 0 not in out_shape:
+                    raise ValueError(f"{name}: cannot reduce an empty array of shape {x.shape} along "
+                                     f"axes {axes}: the operation has no identity")
+                # Nothing to reduce into: the result is empty too (NumPy agrees when the
+                # reduced axes are non-empty; we extend that to all-empty inputs).
+                return np.empty(out_shape, dtype=odt)
             r = red(x, axis=axes)
             if type(r) is not np.ndarray or r.dtype != odt:
                 r = np.asarray(r, dtype=odt)
