@@ -16,8 +16,11 @@ from . import scalar, tensor  # noqa: E402
 from .compile import (Function, In, Mode, Out, Param, SharedVariable, function, shared,
                       shared_constructor, FAST_COMPILE, FAST_RUN)
 from .compile.function import deep_copy_op
+from .config import change_flags  # noqa: E402
 from .gradient import grad, Lop, Rop
 from . import gradient, printing, compile  # noqa: E402
+from .scan import scan  # noqa: E402
+from . import scan_module  # noqa: E402
 from .printing import pp, pprint
 from .tensor import dot
 from .scalar.basic import int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, \
@@ -26,6 +29,9 @@ from .scalar.basic import int8, int16, int32, int64, uint8, uint16, uint32, uint
 from .backend.registry import registry as _registry
 
 _registry.load(config)
+from .rewrite.db import rewrite_db as _rewrite_db  # noqa: E402
+
+_registry.register_rewrites(_rewrite_db)  # backends' own rewrites, tagged with their names
 for _name in config.check_unknown({f.name for f in _registry.failures} | set(_registry.disabled)):
     import warnings as _warnings
 
@@ -36,8 +42,8 @@ theano = __import__(__name__)  # `from theano import *` then `theano.function(..
 __all__ = ["Apply", "Constant", "FunctionGraph", "In", "Mode", "Op", "Out", "Param", "SharedVariable",
            "Type", "Variable", "config", "compile", "dot", "function", "gradient", "grad", "printing",
            "pp", "pprint", "scalar", "shared", "shared_constructor", "tensor", "theano", "Lop", "Rop",
-           "FAST_COMPILE", "FAST_RUN", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-           "uint64", "float16", "float32", "float64", "complex64", "complex128", "function_dump"]
+           "FAST_COMPILE", "FAST_RUN", "scan", "scan_module", "change_flags", "int8", "int16", "int32",
+           "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64", "complex64", "complex128", "function_dump"]
 
 
 def function_dump(filename: str, inputs, outputs=None, **kwargs) -> None:

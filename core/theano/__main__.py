@@ -16,12 +16,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.cmd == "backends":
         print(backends_table(registry))
+        # The configured device is what an unqualified theano.function() will use; say what it
+        # resolves to, or (exit status 1) the first line of why it cannot be used.
+        device = theano.config.device
         try:
-            rec, dev = registry.resolve("cpu")
-            print(f"device=cpu resolves to backend {rec.name!r} ({dev}); configured device: "
-                  f"{theano.config.device}")
+            rec, dev = registry.resolve(device)
         except Exception as e:  # noqa: BLE001 - report, don't crash
-            print(f"device=cpu is not usable: {e}")
+            print(f"configured device {device!r} is not usable: {str(e).splitlines()[0]}")
+            return 1
+        print(f"configured device {device!r} runs on backend {rec.name!r} (device {dev})")
         return 0
     if args.cmd == "flags":
         print(theano.config)

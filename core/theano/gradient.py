@@ -152,8 +152,13 @@ def grad(cost: Variable | None, wrt: Any, consider_constant: Sequence[Variable] 
         else:
             roots[cost] = ones_like(cost)
     for v, g in known_grads.items():
-        g = as_tensor_variable(g)
-        roots[v] = _fit(g, v) if hasattr(v.type, "ndim") else g
+        if not isinstance(g, Variable):
+            raise TypeError(f"grad: known_grads[{v}] must be a Variable, got {type(g).__name__}")
+        if not isinstance(g.type, (NullType, DisconnectedType)) and \
+                not str(getattr(g.type, "dtype", "float")).startswith(("float", "complex")):
+            raise TypeError(f"grad: known_grads[{v}] has type {g.type}; gradients must be "
+                            f"floating-point, NullType or DisconnectedType")
+        roots[v] = _fit(g, v) if hasattr(v.type, "ndim") and hasattr(g.type, "ndim") else g
     consider = set(consider_constant or ())
 
     # Variables that depend on some wrt: only those need gradients.
@@ -211,7 +216,9 @@ def grad(cost: Variable | None, wrt: Any, consider_constant: Sequence[Variable] 
             raise ValueError(f"{node.op}.L_op returned {len(in_grads)} gradients for "
                              f"{len(node.inputs)} inputs")
         for i, g, need in zip(node.inputs, in_grads, needed):
-            if not need or _is_disconnected(g):
+            # A known gradient replaces, rather than adds to, what flows back into a
+            # variable (Theano's rule: known_grads seeds grad_dict, which is never revisited).
+            if not need or _is_disconnected(g) or i in known_grads:
                 continue
             if _is_null(g):
                 grads.setdefault(i, []).append(g)
@@ -472,7 +479,7 @@ def verify_grad(fun: Callable[..., Variable], pt: Sequence[Any], n_tests: int = 
 
     if rng is None:
         rng = np.random.RandomState(42)
-    pt = [np.array(p) for p in pt]
+    pt = [np.array(p, order="C") for p in pt]  # numeric_grad perturbs through reshape(-1) views
     for p in pt:
         if p.dtype.kind not in "fc":
             raise TypeError(f"verify_grad: points must be floating-point arrays, got {p.dtype}")

@@ -3,6 +3,14 @@
 A backend is a distribution with an entry point in the group ``theano.backends``
 pointing at a module (or object) that holds hook implementations. That module must
 import nothing heavy: no CuPy, no PyOpenCL, no compiler probing at import time.
+
+Plugins load one at a time. One whose module raises on import, whose hook raises, or whose
+records declare an ``api_version`` other than `API_VERSION` is skipped with a
+``BackendPluginWarning`` and listed as FAILED, with the reason and a fix, by
+``python -m theano backends``; ``THEANO_FLAGS=strict_backends=True`` makes that an error
+instead. ``THEANO_DISABLE_BACKENDS=name,...`` (entry-point or backend names) skips some.
+`theano_backends` is called before `theano_add_config`, so a plugin built for another API
+version never touches the config.
 """
 from __future__ import annotations
 

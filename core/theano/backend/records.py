@@ -37,6 +37,8 @@ class BackendRecord:
     capabilities: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     distribution: str = ""
+    #: the entry-point (plugin) name that provided this record, set when it is registered
+    plugin: str = ""
     _probe_result: Probe | None = field(default=None, repr=False)
 
     def probe_cached(self) -> Probe:

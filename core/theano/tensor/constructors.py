@@ -22,11 +22,9 @@ __all__ = ["tensor", "TensorType"]
 def _resolve_dtype(dtype: Any) -> str:
     if dtype is None or dtype == "floatX":
         return config.floatX
-    if hasattr(dtype, "dtype") and not isinstance(dtype, str):  # a scalar type or numpy dtype object
-        return str(dtype.dtype)
-    import numpy as np
+    from .type import dtype_name
 
-    return str(np.dtype(dtype))
+    return dtype_name(dtype)
 
 
 def tensor(*args: Any, **kwargs: Any) -> TensorVariable:

@@ -190,7 +190,12 @@ class _DtypeReduce(CAReduce):
         if self.dtype is None or self.acc_dtype is None:
             dtype = self.dtype or _OUT.get(x.type.dtype, x.type.dtype)
             acc = self.acc_dtype or _ACC.get(dtype, dtype)
+            if self.acc_dtype is None and scal.upcast(x.type.dtype, acc) != acc:
+                acc = scal.upcast(x.type.dtype, acc)  # e.g. an int8 sum of float data
             return type(self)(self.axis, dtype, acc).make_node(x)
+        if scal.upcast(x.type.dtype, self.acc_dtype) != self.acc_dtype:
+            raise TypeError(f"cannot accumulate {x.type.dtype} data in acc_dtype {self.acc_dtype}: "
+                            f"precision would be lost (Theano's rule); pass a wider acc_dtype")
         return super().make_node(x)
 
     def output_dtype(self, idtype):
@@ -358,7 +363,15 @@ class Any(CAReduce):
         return [zeros_like(inputs[0], dtype=config.floatX)]
 
 
-def _norm_axis(x: Variable, axis: AnyT) -> tuple[int, ...] | None:
+def _build_error(exc: BaseException, what: str, inputs: Sequence[AnyT]) -> BaseException:
+    """`exc` re-worded so that its first line names the user's line, the operation and the
+    input types, as errors raised inside an Op's make_node are."""
+    from ..graph.op import op_error
+
+    return op_error(exc, what, inputs)
+
+
+def _norm_axis(x: Variable, axis: AnyT, what: str = "reduction") -> tuple[int, ...] | None:
     if axis is None:
         return None
     if isinstance(axis, Variable):
@@ -371,8 +384,11 @@ def _norm_axis(x: Variable, axis: AnyT) -> tuple[int, ...] | None:
     for a in axis:
         a = int(a)
         if not -x.type.ndim <= a < builtins.max(x.type.ndim, 1):
-            raise ValueError(f"axis {a} is out of range for {x} of type {x.type}")
+            raise _build_error(ValueError(f"axis {a} is out of range for {x} of type {x.type}"),
+                               what, [x])
         out.append(a % x.type.ndim if x.type.ndim else 0)
+    if len(set(out)) != len(out):
+        raise _build_error(ValueError(f"axis {tuple(axis)} names an axis twice"), what, [x])
     return tuple(out)
 
 
@@ -394,7 +410,7 @@ def sum(input: AnyT, axis: AnyT = None, dtype: str | None = None, keepdims: bool
         acc_dtype: str | None = None) -> Variable:
     """Sum along `axis` (all when None). Integers sum into int64; float32 accumulates in float64."""
     x = as_tensor_variable(input)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "sum")
     return _keep(x, Sum(ax, dtype, acc_dtype)(x), ax, keepdims)
 
 
@@ -402,35 +418,35 @@ def prod(input: AnyT, axis: AnyT = None, dtype: str | None = None, keepdims: boo
          acc_dtype: str | None = None, no_zeros_in_input: bool = False) -> Variable:
     """Product along `axis`."""
     x = as_tensor_variable(input)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "prod")
     return _keep(x, Prod(ax, dtype, acc_dtype)(x), ax, keepdims)
 
 
 def max(x: AnyT, axis: AnyT = None, keepdims: bool = False) -> Variable:  # noqa: A001
     """Maximum along `axis`."""
     x = as_tensor_variable(x)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "max")
     return _keep(x, Max(ax)(x), ax, keepdims)
 
 
 def min(x: AnyT, axis: AnyT = None, keepdims: bool = False) -> Variable:  # noqa: A001
     """Minimum along `axis`."""
     x = as_tensor_variable(x)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "min")
     return _keep(x, Min(ax)(x), ax, keepdims)
 
 
 def all(x: AnyT, axis: AnyT = None, keepdims: bool = False) -> Variable:  # noqa: A001
     """Whether every element along `axis` is true."""
     x = as_tensor_variable(x)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "all")
     return _keep(x, All(ax)(x), ax, keepdims)
 
 
 def any(x: AnyT, axis: AnyT = None, keepdims: bool = False) -> Variable:  # noqa: A001
     """Whether some element along `axis` is true."""
     x = as_tensor_variable(x)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "any")
     return _keep(x, Any(ax)(x), ax, keepdims)
 
 
@@ -449,7 +465,7 @@ def mean(input: AnyT, axis: AnyT = None, dtype: str | None = None, op: bool = Fa
          keepdims: bool = False, acc_dtype: str | None = None) -> Variable:
     """Mean along `axis`; integers give float64, float32 stays float32."""
     x = as_tensor_variable(input)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "mean")
     if dtype is None and x.type.dtype in scal.discrete_dtypes:
         dtype = "float64"
     s = sum(x, axis=ax, dtype=dtype, acc_dtype=acc_dtype)
@@ -464,7 +480,7 @@ def var(input: AnyT, axis: AnyT = None, ddof: int = 0, keepdims: bool = False,
         corrected: bool = False) -> Variable:
     """Variance along `axis` (divided by N - ddof)."""
     x = as_tensor_variable(input)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "var")
     m = mean(x, axis=ax, keepdims=True)
     d = x - m
     if x.type.dtype in scal.complex_dtypes:
@@ -506,10 +522,15 @@ class MaxAndArgmax(Op):
 
         def fn(x):
             keep = [k for k in range(nd) if k not in axes]
-            y = np.transpose(x, keep + list(axes))
-            y = y.reshape(y.shape[: len(keep)] + (-1,))
-            if y.shape[-1] == 0:
-                raise ValueError(f"argmax of an empty array of shape {x.shape}")
+            keep_shape = tuple(x.shape[k] for k in keep)
+            n_red = int(np.prod([x.shape[a] for a in axes], dtype="int64"))
+            if n_red == 0:
+                if 0 not in keep_shape:
+                    raise ValueError(f"max/argmax of an empty array of shape {x.shape} along axes "
+                                     f"{tuple(axes)}: there is no element to choose")
+                return np.empty(keep_shape, dtype=x.dtype), np.empty(keep_shape, dtype="int64")
+            # An explicit length: reshape cannot infer -1 when another dimension is 0.
+            y = np.transpose(x, keep + list(axes)).reshape(keep_shape + (n_red,))
             idx = np.argmax(y, axis=-1)
             return np.max(y, axis=-1).astype(x.dtype), np.asarray(idx, dtype="int64")
 
@@ -539,7 +560,7 @@ class MaxAndArgmax(Op):
 def argmax(x: AnyT, axis: AnyT = None, keepdims: bool = False) -> Variable:
     """Index of the maximum along `axis` (int64)."""
     x = as_tensor_variable(x)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "argmax")
     out = MaxAndArgmax(tuple(sorted(ax)) if ax is not None else None)(x)[1]
     return _keep(x, out, ax, keepdims)
 
@@ -547,15 +568,17 @@ def argmax(x: AnyT, axis: AnyT = None, keepdims: bool = False) -> Variable:
 def argmin(x: AnyT, axis: AnyT = None, keepdims: bool = False) -> Variable:
     """Index of the minimum along `axis` (int64)."""
     x = as_tensor_variable(x)
-    ax = _norm_axis(x, axis)
-    src = neg(x) if x.type.dtype not in ("bool",) + scal.uint_dtypes else invert(x)
+    ax = _norm_axis(x, axis, "argmin")
+    # ~x = -x - 1 reverses the order of every integer without overflow (-x of int8 -128
+    # would wrap around), and is `not` for booleans.
+    src = neg(x) if x.type.dtype in scal.continuous_dtypes else invert(x)
     out = MaxAndArgmax(tuple(sorted(ax)) if ax is not None else None)(src)[1]
     return _keep(x, out, ax, keepdims)
 
 
 def max_and_argmax(x: AnyT, axis: AnyT = None, keepdims: bool = False) -> list[Variable]:
     x = as_tensor_variable(x)
-    ax = _norm_axis(x, axis)
+    ax = _norm_axis(x, axis, "max_and_argmax")
     m, a = MaxAndArgmax(tuple(sorted(ax)) if ax is not None else None)(x)
     return [_keep(x, m, ax, keepdims), _keep(x, a, ax, keepdims)]
 
@@ -652,15 +675,29 @@ def dot(a: AnyT, b: AnyT) -> Variable:
 
 
 def matmul(a: AnyT, b: AnyT) -> Variable:
-    """The @ operator: dot for ranks 1 and 2, batched over leading axes beyond."""
+    """The @ operator, as NumPy's matmul: dot for ranks 1 and 2; stacks of matrices beyond,
+    with the leading (batch) axes broadcast."""
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if a.type.ndim == 0 or b.type.ndim == 0:
-        raise ValueError("matmul: scalar operands are not allowed, use * instead")
+        raise _build_error(ValueError("scalar operands are not allowed, use * instead"), "matmul",
+                           [a, b])
     if a.type.ndim <= 2 and b.type.ndim <= 2:
         return _dot(a, b)
     if a.type.ndim == 3 and b.type.ndim == 3:
         return batched_dot(a, b)
-    raise NotImplementedError(f"matmul of {a.type} and {b.type}: use batched_dot or tensordot")
+    if b.type.ndim <= 2:  # a stack of matrices (or vectors) times one matrix or vector
+        return tensordot(a, b, [[a.type.ndim - 1], [0]])
+    if a.type.ndim == 1:  # a vector times a stack of matrices
+        return tensordot(a, b, [[0], [b.type.ndim - 2]])
+    # General case: a[..., i, k, newaxis] * b[..., newaxis, k, j] summed over k, which lets
+    # Elemwise broadcast (and check) the batch axes.
+    vec_b = False
+    if b.type.ndim == 1:
+        b, vec_b = b.dimshuffle(0, "x"), True
+    ea = a.dimshuffle(list(range(a.type.ndim)) + ["x"])
+    eb = b.dimshuffle(list(range(b.type.ndim - 2)) + ["x", b.type.ndim - 2, b.type.ndim - 1])
+    out = sum(mul(ea, eb), axis=-2)
+    return out.dimshuffle(list(range(out.type.ndim - 1))) if vec_b else out
 
 
 def outer(x: AnyT, y: AnyT) -> Variable:
@@ -679,12 +716,28 @@ def tensordot(a: AnyT, b: AnyT, axes: AnyT = 2) -> Variable:
 
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if isinstance(axes, (int, np.integer)):
+        if not 0 <= axes <= builtins.min(a.type.ndim, b.type.ndim):
+            raise _build_error(ValueError(f"axes={axes} must be between 0 and the smaller rank"),
+                               "tensordot", [a, b])
         axes = [list(range(a.type.ndim - axes, a.type.ndim)), list(range(int(axes)))]
-    ax_a, ax_b = [list(np.atleast_1d(ax)) for ax in axes]
-    ax_a = [int(i) % a.type.ndim for i in ax_a]
-    ax_b = [int(i) % b.type.ndim for i in ax_b]
+    try:
+        ax_a, ax_b = [[int(i) for i in np.atleast_1d(ax)] for ax in axes]
+    except (TypeError, ValueError):
+        raise _build_error(ValueError(f"axes must be an int or a pair of axis lists, got {axes!r}"),
+                           "tensordot", [a, b]) from None
     if len(ax_a) != len(ax_b):
-        raise ValueError(f"tensordot: axes {axes} must have the same length for both tensors")
+        raise _build_error(ValueError(f"axes {axes} must have the same length for both tensors"),
+                           "tensordot", [a, b])
+    for ax, v in ((ax_a, a), (ax_b, b)):
+        if builtins.any(not -v.type.ndim <= i < v.type.ndim for i in ax) or len(set(
+                i % v.type.ndim for i in ax)) != len(ax):
+            raise _build_error(ValueError(f"axes {ax} out of range or repeated for {v.type}"),
+                               "tensordot", [a, b])
+    ax_a = [i % a.type.ndim for i in ax_a]
+    ax_b = [i % b.type.ndim for i in ax_b]
+    # The reshapes below would fail on mismatched summed axes with shapes the user never
+    # wrote; check the original shapes first.
+    a = _TensordotCheck(tuple(ax_a), tuple(ax_b))(a, b)
     free_a = [i for i in range(a.type.ndim) if i not in ax_a]
     free_b = [i for i in range(b.type.ndim) if i not in ax_b]
     at = a.dimshuffle(free_a + ax_a) if free_a + ax_a != list(range(a.type.ndim)) else a
@@ -706,6 +759,53 @@ def tensordot(a: AnyT, b: AnyT, axes: AnyT = 2) -> Variable:
     return reshape(_dot(a2, b2), out_shape, ndim=len(out_shape))
 
 
+class _TensordotCheck(Op):
+    """Passes `a` through after checking at run time that its axes `axes_a` have the lengths
+    of `b`'s axes `axes_b`, so that a mismatch names the tensordot operands' shapes."""
+
+    __props__ = ("axes_a", "axes_b")
+    view_map = {0: [0]}
+
+    def __init__(self, axes_a: tuple[int, ...], axes_b: tuple[int, ...]):
+        self.axes_a, self.axes_b = axes_a, axes_b
+
+    def __str__(self) -> str:
+        return f"tensordot{{{list(self.axes_a)}, {list(self.axes_b)}}}"
+
+    def make_node(self, a, b):
+        a, b = as_tensor_variable(a), as_tensor_variable(b)
+        return Apply(self, [a, b], [a.type()])
+
+    def make_py_fn(self, node):
+        axes_a, axes_b = self.axes_a, self.axes_b
+
+        def fn(a, b):
+            for i, j in zip(axes_a, axes_b):
+                if a.shape[i] != b.shape[j]:
+                    raise ValueError(f"tensordot: shapes {a.shape} and {b.shape} are not aligned: "
+                                     f"{a.shape[i]} (dim {i}) != {b.shape[j]} (dim {j})")
+            return a
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+    def L_op(self, inputs, outputs, gouts):
+        from ..gradient import DisconnectedType
+
+        return [gouts[0], DisconnectedType()()]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+    def R_op(self, inputs, eval_points):
+        return [None if eval_points[0] is None else self(eval_points[0], inputs[1])]
+
+
 class BatchedDot(Op):
     """Products of matching matrices (or vectors) along the first axis."""
 
@@ -723,6 +823,9 @@ class BatchedDot(Op):
         def fn(x, y):
             if x.shape[0] != y.shape[0]:
                 raise ValueError(f"batched_dot: batch sizes differ: {x.shape} and {y.shape}")
+            if x.shape[-1] != y.shape[1]:
+                raise ValueError(f"batched_dot: shapes {x.shape} and {y.shape} are not aligned: "
+                                 f"{x.shape[-1]} (dim {x.ndim - 1}) != {y.shape[1]} (dim 1)")
             xx = x if x.ndim == 3 else x[:, None, :]
             yy = y if y.ndim == 3 else y[:, :, None]
             r = np.matmul(xx, yy)

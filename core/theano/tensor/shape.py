@@ -106,7 +106,14 @@ class Reshape(Op):
             raise TypeError(f"Reshape: the shape must be integers, got {shp.type}")
         bcast = [False] * self.ndim
         if isinstance(shp, Constant):
-            bcast = [int(s) == 1 for s in shp.data]
+            data = [int(s) for s in np.asarray(shp.data).reshape(-1)]
+            if len(data) != self.ndim:
+                raise ValueError(f"Reshape: shape {tuple(data)} has {len(data)} entries, "
+                                 f"{self.ndim} expected")
+            if data.count(-1) > 1 or any(s < -1 for s in data):
+                raise ValueError(f"Reshape: invalid shape {tuple(data)}: at most one entry may be "
+                                 f"-1 and the others must be non-negative")
+            bcast = [s == 1 for s in data]
         elif shp.owner is not None:
             from .join import MakeVector
 

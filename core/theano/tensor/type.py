@@ -9,7 +9,7 @@ from ..config import config
 from ..graph.type import Type
 from ..scalar.basic import all_dtypes, upcast
 
-__all__ = ["TensorType", "ndim_name"]
+__all__ = ["TensorType", "ndim_name", "dtype_name"]
 
 _NDIM_NAMES = {0: "scalar", 1: "vector", 2: "matrix"}
 
@@ -26,12 +26,28 @@ def ndim_name(broadcastable: Sequence[bool]) -> str:
     return f"{len(b)}D"
 
 
+def dtype_name(dtype: Any) -> str:
+    """'float32' for 'float32', numpy.float32, numpy.dtype('float32') or theano.scalar.float32.
+
+    NumPy scalar classes have a `dtype` attribute too (a descriptor, not a dtype), so only a
+    string or numpy.dtype found there is trusted.
+    """
+    if dtype is None:
+        raise TypeError("a dtype is required")
+    if isinstance(dtype, str):
+        return str(np.dtype(dtype))
+    inner = getattr(dtype, "dtype", None)
+    if isinstance(inner, (str, np.dtype)):
+        return str(np.dtype(inner))
+    return str(np.dtype(dtype))
+
+
 class TensorType(Type):
     """Arrays of `dtype` with `len(broadcastable)` dimensions; a True entry means that
     dimension has length 1 and broadcasts."""
 
     def __init__(self, dtype: Any, broadcastable: Sequence[bool], name: str | None = None):
-        dtype = str(np.dtype(dtype)) if not hasattr(dtype, "dtype") else str(np.dtype(dtype.dtype))
+        dtype = dtype_name(dtype)
         if dtype not in all_dtypes:
             raise TypeError(f"TensorType: unsupported dtype {dtype!r}; use one of {', '.join(all_dtypes)}")
         self.dtype = dtype

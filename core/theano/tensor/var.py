@@ -106,6 +106,10 @@ class _TensorOperators:
     def T(self):
         return self.transpose()
 
+    # NumPy must defer to our reflected operators: np.float32(0.1) * x and array * x build
+    # graphs instead of NumPy trying (and failing) to turn x into an array.
+    __array_ufunc__ = None
+
     def __array__(self, *args, **kw):
         raise TypeError(f"{self} is a symbolic variable: NumPy cannot use it directly; "
                         f"compile a function or call .eval()")
@@ -116,7 +120,15 @@ class _TensorOperators:
 
         if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
             pattern = tuple(pattern[0])
-        return DimShuffle(self.broadcastable, pattern)(self)
+        try:
+            op = DimShuffle(self.broadcastable, pattern)
+        except (TypeError, ValueError) as e:
+            # The pattern is checked when the op is made, before make_node could add the
+            # user's line and the input type to the message.
+            from ..graph.op import op_error
+
+            raise op_error(e, f"DimShuffle{{{','.join(map(str, pattern))}}}", [self]) from None
+        return op(self)
 
     def transpose(self, *axes):
         if not axes:
