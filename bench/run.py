@@ -46,8 +46,30 @@ def pytensor_lib() -> Any | None:
         categorical_crossentropy=lambda p, t: -pt.log(p[pt.arange(t.shape[0]), t]))
     tensor = types.SimpleNamespace(**{n: getattr(pt, n) for n in dir(pt) if not n.startswith("_")})
     tensor.nnet = nnet
+    nnet.conv2d, pool_2d = _pytensor_conv_pool()
+    tensor.signal = types.SimpleNamespace(pool=types.SimpleNamespace(pool_2d=pool_2d))
     return types.SimpleNamespace(tensor=tensor, function=pytensor.function, shared=pytensor.shared,
                                  grad=pytensor.grad, mode=pytensor.compile.mode.Mode(linker="cvm"))
+
+
+def _pytensor_conv_pool() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """PyTensor's conv2d and pool_2d; newer releases dropped both, and then calling them says so."""
+    import pytensor
+
+    def missing(what: str) -> Callable[..., Any]:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise NotImplementedError(f"PyTensor {pytensor.__version__} has no {what}")
+        return fail
+
+    try:
+        from pytensor.tensor.conv import conv2d
+    except ImportError:
+        conv2d = missing("tensor.conv.conv2d")
+    try:
+        from pytensor.tensor.signal.pool import pool_2d
+    except ImportError:
+        pool_2d = missing("tensor.signal.pool.pool_2d")
+    return conv2d, pool_2d
 
 
 def time_batch(fn: Callable[[], Any], n: int) -> float:

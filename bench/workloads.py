@@ -246,4 +246,129 @@ def workloads(quick: bool = False) -> list[Workload]:
            Workload("W5", "MLP 784-512-10 step, batch 128, float32", w5_numpy, w5_graph)]
     if not quick:
         ws.append(Workload("W7", "logistic regression 10000x100, 100 steps", w7_numpy, w7_graph))
+        ws.append(Workload("W8", "LeNet step (conv 20+50 5x5, max-pool, 500 tanh), batch 128, float32",
+                           w8_numpy, w8_graph))
+        ws.append(Workload("W9", "conv layer 64x32x56x56 * 64x32x3x3, 'half', float32", w9_numpy, w9_graph))
     return ws
+
+
+# -- W8/W9: convolutional networks ------------------------------------------------------------------
+
+def _np_windows(x, kh, kw):
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    return sliding_window_view(x, (kh, kw), axis=(2, 3))  # (n, c, oh, ow, kh, kw), a view
+
+
+def _np_corr(x, w):
+    """Valid correlation of (n, c, h, w) with (f, c, kh, kw): im2col by tensordot, then BLAS."""
+    out = np.tensordot(_np_windows(x, *w.shape[2:]), w, axes=([1, 4, 5], [1, 2, 3]))
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+
+def _np_corr_grads(x, w, dout, need_dx=True):
+    dw = np.tensordot(dout, _np_windows(x, *w.shape[2:]), axes=([0, 2, 3], [0, 2, 3]))
+    if not need_dx:
+        return None, dw
+    kh, kw = w.shape[2:]
+    dp = np.pad(dout, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+    return _np_corr(dp, np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))), dw
+
+
+def _np_maxpool2(x):
+    n, c, h, w = x.shape
+    r = x.reshape(n, c, h // 2, 2, w // 2, 2)
+    return r.max(axis=(3, 5)), r
+
+
+def _np_maxpool2_grad(r, m, dm):
+    mask = r == m[:, :, :, None, :, None]
+    return (mask * dm[:, :, :, None, :, None]).reshape(r.shape[0], r.shape[1], r.shape[2] * 2, r.shape[4] * 2)
+
+
+def _lenet_data(batch=128):
+    """The deeplearning.net LeNet: 20 and 50 5x5 filters, 2x2 max-pooling, 500 tanh units, 10 classes."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(batch, 1, 28, 28).astype("float32")
+    y = rng.randint(0, 10, size=batch).astype("int64")
+    shapes = [(20, 1, 5, 5), (20,), (50, 20, 5, 5), (50,), (800, 500), (500,), (500, 10), (10,)]
+    params = [(rng.randn(*s) * 0.05).astype("float32") if len(s) > 1 else np.zeros(s, "float32")
+              for s in shapes]
+    return X, y, params
+
+
+def w8_numpy():
+    X, y, (W1, b1, W2, b2, W3, b3, W4, b4) = _lenet_data()
+    lr, n = np.float32(0.1), X.shape[0]
+    onehot = np.eye(10, dtype="float32")[y]
+    params = [W1, b1, W2, b2, W3, b3, W4, b4]
+
+    def step():
+        W1, b1, W2, b2, W3, b3, W4, b4 = params
+        p1, r1 = _np_maxpool2(_np_corr(X, W1))
+        h1 = np.tanh(p1 + b1[:, None, None])
+        p2, r2 = _np_maxpool2(_np_corr(h1, W2))
+        h2 = np.tanh(p2 + b2[:, None, None])
+        f = h2.reshape(n, -1)
+        h3 = np.tanh(f @ W3 + b3)
+        z = h3 @ W4 + b4
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        p = e / e.sum(axis=1, keepdims=True)
+        loss = -np.log(p[np.arange(n), y]).mean()
+        dz = (p - onehot) / n
+        dW4, db4 = h3.T @ dz, dz.sum(0)
+        dh3 = (dz @ W4.T) * (1 - h3 * h3)
+        dW3, db3 = f.T @ dh3, dh3.sum(0)
+        dp2 = (dh3 @ W3.T).reshape(h2.shape) * (1 - h2 * h2)
+        db2 = dp2.sum(axis=(0, 2, 3))
+        dh1, dW2 = _np_corr_grads(h1, W2, _np_maxpool2_grad(r2, p2, dp2))
+        dp1 = dh1 * (1 - h1 * h1)
+        db1 = dp1.sum(axis=(0, 2, 3))
+        _, dW1 = _np_corr_grads(X, W1, _np_maxpool2_grad(r1, p1, dp1), need_dx=False)
+        for q, g in zip(params, (dW1, db1, dW2, db2, dW3, db3, dW4, db4)):
+            q -= lr * g
+        return loss
+
+    return step
+
+
+def w8_graph(lib, kw):
+    T, function = _lib_parts(lib)
+    X, y, values = _lenet_data()
+    names = ("W1", "b1", "W2", "b2", "W3", "b3", "W4", "b4")
+    params = [lib.shared(v, n) for v, n in zip(values, names)]
+    W1, b1, W2, b2, W3, b3, W4, b4 = params
+    conv2d, pool_2d = T.nnet.conv2d, T.signal.pool.pool_2d
+    x, t = T.ftensor4("x"), T.lvector("t")
+    h1 = T.tanh(pool_2d(conv2d(x, W1), ws=(2, 2), ignore_border=True) + b1.dimshuffle("x", 0, "x", "x"))
+    h2 = T.tanh(pool_2d(conv2d(h1, W2), ws=(2, 2), ignore_border=True) + b2.dimshuffle("x", 0, "x", "x"))
+    h3 = T.tanh(T.dot(h2.flatten(2), W3) + b3)
+    p = T.nnet.softmax(T.dot(h3, W4) + b4)
+    loss = T.nnet.categorical_crossentropy(p, t).mean()
+    grads = lib.grad(loss, params)
+    lr = np.float32(0.1)
+    f = function([x, t], loss, updates=[(q, q - lr * g) for q, g in zip(params, grads)], **kw)
+    return lambda: f(X, y)
+
+
+def _conv_layer_data():
+    rng = np.random.RandomState(0)
+    return (rng.rand(64, 32, 56, 56).astype("float32"), (rng.randn(64, 32, 3, 3) * 0.1).astype("float32"))
+
+
+def w9_numpy():
+    X, W = _conv_layer_data()
+
+    def run():
+        return _np_corr(np.pad(X, ((0, 0), (0, 0), (1, 1), (1, 1))), W)
+
+    return run
+
+
+def w9_graph(lib, kw):
+    T, function = _lib_parts(lib)
+    Xv, Wv = _conv_layer_data()
+    x, w = T.ftensor4("x"), T.ftensor4("w")
+    f = function([x, w], T.nnet.conv2d(x, w, border_mode="half"), **kw)
+    return lambda: f(Xv, Wv)

@@ -8,8 +8,10 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 need_apt=""
 command -v dot >/dev/null || need_apt="$need_apt graphviz"
 command -v gcc >/dev/null || need_apt="$need_apt gcc"
+# MPI for theano.distributed and its tests (mpirun; mpicc in case mpi4py builds from source).
+{ command -v mpirun >/dev/null && command -v mpicc >/dev/null; } || need_apt="$need_apt openmpi-bin libopenmpi-dev"
 if [ -n "$need_apt" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need_apt >/dev/null
 fi
-python3 -m pip install -q --disable-pip-version-check -e ".[test]" -e backends/numpy_ref
+python3 -m pip install -q --disable-pip-version-check -e ".[test,mpi]" -e backends/numpy_ref

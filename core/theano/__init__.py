@@ -19,8 +19,10 @@ from .compile.function import deep_copy_op
 from .config import change_flags  # noqa: E402
 from .gradient import grad, Lop, Rop
 from . import gradient, printing, compile  # noqa: E402
+from . import ifelse, sandbox  # noqa: E402
 from .scan import scan  # noqa: E402
 from . import scan_module  # noqa: E402
+from . import distributed  # noqa: E402  (declares distributed__* flags before check_unknown; no mpi4py import)
 from .printing import pp, pprint
 from .tensor import dot
 from .scalar.basic import int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, \
@@ -52,3 +54,12 @@ def function_dump(filename: str, inputs, outputs=None, **kwargs) -> None:
 
     with open(filename, "wb") as f:
         pickle.dump(dict(inputs=inputs, outputs=outputs, **kwargs), f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def __getattr__(name: str):
+    """Lazy submodules: `theano.sparse` loads scipy.sparse only when first used."""
+    if name == "sparse":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

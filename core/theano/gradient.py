@@ -185,6 +185,8 @@ def grad(cost: Variable | None, wrt: Any, consider_constant: Sequence[Variable] 
                 return t
         if len(terms) == 1:
             return terms[0]
+        if hasattr(v.type, "sum_gradient_terms"):  # non-tensor types (sparse) add their own way
+            return v.type.sum_gradient_terms(terms)
         from .tensor.math import add
 
         s = add(*terms)

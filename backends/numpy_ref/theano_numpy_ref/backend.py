@@ -15,4 +15,4 @@ class NumpyBackend(Backend):
     def link(self, fgraph: FunctionGraph) -> LinkedGraph:
         order = fgraph.toposort()
         fns = {node: node.op.make_py_fn(node) for node in order}
-        return link_straight_line(fgraph, fns, {node: "numpy" for node in order})
+        return link_straight_line(fgraph, fns, {node: "numpy" for node in order}, quiet_numpy=True)

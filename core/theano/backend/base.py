@@ -44,7 +44,7 @@ class LinkedGraph:
 
 def link_straight_line(fgraph: FunctionGraph, node_fns: dict[Apply, Callable[..., Any]],
                        runners: dict[Apply, str], constant_fn: Callable[[Constant], Any] = lambda c: c.data,
-                       name: str = "theano_fn") -> LinkedGraph:
+                       name: str = "theano_fn", quiet_numpy: bool = False) -> LinkedGraph:
     """Generate and compile Python source that calls each node's function in order.
 
     No interpretive loop runs per node: the source is one call per line, intermediate
@@ -101,6 +101,11 @@ def link_straight_line(fgraph: FunctionGraph, node_fns: dict[Apply, Callable[...
                 raise ValueError(f"link: output {o} is not computed by the graph")
         ret.append(names[o])
     lines.append(f"    return [{', '.join(ret)}]")
+    if quiet_numpy:
+        # NumPy's floating-point warnings (1/0, log(0)) are values here, as in compiled code.
+        env["_errstate"] = np.errstate
+        lines = ["    with _errstate(all='ignore'):"] + ["    " + ln for ln in lines]
+        node_at_line = {ln + 1: n for ln, n in node_at_line.items()}
     filename = f"<theano-linked-{next(_link_ids)}>"
     source = header + "\n" + "\n".join(lines) + "\n"
     code = compile(source, filename, "exec")

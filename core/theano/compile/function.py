@@ -222,41 +222,51 @@ class Function:
         self._trace_fn = None
         self._lock = threading.Lock()
         self.profile = maker.profile_stats
+        # The per-call fast path: one prepared filter per input, flags read once.
+        self._n_in = len(self.input_specs)
+        self._filters = [_fast_filter(s) for s in self.input_specs]
+        self._device_io = not maker.backend.host_native
 
     # -- calling -------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        specs = self.input_specs
-        n = len(specs)
-        if len(args) > n:
-            raise TypeError(f"{self._label()} takes at most {n} argument(s) ({len(args)} given)")
-        if kwargs or len(args) < n:
+        if kwargs or len(args) != self._n_in:
             args = self._complete_args(args, kwargs)
         if self.trust_input:
             values = list(args)
         else:
-            values = [self._filter(k, s, a) for k, (s, a) in enumerate(zip(specs, args))]
+            try:
+                values = [f(a) for f, a in zip(self._filters, args)]
+            except Exception:
+                # the slow path raises the message that names the argument and the problem
+                values = [self._filter(k, s, a) for k, (s, a) in enumerate(zip(self.input_specs, args))]
         backend = self.backend
-        if not backend.host_native:
+        if self._device_io:
             values = [backend.to_device(v) for v in values]
-        values.extend(c.value_for(backend) for c in self._shared)
+        for c in self._shared:
+            values.append(c.value_for(backend))
         try:
-            with np.errstate(all="ignore"):
-                outs = self._fn(*values)
+            outs = self._fn(*values)
         except Exception as e:
             raise self._runtime_error(e, sys.exc_info()[2]) from None
         n_out = self._n_out
         if self._check_aliasing:
             _unalias(outs, values, self._passthrough)
         # Only now, after everything succeeded, do the updates become visible.
-        for c, v in zip(self._updated, outs[n_out:]):
-            c.store(v, backend)
+        if self._updated:
+            for c, v in zip(self._updated, outs[n_out:]):
+                c.store(v, backend)
+        if self._single:
+            v = outs[0]
+            if self._device_io:
+                v = backend.to_host(v)
+            return v if type(v) is np.ndarray else _as_output(v)
         res = outs[:n_out]
-        if not backend.host_native:
+        if self._device_io:
             res = [backend.to_host(v) for v in res]
         for k, v in enumerate(res):
             if type(v) is not np.ndarray:
-                res[k] = np.asarray(v)
-        return res[0] if self._single else res
+                res[k] = _as_output(v)
+        return res
 
     def _label(self) -> str:
         if self.name:
@@ -266,6 +276,8 @@ class Function:
 
     def _complete_args(self, args: Sequence[Any], kwargs: dict) -> list:
         specs = self.input_specs
+        if len(args) > len(specs):
+            raise TypeError(f"{self._label()} takes at most {len(specs)} argument(s) ({len(args)} given)")
         vals: list[Any] = list(args) + [_MISSING] * (len(specs) - len(args))
         for key, v in kwargs.items():
             k = self._names.get(key)
@@ -375,6 +387,20 @@ class Function:
 
 _MISSING = object()
 _AMBIGUOUS = object()
+
+
+def _as_output(v: Any) -> Any:
+    """Outputs are ndarrays (0-d for scalars); scipy.sparse matrices stay sparse."""
+    return v if hasattr(v, "tocsr") else np.asarray(v)
+
+
+def _fast_filter(spec: "_InputSpec") -> Any:
+    """A filter for one input: the type's prepared fast filter when it has one."""
+    t = spec.variable.type
+    make = getattr(t, "fast_filter", None)
+    if make is not None:
+        return make(spec.strict, spec.allow_downcast)
+    return lambda a: t.filter(a, strict=spec.strict, allow_downcast=spec.allow_downcast)
 
 
 def _rebuild_function(spec: dict) -> Function:

@@ -92,7 +92,9 @@ class FunctionGraph:
         stack = [var]
         while stack:
             v = stack.pop()
-            if self.clients.get(v) or v in self.inputs or v.owner is None:
+            # Inputs have no owner, so `v.owner is None` covers them (and `v in self.inputs`
+            # would scan a list at every step: quadratic on big graphs).
+            if self.clients.get(v) or v.owner is None:
                 continue
             node = v.owner
             if node not in self.apply_nodes or any(self.clients.get(o) for o in node.outputs):

@@ -105,6 +105,7 @@ def _apply_replacement(fgraph: FunctionGraph, node: Apply, rw: NodeRewriter, res
         if old.type != new.type and old.type.convert_variable(new) is None:
             raise InconsistencyError(f"rewrite {rw.name} replaced {old} ({old.type}) by {new} "
                                      f"({new.type}): the types differ")
+    _copy_trace(fgraph, node, [n for _, n in pairs])
     try:
         fgraph.replace_all_validate(pairs, reason=rw.name)
     except InconsistencyError:
@@ -112,6 +113,24 @@ def _apply_replacement(fgraph: FunctionGraph, node: Apply, rw: NodeRewriter, res
     if stats is not None:
         stats.record(rw.name, node, [n for _, n in pairs])
     return True
+
+
+def _copy_trace(fgraph: FunctionGraph, node: Apply, new: Sequence[Variable]) -> None:
+    """Nodes a rewrite creates inherit the user's line of the node they replace, so run-time
+    errors still point at the user's code and not at the rewrite."""
+    trace = getattr(node.tag, "trace", None)
+    if trace is None:
+        return
+    stack = [v for v in new if v not in fgraph.variables]
+    seen: set = set()
+    while stack:
+        v = stack.pop()
+        n = v.owner
+        if n is None or n in seen or n in fgraph.apply_nodes:
+            continue
+        seen.add(n)
+        n.tag.trace = trace
+        stack.extend(i for i in n.inputs if i not in fgraph.variables)
 
 
 class EquilibriumRewriter:

@@ -14,10 +14,17 @@ from .math import (All, Any, BatchedDot, Dot, Max, MaxAndArgmax, Min, Prod, Sum,
 from .shape import *  # noqa: F401,F403
 from .join import *  # noqa: F401,F403
 from .subtensor import (IncSubtensor, Subtensor, getitem, inc_subtensor, nonzero, set_subtensor)
+from .advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1, AdvancedSubtensor,
+                                 AdvancedSubtensor1, advanced_inc_subtensor1, advanced_set_subtensor1,
+                                 advanced_subtensor1, flatnonzero, nonzero_values, take)
+from .sort import *  # noqa: F401,F403
+from .extra_ops import *  # noqa: F401,F403
 from ..gradient import grad, jacobian, hessian, Lop, Rop, verify_grad
 from ..scalar.basic import (all_dtypes, complex_dtypes, continuous_dtypes, discrete_dtypes,
                             float_dtypes, int_dtypes, integer_dtypes, uint_dtypes)
 from . import nnet  # noqa: E402
+from . import nlinalg, shared_randomstreams  # noqa: E402
+from . import signal  # noqa: E402
 from ..scalar.basic import bool as _sbool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, \
     float16, float32, float64, complex64, complex128  # noqa: E402
 
@@ -29,3 +36,13 @@ import types as _types
 
 __all__ = [_n for _n, _v in list(globals().items())
            if not _n.startswith("_") and (not isinstance(_v, _types.ModuleType) or _n == "nnet")]
+from . import rewriting  # noqa: E402,F401  (registers the tensor rewrites in rewrite_db)
+
+
+def __getattr__(name: str):
+    """Lazy submodules: `tensor.slinalg` loads scipy.linalg only when first used."""
+    if name == "slinalg":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -666,6 +666,9 @@ _dot = Dot()
 
 def dot(a: AnyT, b: AnyT) -> Variable:
     """NumPy's dot for any ranks: products of scalars, vectors, matrices and tensors."""
+    for s in (a, b):  # a sparse operand: theano.sparse.dot, as Theano's dot dispatched via __dot__
+        if not isinstance(getattr(s, "type", None), (TensorType, type(None))) and hasattr(s, "__dot__"):
+            return s.__dot__(b) if s is a else s.__rdot__(a)
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if a.type.ndim == 0 or b.type.ndim == 0:
         return a * b

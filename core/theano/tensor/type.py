@@ -126,6 +126,23 @@ class TensorType(Type):
                                 f"but the value has shape {arr.shape}")
         return arr
 
+    def fast_filter(self, strict: bool = False, allow_downcast: bool | None = None):
+        """A filter for the common cases of a call (an ndarray of exactly this type, a Python
+        float for a float64 scalar), deferring everything else to `filter`."""
+        dtype, nd = self.numpy_dtype, self.ndim
+        plain = not any(self.broadcastable)
+        full, ndarray, array = self.filter, np.ndarray, np.array
+        py_float = nd == 0 and self.dtype == "float64" and not strict
+
+        def f(a: Any) -> Any:
+            if type(a) is ndarray and a.dtype == dtype and a.ndim == nd and plain:
+                return a
+            if py_float and type(a) is float:
+                return array(a)
+            return full(a, strict, allow_downcast)
+
+        return f
+
     def value_zeros(self, shape: Sequence[int]) -> np.ndarray:
         return np.zeros(shape, dtype=self.dtype)
 

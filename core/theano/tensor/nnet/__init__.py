@@ -5,5 +5,7 @@ from .basic import __all__ as _basic_all
 from .sigm import *  # noqa: F401,F403
 from .sigm import __all__ as _sigm_all
 from . import basic, crossentropy, nnet, softmax  # noqa: F401,E402
+from . import abstract_conv, bn, conv  # noqa: F401,E402
+from .abstract_conv import conv2d, conv3d  # noqa: F401,E402
 
-__all__ = _basic_all + [n for n in _sigm_all if n not in _basic_all]
+__all__ = _basic_all + [n for n in _sigm_all if n not in _basic_all] + ["conv2d", "conv3d"]

@@ -1,0 +1,47 @@
+"""`theano.sparse`: CSR and CSC sparse matrices (over scipy.sparse) in graphs.
+
+    x = theano.sparse.csr_matrix('x'); y = theano.tensor.dmatrix('y')
+    f = theano.function([x, y], theano.sparse.dot(x, y))
+"""
+from .type import (SparseConstant, SparseType, SparseVariable, bsr_matrix, csc_dmatrix, csc_fmatrix,
+                   csc_matrix, csr_dmatrix, csr_fmatrix, csr_matrix, matrix)
+from .basic import *  # noqa: F401,F403
+from .basic import (AddSD, AddSS, AsFormat, DenseFromSparse, MulSD, MulSS, SparseFromDense, SpSum,
+                    StructuredUnary, StructuredUnaryGrad, Transpose)
+from .dot import Dot, StructuredDot, StructuredDotGradSparse, dot, structured_dot
+from .sharedvar import SparseSharedVariable, sparse_constructor
+
+
+def true_dot(x, y, grad_preserves_dense: bool = True):
+    """Theano's true_dot: the product of x and y with at least one sparse (a dense result here)."""
+    return dot(x, y)
+
+
+def verify_grad_sparse(op, pt, structured: bool = False, *args, **kwargs) -> None:
+    """theano.gradient.verify_grad for functions with sparse inputs: the sparse points become
+    dense inputs converted inside the graph (structured checks keep their patterns)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from ..gradient import verify_grad
+
+    conv = [SparseFromDense(p.format if p.format in ("csr", "csc") else "csr") if sp.issparse(p) else None
+            for p in pt]
+    dense = [p.toarray() if sp.issparse(p) else np.asarray(p) for p in pt]
+    masks = [(p.toarray() != 0) if sp.issparse(p) else None for p in pt]
+
+    def fn(*xs):
+        ins = []
+        for x, c, m in zip(xs, conv, masks):
+            if c is None:
+                ins.append(x)
+            elif structured:
+                from .basic import mul
+
+                ins.append(mul(c(m.astype(x.dtype)), x))  # pattern kept, values from x
+            else:
+                ins.append(c(x))
+        out = op(*ins)
+        return dense_from_sparse(out) if is_sparse_variable(out) else out
+
+    verify_grad(fn, dense, *args, **kwargs)

@@ -1,0 +1,304 @@
+"""Stabilize: forms that stay finite and accurate where the naive ones overflow or lose
+every digit (log(1+x) for tiny x, log(sum(exp(x))) for large x)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ...graph.basic import Apply, Variable
+from ...graph.op import Op
+from ...rewrite.basic import node_rewriter
+from ...scalar import basic as scal
+from ..basic import as_tensor_variable, cast, patternbroadcast
+from ..elemwise import CAReduce, DimShuffle, Elemwise
+from ..math import Sum, exp, expm1, log1p, neg, softplus
+from ..type import TensorType
+from .matching import all_broadcastable, elemwise_of, fit_type, is_float, scalar_constant
+from .registry import register
+
+__all__ = ["LogSumExp", "logsumexp"]
+
+
+def _const_is(var: Variable, value: float) -> bool:
+    v = scalar_constant(var)
+    return v is not None and all_broadcastable(var) and bool(v == value)
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_log1p")
+def local_log1p(fgraph, node):
+    """log(1 + x) -> log1p(x) and log(1 - x) -> log1p(-x), for float sums (an integer
+    1 + x may wrap around, which log1p would not reproduce)."""
+    if elemwise_of(node.outputs[0], scal.Log) is None:
+        return None
+    arg = node.inputs[0]
+    out = node.outputs[0]
+    if not is_float(arg):
+        return None
+    inner = elemwise_of(arg, scal.Add)
+    if inner is not None:
+        rest = [i for i in inner.inputs if not _const_is(i, 1)]
+        if len(rest) != len(inner.inputs) - 1 or not rest:
+            return None
+        x = rest[0] if len(rest) == 1 else inner.op(*rest)
+        x = fit_type(x, arg) if x.type.dtype != arg.type.dtype else x
+        if x is None:
+            return None
+        return [fit_type(log1p(x), out)]
+    inner = elemwise_of(arg, scal.Sub)
+    if (inner is not None and _const_is(inner.inputs[0], 1) and is_float(inner.inputs[1])
+            and elemwise_of(inner.inputs[1], scal.ScalarSigmoid) is None):  # that is log_sigmoid's
+        x = inner.inputs[1]
+        if x.type.dtype != arg.type.dtype:
+            return None
+        return [fit_type(log1p(neg(x)), out)]
+    return None
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_expm1")
+def local_expm1(fgraph, node):
+    """exp(x) - 1 -> expm1(x)."""
+    if elemwise_of(node.outputs[0], scal.Sub) is None:
+        return None
+    a, b = node.inputs
+    inner = elemwise_of(a, scal.Exp)
+    if inner is None or not _const_is(b, 1) or a.type.dtype != node.outputs[0].type.dtype:
+        return None
+    return [fit_type(expm1(inner.inputs[0]), node.outputs[0])]
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_log_sigmoid")
+def local_log_sigmoid(fgraph, node):
+    """log(sigmoid(x)) -> -softplus(-x); log(1 - sigmoid(x)) -> -softplus(x)."""
+    if elemwise_of(node.outputs[0], scal.Log) is None:
+        return None
+    arg = node.inputs[0]
+    out = node.outputs[0]
+    sig = elemwise_of(arg, scal.ScalarSigmoid)
+    if sig is not None:
+        x = sig.inputs[0]
+        if not is_float(x) or x.type.dtype != out.type.dtype:
+            return None
+        return [fit_type(neg(softplus(neg(x))), out)]
+    sub = elemwise_of(arg, scal.Sub)
+    if sub is not None and _const_is(sub.inputs[0], 1):
+        sig = elemwise_of(sub.inputs[1], scal.ScalarSigmoid)
+        if sig is None:
+            return None
+        x = sig.inputs[0]
+        if not is_float(x) or x.type.dtype != out.type.dtype or arg.type.dtype != out.type.dtype:
+            return None
+        return [fit_type(neg(softplus(x)), out)]
+    return None
+
+
+# -- log-sum-exp ---------------------------------------------------------------------
+
+class LogSumExp(Op):
+    """log(sum(exp(x), axis)) computed as m + log(sum(exp(x - m))) with m the maximum along
+    the axes (0 where that maximum is infinite, so -inf and +inf come out as the naive form
+    gives them). Made by the stabilize rewrite; its perform is its meaning."""
+
+    __props__ = ("axis", "dtype", "acc_dtype")
+    infer_shape_trusted = True
+
+    def __init__(self, axis: Sequence[int] | None, dtype: str, acc_dtype: str):
+        self.axis = None if axis is None else tuple(int(a) for a in axis)
+        self.dtype = dtype
+        self.acc_dtype = acc_dtype
+
+    def _axes(self, ndim: int) -> tuple[int, ...]:
+        return tuple(range(ndim)) if self.axis is None else self.axis
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        axes = self._axes(x.type.ndim)
+        bcast = tuple(b for k, b in enumerate(x.type.broadcastable) if k not in axes)
+        return Apply(self, [x], [TensorType(self.dtype, bcast)()])
+
+    def make_py_fn(self, node):
+        axes = self._axes(node.inputs[0].type.ndim)
+        acc, odt = np.dtype(self.acc_dtype), np.dtype(self.dtype)
+
+        def fn(x):
+            with np.errstate(all="ignore"):
+                m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+                m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
+                s = np.sum(np.exp(x - m), axis=axes, dtype=acc)
+                r = np.log(s) + m.reshape(s.shape).astype(acc)
+            return np.asarray(r, dtype=odt)
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(np.asarray(inputs[0]))
+
+    def infer_shape(self, node, shapes):
+        axes = self._axes(node.inputs[0].type.ndim)
+        return [tuple(s for k, s in enumerate(shapes[0]) if k not in axes)]
+
+    def L_op(self, inputs, outputs, gouts):
+        (x,), (lse,), (gz,) = inputs, outputs, gouts
+        axes = self._axes(x.type.ndim)
+        order, k = [], 0
+        for d in range(x.type.ndim):
+            if d in axes:
+                order.append("x")
+            else:
+                order.append(k)
+                k += 1
+        lse_b = DimShuffle(lse.type.broadcastable, order)(lse)
+        gz_b = DimShuffle(gz.type.broadcastable, order)(gz)
+        g = gz_b * exp(x - lse_b)
+        g = cast(g, x.type.dtype) if g.type.dtype != x.type.dtype else g
+        return [patternbroadcast(g, x.type.broadcastable)]
+
+
+def logsumexp(x: Any, axis: Any = None) -> Variable:
+    """log(sum(exp(x), axis)), computed stably."""
+    from ..math import _norm_axis, sum as tsum
+
+    x = as_tensor_variable(x)
+    s = tsum(exp(x), axis=axis)
+    ax = _norm_axis(x, axis)
+    return LogSumExp(None if ax is None else tuple(sorted(ax)), s.type.dtype,
+                     s.owner.op.acc_dtype)(x)
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_log_sum_exp")
+def local_log_sum_exp(fgraph, node):
+    """log(sum(exp(x), axis)) -> LogSumExp(axis)(x)."""
+    if elemwise_of(node.outputs[0], scal.Log) is None:
+        return None
+    s = node.inputs[0]
+    if s.owner is None or type(s.owner.op) is not Sum:
+        return None
+    e = elemwise_of(s.owner.inputs[0], scal.Exp)
+    if e is None:
+        return None
+    x = e.inputs[0]
+    if not is_float(x) or e.outputs[0].type.dtype != x.type.dtype:
+        return None
+    sop = s.owner.op
+    if sop.dtype not in scal.float_dtypes or node.outputs[0].type.dtype != sop.dtype:
+        return None
+    axes = sop._axes(x.type.ndim)
+    new = LogSumExp(axes, sop.dtype, sop.acc_dtype)(x)
+    return [fit_type(new, node.outputs[0])]
+
+
+def _keepdims_order(ndim: int, axes: Sequence[int]) -> tuple:
+    order, k = [], 0
+    for d in range(ndim):
+        if d in axes:
+            order.append("x")
+        else:
+            order.append(k)
+            k += 1
+    return tuple(order)
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_grad_log_sum_exp")
+def local_grad_log_sum_exp(fgraph, node):
+    """exp(x) * (g / sum(exp(x), axis)) broadcast back -> g * exp(x - logsumexp(x, axis)):
+    the gradient of log(sum(exp(x))) (and softmax written by hand) without inf / inf."""
+    if elemwise_of(node.outputs[0], scal.Mul) is None or len(node.inputs) != 2:
+        return None
+    out = node.outputs[0]
+    for e, d in (node.inputs, node.inputs[::-1]):
+        en = elemwise_of(e, scal.Exp)
+        if en is None or not is_float(e):
+            continue
+        fill = elemwise_of(d, scal.Second)
+        if fill is not None and fill.inputs[0] is e:
+            d = fill.inputs[1]
+        if d.owner is None or not isinstance(d.owner.op, DimShuffle):
+            continue
+        div = elemwise_of(d.owner.inputs[0], scal.TrueDiv)
+        if div is None:
+            continue
+        g, s = div.inputs
+        if s.owner is None or type(s.owner.op) is not Sum or s.owner.inputs[0] is not e:
+            continue
+        x = en.inputs[0]
+        sop = s.owner.op
+        axes = sop._axes(x.type.ndim)
+        order = _keepdims_order(x.type.ndim, axes)
+        if d.owner.op.new_order != order or sop.dtype != e.type.dtype:
+            continue
+        lse = LogSumExp(axes, sop.dtype, sop.acc_dtype)(x)
+        lse_b = DimShuffle(lse.type.broadcastable, order)(lse)
+        g_b = DimShuffle(g.type.broadcastable, order)(g)
+        new = g_b * exp(x - lse_b)
+        res = fit_type(new, out)
+        if res is not None:
+            return [res]
+    return None
+
+
+# -- softmax, log-softmax and cross-entropy (when theano.tensor.nnet provides the ops) ---------
+try:
+    from ..nnet.crossentropy import (CrossentropyCategorical1Hot, CrossentropyCategorical1HotGrad,
+                                     CrossentropySoftmax1HotWithBiasDx,
+                                     CrossentropySoftmaxArgmax1HotWithBias)
+    from ..nnet.softmax import LogSoftmax, Softmax, SoftmaxGrad
+except ImportError:  # an older nnet: these rules have nothing to match
+    Softmax = None
+
+
+def _softmax_of(v: Variable, ndim: int | None = None):
+    n = v.owner
+    if n is None or Softmax is None or type(n.op) is not Softmax:
+        return None
+    if ndim is not None and (v.type.ndim != ndim or n.op.axis != ndim - 1):
+        return None
+    return n
+
+
+if Softmax is not None:
+    @register("stabilize", "nnet")
+    @node_rewriter([Elemwise], name="local_log_softmax")
+    def local_log_softmax(fgraph, node):
+        """log(softmax(x)) -> logsoftmax(x)."""
+        if elemwise_of(node.outputs[0], scal.Log) is None:
+            return None
+        sm = _softmax_of(node.inputs[0])
+        if sm is None:
+            return None
+        return [fit_type(LogSoftmax(sm.op.axis)(sm.inputs[0]), node.outputs[0])]
+
+    @register("stabilize", "nnet")
+    @node_rewriter([CrossentropyCategorical1Hot], name="local_crossentropy_softmax")
+    def local_crossentropy_softmax(fgraph, node):
+        """crossentropy(softmax(x), y) -> the fused, log-sum-exp based op (finite for any logits)."""
+        from ..basic import alloc
+        from ..shape import Shape_i
+
+        sm_node = _softmax_of(node.inputs[0], 2)
+        if sm_node is None:
+            return None
+        x = sm_node.inputs[0]
+        y = node.inputs[1]
+        b = alloc(np.zeros((), dtype=x.type.dtype), Shape_i(1)(x))
+        nll = CrossentropySoftmaxArgmax1HotWithBias()(x, b, y)[0]
+        return [fit_type(nll, node.outputs[0])]
+
+    @register("stabilize", "nnet")
+    @node_rewriter([SoftmaxGrad], name="local_crossentropy_softmax_grad")
+    def local_crossentropy_softmax_grad(fgraph, node):
+        """softmax_grad(crossentropy_grad(g, sm, y), sm) -> (sm - onehot(y)) * g, which never
+        divides by a probability that underflowed to 0."""
+        dy, sm = node.inputs
+        if _softmax_of(sm, 2) is None or node.op.axis != 1 or dy.owner is None:
+            return None
+        if type(dy.owner.op) is not CrossentropyCategorical1HotGrad:
+            return None
+        g, sm2, y = dy.owner.inputs
+        if sm2 is not sm:
+            return None
+        return [fit_type(CrossentropySoftmax1HotWithBiasDx()(g, sm, y), node.outputs[0])]

@@ -1,0 +1,2 @@
+"""`theano.tensor.signal`: pooling (`theano.tensor.signal.pool`)."""
+from . import pool  # noqa: F401

@@ -1,0 +1,106 @@
+import warnings
+
+import numpy as np
+
+import theano
+import theano.tensor as T
+from theano.compile.mode import Mode
+from theano.tensor.rewriting import FusedElemwise
+from theano.tensor.rewriting.fusion import fuse_elemwise
+from theano.graph.fg import FunctionGraph
+from helpers import EDGE, assert_same, both
+
+warnings.filterwarnings("ignore", category=RuntimeWarning)
+
+
+def kernels(f):
+    return [n for n in f.maker.fgraph.toposort() if isinstance(n.op, FusedElemwise)]
+
+
+def test_fused_expression_is_one_kernel():
+    x, y = T.dmatrices("x", "y")
+    e = T.exp(-x ** 2) * T.sin(y) + 0.5 * T.tanh(x * y)
+    f, g = both([x, y], e)
+    nodes = f.maker.fgraph.toposort()
+    assert len(nodes) == 1 and isinstance(nodes[0].op, FusedElemwise)
+    r = np.random.RandomState(0)
+    assert_same(f, g, r.randn(3, 4), r.randn(3, 4), rtol=0)
+    assert_same(f, g, np.zeros((0, 4)), np.zeros((0, 4)))
+    v = np.resize(EDGE, (3, 4))
+    assert_same(f, g, v, v[::-1], rtol=0)
+    text = theano.printing.debugprint(f, file="str")
+    assert "FusedElemwise" in text
+
+
+def test_intermediate_used_twice_is_computed_once():
+    x, y = T.dvectors("x", "y")
+    t = T.exp(x) + y  # read by the kernel and returned
+    f, g = both([x, y], [t * 2, t])
+    ks = kernels(f)
+    assert len(ks) == 1 and len(ks[0].outputs) == 2
+    names = [n.op.name for n in __import__("theano").graph.basic.io_toposort(
+        ks[0].op.scalar_op.inputs, ks[0].op.scalar_op.outputs)]
+    assert names.count("exp") == 1
+    assert_same(f, g, EDGE, EDGE[::-1], rtol=0)
+
+
+def test_broadcast_and_dtypes():
+    x = T.fmatrix("x")
+    r = T.drow("r")
+    i = T.bvector("i")
+    e = T.cast(x * 2 + r, "float32") - T.sqrt(abs(i)) / 3
+    f, g = both([x, r, i], e)
+    assert len(kernels(f)) >= 1
+    rs = np.random.RandomState(2)
+    assert_same(f, g, rs.randn(4, 3).astype("float32"), rs.randn(1, 3),
+                np.array([-3, 0, 5], dtype="int8"), rtol=0)
+
+
+def test_mismatched_shapes_still_raise():
+    x, y = T.dvectors("x", "y")
+    f = theano.function([x, y], T.exp(x) + y * 2)
+    try:
+        f(np.zeros(3), np.zeros(2))
+    except ValueError as e:
+        assert "(3,)" in str(e) and "(2,)" in str(e)
+    else:
+        raise AssertionError("no error")
+
+
+def test_max_inputs_respected():
+    xs = [T.dvector(f"x{k}") for k in range(10)]
+    e = xs[0]
+    for v in xs[1:]:
+        e = T.tanh(e) + v
+    fg = FunctionGraph(xs, [e])
+    fuse_elemwise(fg, max_inputs=4)
+    for n in fg.toposort():
+        assert len(n.inputs) <= 4
+    f, g = both(xs, e)
+    assert len(kernels(f)) == 1
+    vals = [np.full(3, 0.1 * k) for k in range(10)]
+    assert_same(f, g, *vals, rtol=0)
+
+
+def test_sibling_outputs_with_other_shapes_not_fused_together():
+    x, y = T.dmatrices("x", "y")
+    c = T.drow("c")
+    # x + c and y + c share c but not a root: errors and shapes must stay per output
+    f, g = both([x, y, c], [T.exp(x + c), T.exp(y + c)])
+    rs = np.random.RandomState(3)
+    assert_same(f, g, rs.randn(2, 3), rs.randn(5, 3), rs.randn(1, 3), rtol=0)
+
+
+def test_no_cycle_through_non_elemwise():
+    x = T.dmatrix("x")
+    a = T.exp(x)
+    s = a.sum(axis=1).dimshuffle(0, "x")  # a non-elementwise reader of a
+    out = (a * 2 + s) * a
+    f, g = both([x], out)
+    assert_same(f, g, np.random.RandomState(4).randn(3, 4), rtol=1e-15)
+
+
+def test_fusion_excluded_by_tag():
+    x = T.dvector("x")
+    f = theano.function([x], T.exp(x) * 2, mode=Mode().excluding("fusion"))
+    assert not kernels(f)
