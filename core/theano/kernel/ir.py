@@ -19,7 +19,7 @@ import numpy as np
 from ..graph.basic import Constant, Variable, io_toposort
 from ..scalar import basic as scal
 
-__all__ = ["Kernel", "KernelArg", "Reduction", "Step"]
+__all__ = ["Kernel", "KernelArg", "Reduction", "Step", "elemwise_kernel", "kernel_from_composite"]
 
 
 @dataclass(frozen=True)
@@ -219,3 +219,22 @@ def kernel_from_composite(composite: scal.Composite, input_types: Sequence[Any],
     """A Kernel for a composite applied to tensors of these types (TensorTypes)."""
     return Kernel([KernelArg(t.dtype, tuple(t.broadcastable)) for t in input_types], composite,
                   [KernelArg(t.dtype, tuple(t.broadcastable)) for t in output_types], reduction, name)
+
+
+def elemwise_kernel(node: Any) -> Kernel | None:
+    """The Kernel an elementwise node computes: a fused node carries one; a lone Elemwise is a
+    one-op composite. None when the node is not over tensors (every backend asks this)."""
+    from ..tensor.type import TensorType
+
+    op = node.op
+    if not all(isinstance(v.type, TensorType) for v in list(node.inputs) + list(node.outputs)):
+        return None
+    if hasattr(op, "kernel"):
+        return op.kernel(node)
+    ins = [scal.get_scalar_type(i.type.dtype)() for i in node.inputs]
+    outs = op.scalar_op.make_node(*ins).outputs
+    if [o.type.dtype for o in outs] != [o.type.dtype for o in node.outputs]:
+        return None
+    comp = scal.Composite(ins, outs)
+    return kernel_from_composite(comp, [i.type for i in node.inputs], [o.type for o in node.outputs],
+                                 name=f"elemwise_{op.scalar_op.name}")

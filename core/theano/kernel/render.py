@@ -91,11 +91,11 @@ class CFamilyRenderer:
         nd = kernel.ndim
         idx = self.index_type
         pq = f"{self.pointer_qualifier} " if self.pointer_qualifier else ""
-        params = [f"{idx} n", f"const {idx}* shape", "int contiguous"]
+        params = [f"{idx} n", *self.vector_param("shape", nd), "int contiguous"]
         for k, _ in enumerate(kernel.inputs):
-            params += [f"{pq}const char* in{k}", f"const {idx}* in{k}_strides"]
+            params += [f"{pq}const char* in{k}", *self.vector_param(f"in{k}_strides", nd)]
         for k, _ in enumerate(kernel.outputs):
-            params += [f"{pq}char* out{k}", f"const {idx}* out{k}_strides"]
+            params += [f"{pq}char* out{k}", *self.vector_param(f"out{k}_strides", nd)]
         body_fast = self._element(kernel, flat=True)
         body_strided = self._element(kernel, flat=False)
         decomp = []
@@ -105,12 +105,13 @@ class CFamilyRenderer:
         if nd:
             decomp.append(f"{idx} rem = i;")
             for d in reversed(range(nd)):
-                decomp.append(f"{{ {idx} j = rem % shape[{d}]; rem /= shape[{d}];")
+                sd = self.vector_item("shape", d)
+                decomp.append(f"{{ {idx} j = rem % {sd}; rem /= {sd};")
                 for k, a in enumerate(kernel.inputs):
                     if not a.broadcastable[d]:
-                        decomp.append(f"  o_in{k} += j * in{k}_strides[{d}];")
+                        decomp.append(f"  o_in{k} += j * {self.vector_item(f'in{k}_strides', d)};")
                 for k, a in enumerate(kernel.outputs):
-                    decomp.append(f"  o_out{k} += j * out{k}_strides[{d}];")
+                    decomp.append(f"  o_out{k} += j * {self.vector_item(f'out{k}_strides', d)};")
                 decomp.append("}")
         loop = self.loop_header.format(index=idx, i="i", n="n")
         lines = [self.kernel_signature(name, params) + " {",
@@ -121,6 +122,16 @@ class CFamilyRenderer:
         lines += ["      " + ln for ln in decomp + body_strided]
         lines += ["    }", "  }", "}"]
         return self.header + self._helpers(kernel) + "\n".join(lines) + "\n"
+
+    def vector_param(self, name: str, length: int) -> list[str]:
+        """The parameters that pass a vector of `length` indices (the shape, an array's
+        strides): a pointer here; a GPU dialect passes them by value, one scalar each, as its
+        kernels cannot read host memory and a device copy per launch would cost a transfer."""
+        return [f"const {self.index_type}* {name}"]
+
+    def vector_item(self, name: str, d: int) -> str:
+        """Entry `d` of a vector passed by `vector_param`."""
+        return f"{name}[{d}]"
 
     def kernel_signature(self, name: str, params: Sequence[str]) -> str:
         q = f"{self.function_qualifier} " if self.function_qualifier else ""
@@ -206,6 +217,8 @@ class CFamilyRenderer:
             return f"theano_{name}_{odt}({c[0]}, {c[1]})"
         if name == "mod" and is_f:
             return f"theano_fmod_{odt}({c[0]}, {c[1]})"
+        if name == "gammaln" and is_f:  # SciPy says gammaln(-inf) = -inf; C's lgamma says +inf
+            return f"theano_gammaln_{odt}({c[0]})"
         if name in _MATH and is_f:
             return f"{self.math(_MATH[name], odt)}({c[0]})"
         if name in _MATH2 and is_f:
@@ -293,6 +306,13 @@ class CFamilyRenderer:
                            f"  if (r != 0) {{ if ((b < 0) != (r < 0)) r += b; }}\n"
                            f"  else r = {cs}(({t})0, b);\n"
                            f"  return r;\n}}\n")
+            elif st.op.name == "gammaln" and odt in _FLOAT:
+                lg = self.math("lgamma", odt)
+                # SciPy's cephes (the reference) also gives +inf on float64 subnormals.
+                sub = ("  if (x != 0 && x > -2.2250738585072014e-308 && x < 2.2250738585072014e-308) "
+                       f"return ({t})INFINITY;\n") if odt == "float64" else ""
+                out.append(f"{fq} {t} theano_gammaln_{odt}({t} x) {{\n" + sub +
+                           f"  return (isinf(x) && x < 0) ? x : {lg}(x);\n}}\n")
             elif st.op.name == "sigmoid" and odt in _FLOAT:
                 e = self.math("exp", odt)
                 out.append(f"{fq} {t} theano_sigmoid_{odt}({t} x) {{\n"

@@ -209,3 +209,15 @@ def test_infer_shape(kw):
                                    kw.get("filter_dilation", (1, 1)))
     got = theano.function([x, w], list(sym))(xv, wv)
     assert tuple(int(v) for v in got) == theano.function([x, w], y)(xv, wv).shape
+
+
+def test_rop_is_the_directional_derivative():
+    x, w, vx, vw = T.tensor4("x"), T.tensor4("w"), T.tensor4("vx"), T.tensor4("vw")
+    y = nnet.conv2d(x, w, border_mode="half", subsample=(2, 1))
+    r = T.Rop(y, [x, w], [vx, vw])
+    xv, wv = rng.randn(2, 2, 5, 4), rng.randn(3, 2, 3, 3)
+    dx, dw = rng.randn(*xv.shape), rng.randn(*wv.shape)
+    f = theano.function([x, w], y)
+    eps = 1e-6
+    fd = (f(xv + eps * dx, wv + eps * dw) - f(xv - eps * dx, wv - eps * dw)) / (2 * eps)
+    np.testing.assert_allclose(theano.function([x, w, vx, vw], r)(xv, wv, dx, dw), fd, rtol=1e-6, atol=1e-7)

@@ -221,3 +221,16 @@ def test_infer_shape(ws, ignore_border, stride, pad):
     check_infer_shape([x], [T.grad(ya.sum(), x)], [xv])
     assert tuple(Pool.out_shape(xv.shape, ws, ignore_border, stride, pad)) == yv.shape
     assert pool.pool_output_length(7, ws[0], (stride or ws)[0], pad[0], ignore_border) == yv.shape[2]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_rop_is_the_directional_derivative(mode):
+    x, v = T.tensor4("x"), T.tensor4("v")
+    y = pool_2d(x, (3, 2), True, (2, 1), (1, 1), mode)
+    xv = rng.permutation(60).reshape(1, 2, 6, 5) * 0.1
+    dv = rng.randn(*xv.shape)
+    f = theano.function([x], y)
+    eps = 1e-6
+    fd = (f(xv + eps * dv) - f(xv - eps * dv)) / (2 * eps)
+    rop = theano.function([x, v], T.Rop(y, x, v), on_unused_input="ignore")  # linear modes ignore x
+    np.testing.assert_allclose(rop(xv, dv), fd, rtol=1e-6, atol=1e-7)

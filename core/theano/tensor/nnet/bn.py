@@ -259,7 +259,8 @@ class _Params:
 
     def shrink(self, v: Variable, like: Variable) -> Variable:
         if self.full:
-            return v if v.type.broadcastable == like.type.broadcastable else patternbroadcast(v, like.type.broadcastable)
+            bcast = like.type.broadcastable
+            return v if v.type.broadcastable == bcast else patternbroadcast(v, bcast)
         return v.dimshuffle(list(self.others))
 
 
