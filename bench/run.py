@@ -29,8 +29,9 @@ def theano_devices() -> list[str]:
     import theano  # noqa: F401
     from theano.backend.registry import registry
 
+    # Every usable CPU backend, plus OpenCL where a driver is installed (PoCL runs it on the CPU).
     return [r.name for r in sorted(registry.records.values(), key=lambda r: -r.priority)
-            if r.probe_cached().usable and r.is_cpu]
+            if r.probe_cached().usable and (r.is_cpu or r.name == "opencl")]
 
 
 def pytensor_lib() -> Any | None:

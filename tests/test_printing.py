@@ -122,7 +122,7 @@ def test_debugprint_compiled_function(xy):
     x, y = xy
     w = theano.shared(np.ones((2, 2)), name="w")
     out = T.dot(x, y) + T.exp(x)
-    f = theano.function([x, y], out, updates=[(w, w * 2)], name="myfn")
+    f = theano.function([x, y], out, updates=[(w, w * 2)], name="myfn", device="numpy")
     text = printing.debugprint(f, file="str")
     lines = text.splitlines()
     assert lines[0].startswith("# function myfn: device numpy, backend numpy")
@@ -140,10 +140,10 @@ def test_debugprint_compiled_function(xy):
 
 def test_debugprint_with_trace(xy):
     x, y = xy
-    f = theano.function([x, y], T.sum(x * y))
+    f = theano.function([x, y], T.sum(T.dot(x, y.T)))  # dot's (2, 2) result is an intermediate
     tr = f.trace(np.ones((2, 3)), np.ones((2, 3)))
     text = printing.debugprint(f, file="str", trace=tr)
-    assert "value float64(2, 3)" in text and "value float64()" in text
+    assert "value float64(2, 2)" in text and "value float64()" in text
 
 
 # -- pydotprint --------------------------------------------------------------------

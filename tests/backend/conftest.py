@@ -77,7 +77,7 @@ BROKEN_PLUGIN = '''
 raise RuntimeError("the broken plugin exploded on import")
 '''
 
-def toy_source(name: str = "toy", api_version: int = 1, priority: int = 10,
+def toy_source(name: str = "toy", api_version: int = 1, priority: int = 1000,
                version: str = "1.2.3") -> str:
     return TOY_PLUGIN.format(name=name, api_version=api_version, priority=priority, version=version)
 
@@ -150,7 +150,20 @@ def clean_env(**extra: str) -> dict[str, str]:
                         "TOY_UNUSABLE")}
     env["THEANORC"] = os.devnull
     env.update(extra)
+    # The plugin system is tested against the reference backend and the test plugins alone:
+    # whatever other backends this machine has installed (c, opencl, cuda, a template) are
+    # hidden, so "device=cpu" and the tables do not depend on them.
+    others = sorted(set(_installed_backend_plugins()) - {"numpy"})
+    wanted = [s for s in env.get("THEANO_DISABLE_BACKENDS", "").split(",") if s.strip()]
+    if others or wanted:
+        env["THEANO_DISABLE_BACKENDS"] = ",".join(wanted + others)
     return env
+
+
+def _installed_backend_plugins() -> list[str]:
+    from importlib import metadata
+
+    return [ep.name for ep in metadata.entry_points(group="theano.backends")]
 
 
 @pytest.fixture

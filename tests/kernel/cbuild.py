@@ -35,6 +35,9 @@ def build(kernel: Kernel, tmpdir: str, name: str = "k"):
 def run(fn, kernel: Kernel, inputs, outputs=None):
     """Call the compiled kernel; outputs are allocated C-contiguous unless given."""
     shape = output_shape(kernel, inputs)
+    if outputs is None and kernel.reduction is not None:
+        kept = tuple(s for d, s in enumerate(shape) if d not in kernel.reduction.axes)
+        outputs = [np.empty(kept, dtype=kernel.reduction.out_dtype)]
     if outputs is None:
         outputs = [np.empty(shape, dtype=a.dtype) for a in kernel.outputs]
     la = launch_arguments(kernel, inputs, outputs)

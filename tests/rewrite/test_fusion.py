@@ -1,5 +1,7 @@
 import warnings
 
+import pytest
+
 import numpy as np
 
 import theano
@@ -8,6 +10,7 @@ from theano.compile.mode import Mode
 from theano.tensor.rewriting import FusedElemwise
 from theano.tensor.rewriting.fusion import fuse_elemwise
 from theano.graph.fg import FunctionGraph
+from theano.tensor.elemwise import Elemwise
 from helpers import EDGE, assert_same, both
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -104,3 +107,83 @@ def test_fusion_excluded_by_tag():
     x = T.dvector("x")
     f = theano.function([x], T.exp(x) * 2, mode=Mode().excluding("fusion"))
     assert not kernels(f)
+
+
+# -- reductions absorbed into kernels ----------------------------------------------------------
+
+from theano.tensor.rewriting.fusion import FusedReduction  # noqa: E402
+
+
+def reductions(f):
+    return [n for n in f.maker.fgraph.toposort() if isinstance(n.op, FusedReduction)]
+
+
+def test_sum_of_squares_is_one_kernel():
+    x = T.dmatrix("x")
+    f, g = both([x], T.sum(x ** 2))
+    nodes = f.maker.fgraph.toposort()
+    assert len(nodes) == 1 and isinstance(nodes[0].op, FusedReduction), nodes
+    k = nodes[0].op.kernel(nodes[0])
+    assert k.reduction is not None and k.reduction.axes == (0, 1)
+    assert_same(f, g, np.random.RandomState(5).randn(4, 3))
+    assert_same(f, g, np.zeros((0, 3)))
+    assert_same(f, g, np.resize(EDGE, (3, 4)))
+
+
+def test_softmax_exp_sum_is_one_kernel():
+    from theano.tensor.nnet.softmax import softmax_graph
+
+    x = T.dmatrix("x")
+    f, g = both([x], softmax_graph(x))
+    red = reductions(f)
+    assert len(red) == 1
+    sop = red[0].op
+    assert sop.reduce_op.name == "add" and sop.axes == (1,) and "exp" in sop.scalar_op.pretty()
+    # exp's other reader (the division) recomputes it in its own kernel: no exp node is left
+    assert not [n for n in f.maker.fgraph.toposort()
+                if isinstance(n.op, Elemwise) and not isinstance(n.op, FusedElemwise)]
+    assert_same(f, g, np.random.RandomState(6).randn(3, 5))
+    assert_same(f, g, np.resize(EDGE, (3, 4)))
+
+
+def test_reduction_dtypes_and_ops():
+    x = T.fmatrix("x")
+    i = T.bvector("i")
+    outs = [T.sum(T.exp(x) * 2, axis=0), T.prod(x + 1, axis=1), T.max(abs(x) - 1, axis=0),
+            T.min(x * x, axis=None), T.sum(i * 3), T.sum(T.gt(x, 0), axis=1)]
+    f, g = both([x, i], outs)
+    assert len(reductions(f)) == len(outs)
+    rs = np.random.RandomState(7)
+    a = rs.randn(4, 3).astype("float32")
+    a[1, 1] = np.nan
+    assert_same(f, g, a, np.array([100, -128, 127], dtype="int8"), rtol=1e-6)
+
+
+def test_shared_intermediate_stays_for_its_other_readers():
+    x = T.dmatrix("x")
+    t = T.tanh(x) * 3
+    f, g = both([x], [T.sum(t, axis=1), t])
+    assert len(reductions(f)) == 1
+    assert_same(f, g, np.random.RandomState(8).randn(3, 4))
+
+
+def test_max_of_empty_raises_as_numpy():
+    x = T.dmatrix("x")
+    f = theano.function([x], T.max(T.exp(x), axis=1))
+    assert reductions(f)
+    with pytest.raises(ValueError):
+        f(np.zeros((2, 0)))
+    assert f(np.zeros((0, 2))).shape == (0,)
+
+
+def test_reduction_fusion_respects_max_inputs():
+    xs = [T.dvector(f"x{k}") for k in range(10)]
+    e = xs[0]
+    for v in xs[1:]:
+        e = e * v + 1
+    fg = FunctionGraph(xs, [T.sum(e)])
+    from theano.tensor.rewriting.fusion import fuse_reductions
+
+    fuse_reductions(fg, max_inputs=4)
+    for n in fg.toposort():
+        assert len(n.inputs) <= 4

@@ -322,8 +322,7 @@ class Function:
         for i in node.inputs:
             nm = names.get(i)
             values.append(frame_locals.get(nm, i) if nm else i)
-        shapes = ", ".join(f"{getattr(v, 'dtype', '?')}{tuple(np.shape(v))}" if not isinstance(v, Variable)
-                           else str(v.type) for v in values)
+        shapes = describe_inputs(values)[1:-1]
         trace = getattr(node.tag, "trace", None)
         msg = (f"{format_frame(trace)}: {node.op} failed on inputs ({shapes}): {exc}\n"
                f"  while running the node built at the line above; runner: "

@@ -19,6 +19,8 @@ def describe_inputs(inputs: Sequence[Any]) -> str:
             parts.append(f"{i.dtype}{tuple(i.shape)}")
         else:
             parts.append(type(i).__name__)
+    if len(parts) > 8:  # keep errors short: the first few say enough
+        parts = parts[:6] + [f"... {len(parts) - 6} more"]
     return "(" + ", ".join(parts) + ")"
 
 

@@ -19,7 +19,8 @@ import numpy as np
 from ..graph.basic import Constant, Variable, io_toposort
 from ..scalar import basic as scal
 
-__all__ = ["Kernel", "KernelArg", "Reduction", "Step", "elemwise_kernel", "kernel_from_composite"]
+__all__ = ["Kernel", "KernelArg", "Reduction", "Step", "elemwise_kernel", "kernel_from_composite",
+           "reduction_kernel"]
 
 
 @dataclass(frozen=True)
@@ -189,11 +190,13 @@ class Kernel:
         rets = []
         # A step like real() or identity may hand back its argument's memory; outputs must not.
         aliasing = {o for st in self.steps if st.op.may_return_input for o in st.outputs}
-        for r, a in zip(self.result_refs, self.outputs):
+        for k, (r, a) in enumerate(zip(self.result_refs, self.outputs)):
             nm = name_of(r)
-            if r[0] == "tmp" and r[1] in aliasing:
+            if k == 0 and self.reduction is not None:
+                pass  # the reduction makes a fresh array anyway
+            elif r[0] == "tmp" and r[1] in aliasing:
                 nm = f"{nm}.copy()"
-            if r[0] != "tmp":  # an input or constant as output: a fresh array of its own
+            elif r[0] != "tmp":  # an input or constant as output: a fresh array of its own
                 dn = f"d_{a.dtype}"
                 env[dn] = np.dtype(a.dtype)
                 nm = f"asarray({nm}, dtype={dn}).copy()"
@@ -238,3 +241,25 @@ def elemwise_kernel(node: Any) -> Kernel | None:
     comp = scal.Composite(ins, outs)
     return kernel_from_composite(comp, [i.type for i in node.inputs], [o.type for o in node.outputs],
                                  name=f"elemwise_{op.scalar_op.name}")
+
+
+def reduction_kernel(node: Any) -> Kernel | None:
+    """The Kernel a reduction node computes: a fused reduction carries one; a lone Sum, Prod,
+    Max or Min is a kernel whose composite is the identity. None for other nodes."""
+    from ..tensor.math import Max, Min, Prod, Sum
+    from ..tensor.type import TensorType
+
+    op = node.op
+    if not all(isinstance(v.type, TensorType) for v in list(node.inputs) + list(node.outputs)):
+        return None
+    if hasattr(op, "kernel") and getattr(op, "reduce_op", None) is not None:
+        return op.kernel(node)
+    if type(op) not in (Sum, Prod, Max, Min):
+        return None
+    x = node.inputs[0]
+    axes = op._axes(x.type.ndim)
+    acc = getattr(op, "acc_dtype", None) or x.type.dtype
+    i = scal.get_scalar_type(x.type.dtype)()
+    comp = scal.Composite([i], [scal.identity(i)])
+    red = Reduction(axes, op.scalar_op, acc, node.outputs[0].type.dtype)
+    return kernel_from_composite(comp, [x.type], [x.type], red, name=f"reduce_{op.scalar_op.name}")

@@ -69,7 +69,7 @@ class CFamilyRenderer:
             for st in kernel.steps:
                 self._expr(kernel, st, ["a"] * len(st.args))
             if kernel.reduction is not None:
-                raise RenderError("trailing reductions are not rendered yet")
+                self._check_reduction(kernel)
         except RenderError as e:
             return False, str(e)
         return True, ""
@@ -88,6 +88,8 @@ class CFamilyRenderer:
         if not ok:
             raise RenderError(f"cannot render {kernel} in {self.dialect}: {why}")
         name = name or kernel.name
+        if kernel.reduction is not None:
+            return self.header + self._helpers(kernel) + self.render_reduction(kernel, name)
         nd = kernel.ndim
         idx = self.index_type
         pq = f"{self.pointer_qualifier} " if self.pointer_qualifier else ""
@@ -114,8 +116,9 @@ class CFamilyRenderer:
                     decomp.append(f"  o_out{k} += j * {self.vector_item(f'out{k}_strides', d)};")
                 decomp.append("}")
         loop = self.loop_header.format(index=idx, i="i", n="n")
-        lines = [self.kernel_signature(name, params) + " {",
-                 "  if (contiguous) {",
+        lines = [self.kernel_signature(name, params) + " {"]
+        lines += ["  " + ln for ln in self.prologue(kernel)]
+        lines += ["  if (contiguous) {",
                  "    " + loop]
         lines += ["      " + ln for ln in body_fast]
         lines += ["    }", "  } else {", "    " + loop]
@@ -123,11 +126,163 @@ class CFamilyRenderer:
         lines += ["    }", "  }", "}"]
         return self.header + self._helpers(kernel) + "\n".join(lines) + "\n"
 
+    # -- trailing reductions ---------------------------------------------------------------
+    # A kernel with a reduction takes the same arguments as an elementwise one, read
+    # differently: `n` counts the *output* elements (the kept axes), `shape` is the whole
+    # loop's shape, and the output's strides have one entry per loop axis, 0 on the reduced
+    # ones (launch_arguments computes them). `contiguous` promises C-contiguous arrays; the
+    # fast path uses it only when the reduced axes are the trailing ones.
+    _REDUCE_OPS = ("add", "mul", "maximum", "minimum")
+
+    def _check_reduction(self, kernel: Kernel) -> None:
+        red = kernel.reduction
+        if red.scalar_op.name not in self._REDUCE_OPS:
+            raise RenderError(f"{self.dialect} renders no {red.scalar_op.name} reduction")
+        if len(kernel.outputs) != 1:
+            raise RenderError("a kernel with a reduction has exactly one output")
+        for d in (red.acc_dtype, red.out_dtype):
+            if d in scal.complex_dtypes or d == "float16":
+                raise RenderError(f"{self.dialect} renders no complex or float16 arithmetic")
+            self.ctype(d)
+
+    def reduction_identity(self, kernel: Kernel) -> str:
+        """The accumulator's start value: 0 for add, 1 for mul, the dtype's lowest (highest)
+        value for maximum (minimum), so an empty reduction yields the identity."""
+        red = kernel.reduction
+        acc = red.acc_dtype
+        name = red.scalar_op.name
+        if name in ("add", "mul"):
+            return self.literal(0 if name == "add" else 1, acc)
+        low = name == "maximum"
+        if acc == "bool":
+            return self.literal(not low, acc)
+        if acc in _FLOAT:
+            return self.literal(-np.inf if low else np.inf, acc)
+        info = np.iinfo(acc)
+        return self.literal(info.min if low else info.max, acc)
+
+    def reduction_combine(self, kernel: Kernel, acc: str, value: str) -> str:
+        """The expression folding `value` (already in the accumulator's type) into `acc`;
+        maximum and minimum propagate NaN as NumPy does."""
+        name = kernel.reduction.scalar_op.name
+        t = self.ctype(kernel.reduction.acc_dtype)
+        if name == "add":
+            return f"({t})({acc} + {value})" if kernel.reduction.acc_dtype != "bool" else f"({acc} || {value})"
+        if name == "mul":
+            return f"({t})({acc} * {value})" if kernel.reduction.acc_dtype != "bool" else f"({acc} && {value})"
+        cmp = ">" if name == "maximum" else "<"
+        return f"(({acc} != {acc} || {acc} {cmp} {value}) ? {acc} : {value})"
+
+    def _reduction_value(self, kernel: Kernel, load: Any) -> list[str]:
+        """Statements computing the loop's element value `v` (in the accumulator's type) for
+        one point; load(k, t) is the expression reading input k (of C type t)."""
+        lines = []
+        refs: dict[tuple, str] = {}
+        for k, a in enumerate(kernel.inputs):
+            t = self.ctype(a.dtype)
+            lines.append(f"const {t} x{k} = {load(k, t)};")
+            refs[("in", k)] = f"x{k}"
+        for st in kernel.steps:
+            args = [self._ref(r, refs) for r in st.args]
+            expr = self._expr(kernel, st, args)
+            t = self.ctype(st.out_dtypes[0])
+            lines.append(f"const {t} t{st.outputs[0]} = {expr};")
+            refs[("tmp", st.outputs[0])] = f"t{st.outputs[0]}"
+        elem_t = self.ctype(kernel.outputs[0].dtype)
+        acc_t = self.ctype(kernel.reduction.acc_dtype)
+        # First the elementwise output's dtype (as the unfused graph stores it), then the
+        # accumulator's (as NumPy's reduce with dtype=acc converts each element).
+        lines.append(f"const {acc_t} v = ({acc_t})(({elem_t})({self._ref(kernel.result_refs[0], refs)}));")
+        return lines
+
+    def _offsets(self, kernel: Kernel, axes: Sequence[int], counter: str, prefix: str,
+                 base: str | None, with_output: bool) -> list[str]:
+        """Statements decomposing `counter` over `axes` (last fastest) into byte offsets
+        {prefix}_in{k} (and {prefix}_out0), starting from {base}_in{k} or 0."""
+        idx = self.index_type
+        lines = []
+        for k in range(len(kernel.inputs)):
+            lines.append(f"{idx} {prefix}_in{k} = {base + '_in' + str(k) if base else '0'};")
+        if with_output:
+            lines.append(f"{idx} {prefix}_out0 = 0;")
+        if axes:
+            lines.append(f"{idx} {prefix}_rem = {counter};")
+        for d in reversed(axes):
+            sd = self.vector_item("shape", d)
+            lines.append(f"{{ {idx} j = {prefix}_rem % {sd}; {prefix}_rem /= {sd};")
+            for k, a in enumerate(kernel.inputs):
+                if not a.broadcastable[d]:
+                    lines.append(f"  {prefix}_in{k} += j * {self.vector_item(f'in{k}_strides', d)};")
+            if with_output:
+                lines.append(f"  {prefix}_out0 += j * {self.vector_item('out0_strides', d)};")
+            lines.append("}")
+        return lines
+
+    def render_reduction(self, kernel: Kernel, name: str) -> str:
+        """The function for a kernel with a trailing reduction. This serial strategy runs
+        the dialect's loop header over the output elements (kept axes) and, inside, a plain
+        loop over the reduced axes accumulating in acc_dtype: correct on every dialect (one
+        work-item per output on a GPU); a GPU dialect overrides this method alone to reduce
+        cooperatively within a work-group."""
+        red = kernel.reduction
+        nd = kernel.ndim
+        idx = self.index_type
+        pq = f"{self.pointer_qualifier} " if self.pointer_qualifier else ""
+        kept = [d for d in range(nd) if d not in red.axes]
+        reduced = list(red.axes)
+        params = [f"{idx} n", *self.vector_param("shape", nd), "int contiguous"]
+        for k, _ in enumerate(kernel.inputs):
+            params += [f"{pq}const char* in{k}", *self.vector_param(f"in{k}_strides", nd)]
+        params += [f"{pq}char* out0", *self.vector_param("out0_strides", nd)]
+        acc_t = self.ctype(red.acc_dtype)
+        out_t = self.ctype(red.out_dtype)
+        m = " * ".join([f"({idx}){self.vector_item('shape', d)}" for d in reduced]) or "1"
+        loop = self.loop_header.format(index=idx, i="i", n="n")
+        combine = self.reduction_combine(kernel, "acc", "v")
+        ident = self.reduction_identity(kernel)
+
+        def inner(load: Any, pre: list[str]) -> list[str]:
+            body = [f"{acc_t} acc = {ident};", f"for ({idx} r = 0; r < m; ++r) {{"]
+            body += ["  " + ln for ln in pre + self._reduction_value(kernel, load)]
+            body += [f"  acc = {combine};", "}"]
+            return body
+
+        def bcast_or(k: int, t: str, where: str) -> str:
+            if all(kernel.inputs[k].broadcastable):
+                return f"*(const {pq}{t}*)in{k}"
+            return where
+
+        strided = self._offsets(kernel, kept, "i", "o", None, True)
+        strided += inner(lambda k, t: bcast_or(k, t, f"*(const {pq}{t}*)(in{k} + p_in{k})"),
+                         self._offsets(kernel, reduced, "r", "p", "o", False))
+        strided.append(f"*({pq}{out_t}*)(out0 + o_out0) = ({out_t})acc;")
+        lines = [self.kernel_signature(name, params) + " {"]
+        lines += ["  " + ln for ln in self.prologue(kernel)]
+        lines.append(f"  const {idx} m = {m};")
+        if reduced == list(range(nd - len(reduced), nd)):
+            fast = inner(lambda k, t: bcast_or(k, t, f"((const {pq}{t}*)in{k})[i * m + r]"), [])
+            fast.append(f"(({pq}{out_t}*)out0)[i] = ({out_t})acc;")
+            lines += ["  if (contiguous) {", "    " + loop]
+            lines += ["      " + ln for ln in fast]
+            lines += ["    }", "  } else {", "    " + loop]
+            lines += ["      " + ln for ln in strided]
+            lines += ["    }", "  }", "}"]
+        else:
+            lines += ["  " + loop]
+            lines += ["    " + ln for ln in strided]
+            lines += ["  }", "}"]
+        return "\n".join(lines) + "\n"
+
     def vector_param(self, name: str, length: int) -> list[str]:
         """The parameters that pass a vector of `length` indices (the shape, an array's
         strides): a pointer here; a GPU dialect passes them by value, one scalar each, as its
         kernels cannot read host memory and a device copy per launch would cost a transfer."""
         return [f"const {self.index_type}* {name}"]
+
+    def prologue(self, kernel: Kernel) -> list[str]:
+        """Statements at the top of the function body, before the loop (OpenCL: move each
+        array pointer by its byte offset, as a buffer handle cannot carry one)."""
+        return []
 
     def vector_item(self, name: str, d: int) -> str:
         """Entry `d` of a vector passed by `vector_param`."""
@@ -221,6 +376,13 @@ class CFamilyRenderer:
             return f"theano_gammaln_{odt}({c[0]})"
         if name in _MATH and is_f:
             return f"{self.math(_MATH[name], odt)}({c[0]})"
+        if name == "pow" and is_f and self._scalar_operand(kernel, st.args[1]):
+            # NumPy's power takes its sqrt path for a scalar exponent of 0.5 (-0.0 -> -0.0,
+            # -inf -> nan); the reference is NumPy, so render the same.
+            sq, pw = self.math("sqrt", odt), self.math("pow", odt)
+            if st.args[1][0] == "const":
+                return f"{sq}({c[0]})" if float(st.args[1][1]) == 0.5 else f"{pw}({c[0]}, {c[1]})"
+            return f"({c[1]} == ({t})0.5 ? {sq}({c[0]}) : {pw}({c[0]}, {c[1]}))"
         if name in _MATH2 and is_f:
             return f"{self.math(_MATH2[name], odt)}({c[0]}, {c[1]})"
         if name == "abs":
@@ -229,8 +391,8 @@ class CFamilyRenderer:
             if odt in scal.uint_dtypes or odt == "bool":
                 return c[0]
             return f"({t})({c[0]} < 0 ? -{c[0]} : {c[0]})"
-        if name == "sgn" and odt != "bool":
-            return f"({t})({c[0]} > 0 ? 1 : ({c[0]} < 0 ? -1 : {c[0]}))"
+        if name == "sgn" and odt != "bool":  # sign(-0.0) is +0.0 in NumPy; NaN stays NaN
+            return f"({t})({c[0]} > 0 ? 1 : ({c[0]} < 0 ? -1 : ({c[0]} == 0 ? 0 : {c[0]})))"
         if name == "minimum":
             return f"(({c[0]} != {c[0]} || {c[0]} < {c[1]}) ? {c[0]} : {c[1]})"
         if name == "maximum":
@@ -270,6 +432,12 @@ class CFamilyRenderer:
         if name == "softplus" and is_f:
             return f"theano_softplus_{odt}({c[0]})"
         raise RenderError(f"{self.dialect} cannot render scalar op {name} on {in_dts} -> {odt}")
+
+    @staticmethod
+    def _scalar_operand(kernel: Kernel, ref: tuple) -> bool:
+        """Whether an operand is one value for the whole loop (a literal or a broadcast
+        input), which NumPy treats as a scalar."""
+        return ref[0] == "const" or (ref[0] == "in" and all(kernel.inputs[ref[1]].broadcastable))
 
     # -- helpers used by the expressions -----------------------------------------------------
     def _helpers(self, kernel: Kernel) -> str:
@@ -349,6 +517,8 @@ def launch_arguments(kernel: Kernel, inputs: Sequence[np.ndarray], outputs: Sequ
     """What the rendered function needs for these NumPy arrays: n, the shape, the
     contiguous flag, and per array its byte strides (0 on broadcast axes)."""
     shape = output_shape(kernel, inputs)
+    if kernel.reduction is not None:
+        return _reduction_launch_arguments(kernel, shape, inputs, outputs)
     n = int(np.prod(shape, dtype=np.int64)) if shape else 1
     contiguous = True
     in_strides = []
@@ -364,3 +534,27 @@ def launch_arguments(kernel: Kernel, inputs: Sequence[np.ndarray], outputs: Sequ
             contiguous = False
     return {"n": n, "shape": np.asarray(list(shape) or [1], dtype=np.int64),
             "contiguous": int(contiguous), "in_strides": in_strides, "out_strides": out_strides}
+
+
+def _reduction_launch_arguments(kernel: Kernel, shape: tuple, inputs: Sequence[np.ndarray],
+                                outputs: Sequence[np.ndarray]) -> dict[str, Any]:
+    """launch_arguments of a kernel with a trailing reduction: n counts output elements, the
+    output's strides get one entry per loop axis (0 on reduced axes)."""
+    axes = kernel.reduction.axes
+    kept_shape = tuple(s for d, s in enumerate(shape) if d not in axes)
+    n = int(np.prod(kept_shape, dtype=np.int64)) if kept_shape else 1
+    contiguous = True
+    in_strides = []
+    for a, arr in zip(kernel.inputs, inputs):
+        st = [0 if b else s for b, s in zip(a.broadcastable, arr.strides)]
+        in_strides.append(np.asarray(st or [0], dtype=np.int64))
+        if not all(a.broadcastable) and not (arr.flags.c_contiguous and arr.shape == shape):
+            contiguous = False
+    out = outputs[0]
+    if not (out.flags.c_contiguous and out.shape == kept_shape):
+        contiguous = False
+    it = iter(out.strides)
+    ost = [0 if d in axes else next(it) for d in range(len(shape))]
+    return {"n": n, "shape": np.asarray(list(shape) or [1], dtype=np.int64),
+            "contiguous": int(contiguous), "in_strides": in_strides,
+            "out_strides": [np.asarray(ost or [0], dtype=np.int64)]}

@@ -70,14 +70,18 @@ def local_flatten_assoc(fgraph, node):
         return None
     sop_t = type(node.op.scalar_op)
     odt = node.outputs[0].type.dtype
+    exact = odt in scal.integer_dtypes and all(j.type.dtype == odt for j in node.inputs)
     new_inputs = []
     changed = False
-    for k, i in enumerate(node.inputs):
+    # The whole chain at once (a long sum flattened one level per visit would rebuild an
+    # ever wider node each time: quadratic). Depth-first, left to right, keeps the order.
+    stack = [(i, k == 0) for k, i in reversed(list(enumerate(node.inputs)))]
+    while stack:
+        i, first = stack.pop()
         inner = elemwise_of(i, sop_t)
         if (inner is not None and single_client(fgraph, i) and i.type.dtype == odt
-                and (k == 0 or (odt in scal.integer_dtypes
-                                and all(j.type.dtype == odt for j in inner.inputs + node.inputs)))):
-            new_inputs.extend(inner.inputs)
+                and (first or (exact and all(j.type.dtype == odt for j in inner.inputs)))):
+            stack.extend((j, first and k == 0) for k, j in reversed(list(enumerate(inner.inputs))))
             changed = True
         else:
             new_inputs.append(i)

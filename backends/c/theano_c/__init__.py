@@ -1,0 +1,1 @@
+"""The C backend: graphs run as compiled C kernels, cached on disk."""

@@ -1,0 +1,166 @@
+"""The system C compiler: finding it, its flags, and building cached shared libraries."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+
+from theano.compile.compiledir import CompileDir, cache_key
+
+
+class CompileError(RuntimeError):
+    """The C compiler rejected generated code; the message has its output and the source path."""
+
+
+@dataclass(frozen=True)
+class Compiler:
+    path: str
+    version: str
+    openmp: bool
+
+
+def _cc_candidates() -> list[str]:
+    from theano.config import config
+
+    out = []
+    for c in (getattr(config, "c__compiler", "") or "", os.environ.get("CC", ""),
+              (sysconfig.get_config_var("CC") or "").split(" ")[0], "cc", "gcc", "clang"):
+        if c and c not in out:
+            out.append(c)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def find_compiler() -> Compiler | None:
+    """The first C compiler that runs, with its version and whether it supports OpenMP."""
+    for cand in _cc_candidates():
+        path = shutil.which(cand)
+        if not path:
+            continue
+        try:
+            res = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if res.returncode != 0:
+            continue
+        version = (res.stdout or res.stderr).splitlines()[0].strip()
+        return Compiler(path, version, _supports_openmp(path))
+    return None
+
+
+def _supports_openmp(path: str) -> bool:
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "t.c")
+        with open(src, "w") as f:
+            f.write("#include <omp.h>\nint main(void){return omp_get_max_threads() > 0 ? 0 : 1;}\n")
+        try:
+            r = subprocess.run([path, "-fopenmp", src, "-o", os.path.join(d, "t")], capture_output=True,
+                               timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return r.returncode == 0
+
+
+def _cpu_id() -> str:
+    """-march=native code only runs on the same kind of CPU: make it part of the cache key."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+    except OSError:
+        return "unknown-cpu"
+    model = next((ln for ln in text.splitlines() if ln.startswith("model name")), "")
+    flags = next((ln for ln in text.splitlines() if ln.startswith("flags")), "")
+    return model + hashlib.sha256(flags.encode()).hexdigest()[:16]
+
+
+def cflags() -> list[str]:
+    """Flags from config.c__cflags, plus what every unit needs (position-independent, shared)."""
+    from theano.config import config
+
+    flags = shlex.split(config.c__cflags)
+    comp = find_compiler()
+    if comp is not None and comp.openmp and config.c__openmp:
+        flags.append("-fopenmp")
+    # -fwrapv: integers wrap as in NumPy; -ffp-contract=off: no fused multiply-add, so results
+    # round exactly as NumPy's separate operations do.
+    return flags + ["-fwrapv", "-ffp-contract=off", "-fPIC", "-shared"]
+
+
+def build_shared_library(source: str, name: str, extra_flags: tuple[str, ...] = ()) -> str:
+    """Compile `source` into a shared library (cached by content) and return its path."""
+    comp = find_compiler()
+    if comp is None:
+        raise CompileError("no C compiler found: install gcc (apt-get install gcc) or set CC")
+    flags = cflags() + list(extra_flags)
+    march = "-march=native" in " ".join(flags)
+    key = cache_key(source, comp.path, comp.version, " ".join(flags), _cpu_id() if march else "")
+    cdir = CompileDir()
+
+    def build(tmp_out: str) -> None:
+        src_path = cdir.path_for("c", key, ".c")
+        os.makedirs(os.path.dirname(src_path), exist_ok=True)
+        with open(src_path, "w") as f:
+            f.write(source)
+        cmd = [comp.path, *flags, src_path, "-o", tmp_out, "-lm"]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            msg = (res.stderr or res.stdout).strip()
+            raise CompileError(f"compiling {name} failed (source kept at {src_path}):\n"
+                               f"$ {' '.join(shlex.quote(c) for c in cmd)}\n{msg[-4000:]}")
+
+    return cdir.get_or_build("c", key, ".so", build, _loadable,
+                             meta={"name": name, "compiler": comp.version, "flags": " ".join(flags)})
+
+
+def _loadable(path: str) -> bool:
+    """A shared library that the dynamic loader accepts (a truncated file is not)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(os.path.abspath(path))
+        return True
+    except OSError:
+        return False
+
+
+def build_extension(source_path: str, module: str) -> object:
+    """Compile a CPython extension module from a C file of this package (cached) and import it.
+
+    The key includes Python's and NumPy's versions: the module is built against their headers.
+    """
+    import importlib.machinery
+    import importlib.util
+
+    import numpy
+
+    comp = find_compiler()
+    if comp is None:
+        raise CompileError("no C compiler found: install gcc (apt-get install gcc) or set CC")
+    with open(source_path) as f:
+        source = f.read()
+    include = [sysconfig.get_paths()["include"], numpy.get_include()]
+    flags = [f for f in cflags() if f != "-fopenmp"] + [f"-I{p}" for p in include] + [
+        f'-DMODULE_NAME_STR="{module}"', f"-DMODULE_INIT=PyInit_{module}"]
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    key = cache_key(source, comp.path, comp.version, " ".join(flags), numpy.__version__, module,
+                    _cpu_id() if "-march=native" in flags else "")
+    cdir = CompileDir()
+
+    def build(tmp_out: str) -> None:
+        cmd = [comp.path, *flags, source_path, "-o", tmp_out]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise CompileError(f"compiling {source_path} failed:\n$ {' '.join(map(shlex.quote, cmd))}\n"
+                               f"{(res.stderr or res.stdout)[-4000:]}")
+
+    path = cdir.get_or_build("ext", key, suffix, build, _loadable, meta={"name": module})
+    spec = importlib.util.spec_from_file_location(module, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
