@@ -17,4 +17,6 @@ if [ -n "$need_apt" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need_apt >/dev/null
 fi
 python3 -m pip install -q --disable-pip-version-check -e ".[test,mpi]" -e backends/numpy_ref \
-  -e backends/c -e conformance pyopencl -e backends/opencl
+  -e backends/c -e conformance pyopencl -e backends/opencl -e backends/cuda
+# CuPy is not installed here (it needs an NVIDIA GPU): the cuda backend then loads and reports
+# itself unusable; backends/cuda/gpu_check.sh installs cupy-cuda12x on GPU machines.
