@@ -25,12 +25,34 @@ from .toolchain import CompileError, build_extension, build_shared_library, find
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-class OpenMPCRenderer(CRenderer):
-    """The C dialect with the flat loop shared among OpenMP threads when it is long enough
+# Functions glibc's libmvec has SIMD versions of (double and float), so `omp simd` loops
+# calling them vectorize: 4 or 8 lanes of exp/sin/tanh per instruction.
+_MVEC = ("exp", "log", "sin", "cos", "pow", "acos", "acosh", "asin", "asinh", "atan", "atan2",
+         "atanh", "cbrt", "cosh", "erf", "erfc", "exp2", "expm1", "log10", "log1p", "log2", "sinh",
+         "tan", "tanh")
+_TWO_ARGS = ("pow", "atan2")
+
+
+def _simd_declarations() -> str:
+    lines = []
+    for f in _MVEC:
+        for t, suffix in (("double", ""), ("float", "f")):
+            args = f"{t}, {t}" if f in _TWO_ARGS else t
+            lines.append(f"#pragma omp declare simd notinbranch\n{t} {f}{suffix}({args});")
+    return "\n".join(lines) + "\n"
+
+
+class CKernelRenderer(CRenderer):
+    """The C dialect as the C backend compiles it: loops marked `omp simd` (vector math from
+    libmvec when the C library has it), shared among OpenMP threads when they are long enough
     to pay for waking them."""
 
-    loop_header = ("_Pragma(\"omp parallel for schedule(static) if({n} > 32768)\")\n"
-                   "    for ({index} {i} = 0; {i} < {n}; ++{i}) {{")
+    def __init__(self, openmp: bool, vector_math: bool):
+        pragma = "omp parallel for simd schedule(static) if({n} > 32768)" if openmp else "omp simd"
+        self.loop_header = (f"_Pragma(\"{pragma}\")\n"
+                            "    for ({index} {i} = 0; {i} < {n}; ++{i}) {{")
+        if vector_math:
+            self.header = CRenderer.header + _simd_declarations()
 
 
 def entry_source(kernel_source: str, name: str, n_args: int) -> str:
@@ -54,7 +76,8 @@ class CBackend(Backend):
         comp = find_compiler()
         from theano.config import config
 
-        self.renderer = OpenMPCRenderer() if (comp and comp.openmp and config.c__openmp) else CRenderer()
+        self.renderer = CKernelRenderer(openmp=bool(comp and comp.openmp and config.c__openmp),
+                                        vector_math=bool(comp and comp.vector_math))
         self._lock = threading.Lock()
         self._launcher: Any = None
         self._entries: dict[str, tuple[Any, int]] = {}  # kernel source -> (library, address)
@@ -115,10 +138,13 @@ class CBackend(Backend):
 
         nd = kernel.ndim
         bcast = bytes(int(b) for a in kernel.inputs for b in a.broadcastable)
-        out_types = tuple(np.dtype(a.dtype).num for a in kernel.outputs)
+        out_types = tuple(np.dtype(o.type.dtype).num for o in node.outputs)
         in_types = tuple(np.dtype(a.dtype).num for a in kernel.inputs)
         checker = node.op.make_py_fn(node)
-        meta = (self.kernel_entry(kernel), nd, bcast, out_types, in_types, checker)
+        red = kernel.reduction
+        reduced = None if red is None else bytes(int(d in red.axes) for d in range(nd))
+        nonempty = red is not None and red.scalar_op.identity is None
+        meta = (self.kernel_entry(kernel), nd, bcast, out_types, in_types, checker, reduced, nonempty)
         return partial(self.launch, meta)
 
     def _report_fallback(self, node: Apply, why: str, policy: str) -> None:

@@ -1,11 +1,16 @@
 /* The thin driver between Python and compiled kernels: one generic launch function.
  *
  * launch(meta, *inputs) -> output or tuple of outputs
- *   meta = (entry_address, ndim, bcast, out_typenums, in_typenums, checker)
+ *   meta = (entry_address, ndim, bcast, out_typenums, in_typenums, checker, reduced, nonempty)
  *     entry_address: int, a `void entry(int64 n, const int64* shape, int contiguous,
  *                    char** data, const int64** strides)` made for one kernel
  *     bcast:         bytes, nin * ndim flags (1 = that input's axis is broadcastable)
  *     checker:       a Python callable run on a shape mismatch to raise the precise error
+ *     reduced:       None for an elementwise kernel; for a kernel with a trailing reduction,
+ *                    bytes of ndim flags (1 = the axis is reduced): the one output then has
+ *                    the kept axes, and its strides are passed with 0 on the reduced axes
+ *     nonempty:      the reduction has no identity (max, min): an empty reduced extent is
+ *                    an error, which the checker raises with NumPy's meaning
  *
  * It checks Theano's broadcasting rule, allocates the outputs (C-contiguous), computes byte
  * strides (0 on broadcast axes) and whether one flat index serves every array, then calls
@@ -24,7 +29,7 @@
 typedef void (*entry_fn)(int64_t, const int64_t *, int, char **, const int64_t **);
 
 static PyObject *launch(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs < 1 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != 6) {
+    if (nargs < 1 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != 8) {
         PyErr_SetString(PyExc_TypeError, "launch(meta, *inputs): bad meta");
         return NULL;
     }
@@ -35,6 +40,9 @@ static PyObject *launch(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PyObject *out_types = PyTuple_GET_ITEM(meta, 3);
     PyObject *in_types = PyTuple_GET_ITEM(meta, 4);
     PyObject *checker = PyTuple_GET_ITEM(meta, 5);
+    PyObject *reduced_obj = PyTuple_GET_ITEM(meta, 6);
+    const char *reduced = reduced_obj == Py_None ? NULL : PyBytes_AS_STRING(reduced_obj);
+    int nonempty = PyObject_IsTrue(PyTuple_GET_ITEM(meta, 7));
     Py_ssize_t nin = nargs - 1;
     Py_ssize_t nout = PyTuple_GET_SIZE(out_types);
     if (nin + nout > MAX_ARGS || ndim > MAX_DIMS || PyTuple_GET_SIZE(in_types) != nin) {
@@ -82,11 +90,25 @@ static PyObject *launch(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         shape[d] = n < 0 ? 1 : n;
     }
-    int64_t total = 1;
-    for (d = 0; d < ndim; d++) total *= shape[d];
+    /* total: the elements the kernel's flat index runs over (the outputs' elements) */
+    int64_t total = 1, reduced_extent = 1;
+    npy_intp out_shape[MAX_DIMS];
+    int out_ndim = 0;
+    for (d = 0; d < ndim; d++) {
+        if (reduced && reduced[d]) { reduced_extent *= shape[d]; continue; }
+        total *= shape[d];
+        out_shape[out_ndim++] = shape[d];
+    }
+    if (reduced && nonempty && reduced_extent == 0 && total > 0) {
+        PyObject *r = PyObject_Vectorcall(checker, args + 1, nin, NULL);
+        Py_XDECREF(r);
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "zero-size reduction with no identity");
+        goto fail;
+    }
     for (k = 0; k < nout; k++) {
         int tn = (int)PyLong_AsLong(PyTuple_GET_ITEM(out_types, k));
-        arrs[nin + k] = (PyArrayObject *)PyArray_EMPTY(ndim, shape, tn, 0);
+        arrs[nin + k] = (PyArrayObject *)PyArray_EMPTY(out_ndim, out_shape, tn, 0);
         if (arrs[nin + k] == NULL) { nout = k; goto fail_out; }
     }
     char *data[MAX_ARGS];
@@ -97,6 +119,16 @@ static PyObject *launch(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyArrayObject *a = arrs[k];
         int all_b = 1;
         data[k] = PyArray_BYTES(a);
+        if (k >= nin && reduced) {
+            /* the reduced output: one stride per loop axis, 0 on the reduced ones */
+            int od = 0;
+            for (d = 0; d < ndim; d++)
+                stride_buf[k][d] = reduced[d] ? 0 : (int64_t)PyArray_STRIDE(a, od++);
+            if (ndim == 0) stride_buf[k][0] = 0;
+            strides[k] = stride_buf[k];
+            if (!PyArray_IS_C_CONTIGUOUS(a)) contiguous = 0;
+            continue;
+        }
         for (d = 0; d < ndim; d++) {
             int b = k < nin && bcast[k * ndim + d];
             all_b &= b;

@@ -11,11 +11,12 @@ from typing import Any, Callable
 
 from theano.compile.function import DeepCopyOp
 from theano.graph.basic import Apply
-from theano.kernel.ir import Kernel, elemwise_kernel
+from theano.kernel.ir import Kernel, elemwise_kernel, reduction_kernel
 from theano.tensor.basic import Alloc, Rebroadcast
-from theano.tensor.elemwise import DimShuffle, Elemwise
+from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from theano.tensor.math import Dot
 from theano.tensor.rewriting.blas import Gemm, Gemv
+from theano.tensor.rewriting.fusion import FusedReduction
 from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 from theano.tensor.subtensor import Subtensor
 
@@ -51,7 +52,17 @@ def plan(node: Apply, backend: Any) -> Plan:
 
 @lower.register(Elemwise)
 def _lower_elemwise(op: Elemwise, node: Apply, backend: Any) -> Plan | None:
-    kernel = elemwise_kernel(node)
+    return _kernel_plan(op, node, backend, elemwise_kernel(node))
+
+
+@lower.register(CAReduce)
+@lower.register(FusedReduction)
+def _lower_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
+    return _kernel_plan(op, node, backend, reduction_kernel(node))
+
+
+def _kernel_plan(op: Any, node: Apply, backend: Any, kernel: Kernel | None) -> Plan | None:
+    """A compiled kernel when the shared renderer can express it, else a visible fallback."""
     if kernel is None:
         return None
     if len(kernel.inputs) + len(kernel.outputs) > MAX_KERNEL_ARGS:

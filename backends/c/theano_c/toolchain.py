@@ -23,6 +23,7 @@ class Compiler:
     path: str
     version: str
     openmp: bool
+    vector_math: bool  # glibc's libmvec links: SIMD exp, sin, tanh ...
 
 
 def _cc_candidates() -> list[str]:
@@ -50,17 +51,22 @@ def find_compiler() -> Compiler | None:
         if res.returncode != 0:
             continue
         version = (res.stdout or res.stderr).splitlines()[0].strip()
-        return Compiler(path, version, _supports_openmp(path))
+        return Compiler(path, version, _supports_openmp(path), _links(path, "-lmvec"))
     return None
 
 
 def _supports_openmp(path: str) -> bool:
+    return _links(path, "-fopenmp", "#include <omp.h>\nint main(void){return omp_get_max_threads() > 0 ? 0 : 1;}\n")
+
+
+def _links(path: str, flag: str, source: str = "int main(void){return 0;}\n") -> bool:
+    """Whether a tiny program compiles and links with `flag`."""
     with tempfile.TemporaryDirectory() as d:
         src = os.path.join(d, "t.c")
         with open(src, "w") as f:
-            f.write("#include <omp.h>\nint main(void){return omp_get_max_threads() > 0 ? 0 : 1;}\n")
+            f.write(source)
         try:
-            r = subprocess.run([path, "-fopenmp", src, "-o", os.path.join(d, "t")], capture_output=True,
+            r = subprocess.run([path, src, flag, "-o", os.path.join(d, "t")], capture_output=True,
                                timeout=60)
         except (OSError, subprocess.SubprocessError):
             return False
@@ -87,6 +93,8 @@ def cflags() -> list[str]:
     comp = find_compiler()
     if comp is not None and comp.openmp and config.c__openmp:
         flags.append("-fopenmp")
+    elif comp is not None:
+        flags.append("-fopenmp-simd")  # `omp simd` loops vectorize without the OpenMP runtime
     # -fwrapv: integers wrap as in NumPy; -ffp-contract=off: no fused multiply-add, so results
     # round exactly as NumPy's separate operations do.
     return flags + ["-fwrapv", "-ffp-contract=off", "-fPIC", "-shared"]
@@ -107,7 +115,8 @@ def build_shared_library(source: str, name: str, extra_flags: tuple[str, ...] = 
         os.makedirs(os.path.dirname(src_path), exist_ok=True)
         with open(src_path, "w") as f:
             f.write(source)
-        cmd = [comp.path, *flags, src_path, "-o", tmp_out, "-lm"]
+        libs = ["-lmvec", "-lm"] if comp.vector_math else ["-lm"]
+        cmd = [comp.path, *flags, src_path, "-o", tmp_out, *libs]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             msg = (res.stderr or res.stdout).strip()

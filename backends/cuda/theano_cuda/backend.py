@@ -1,0 +1,310 @@
+"""The CUDA backend on CuPy: device arrays are CuPy arrays; elementwise (fused) kernels and
+reductions are generated CUDA C compiled by NVRTC through `cupy.RawModule` (cached by CuPy,
+in memory and on disk); products go to cuBLAS through `cupy.matmul`; views and shapes are
+CuPy views; every other op runs its NumPy meaning on the host, visibly ("numpy (fallback)").
+
+Imported only by the plugin's factory, after the probe found CuPy and a GPU.
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from typing import Any, Callable
+
+import cupy as cp
+import numpy as np
+
+from theano.backend import Backend, LinkedGraph, link_straight_line
+from theano.graph.basic import Apply, Constant
+from theano.graph.fg import FunctionGraph
+from theano.kernel.cuda_dialect import CudaRenderer
+from theano.kernel.ir import Kernel
+from theano.tensor.elemwise import broadcast_check
+
+from . import lowering
+from .reduction import ReductionSpec, block_size, render_reduction
+
+__all__ = ["CudaBackend"]
+
+_i64 = np.int64
+_ndarray = np.ndarray
+
+
+class CudaBackend(Backend):
+    """One GPU (`cuda0`, `cuda1` ...)."""
+
+    name = "cuda"
+    host_native = False
+    rewrite_tags = ("cuda",)
+
+    def __init__(self, device: str):
+        super().__init__(device)
+        from theano.config import config
+
+        digits = "".join(ch for ch in device if ch.isdigit())
+        self.device_id = int(digits) if digits else 0
+        self.cp = cp
+        self._dev = cp.cuda.Device(self.device_id)
+        self.sm_count = _sm_count(self._dev, self.device_id)
+        self.renderer = CudaRenderer()
+        self.block = int(config.cuda__block_size)
+        # NVRTC's default language level (C++17 on CUDA 12) is what the nvcc check uses too.
+        self.options = ("--use_fast_math",) if config.cuda__fast_math else ()
+        self._lock = threading.Lock()
+        self._functions: dict[str, Any] = {}  # source -> compiled kernel (cupy RawKernel)
+        self._warned: set[str] = set()
+
+    # -- transfers -------------------------------------------------------------------------
+    def to_device(self, value: Any) -> Any:
+        if type(value) is _ndarray or isinstance(value, (np.ndarray, np.generic)):
+            if self.device_id == 0:
+                return cp.asarray(value)
+            with self._dev:
+                return cp.asarray(value)
+        return value
+
+    def to_host(self, value: Any) -> Any:
+        if isinstance(value, cp.ndarray):
+            return value.get()  # a fresh host array the caller owns
+        if isinstance(value, np.ndarray):
+            return value.copy()  # a host shape value: never hand out one we may reuse
+        return value
+
+    # -- compiling ---------------------------------------------------------------------------
+    def compiled(self, source: str, name: str) -> Any:
+        """The kernel `name` of `source`, compiled once per process (CuPy also caches the
+        binary on disk, keyed by the source and options)."""
+        fn = self._functions.get(source)
+        if fn is None:
+            with self._lock, self._dev:
+                fn = self._functions.get(source)
+                if fn is None:
+                    mod = cp.RawModule(code=source, options=self.options)
+                    fn = mod.get_function(name)
+                    self._functions[source] = fn
+        return fn
+
+    # -- linking -------------------------------------------------------------------------------
+    def link(self, fgraph: FunctionGraph) -> LinkedGraph:
+        from theano.config import config
+
+        order = fgraph.toposort()
+        plans = {node: lowering.plan(node, self.renderer) for node in order}
+        fns, runners = {}, {}
+        for node, p in plans.items():
+            if p.fallback:
+                self._report_fallback(node, p.why, config.fallback)
+                fns[node] = self._fallback(node)
+            elif p.kernel is not None and p.reduction is not None:
+                fns[node] = _chain(self._elemwise_callable(node, p.kernel),
+                                   self._reduction_callable(node, p.reduction))
+            elif p.kernel is not None:
+                fns[node] = self._elemwise_callable(node, p.kernel)
+            elif p.reduction is not None:
+                fns[node] = self._reduction_callable(node, p.reduction)
+            else:
+                fns[node] = p.make(self)
+            runners[node] = p.runner
+        host_consts = _host_constants(fgraph, plans)
+
+        def constant_fn(c: Constant) -> Any:
+            data = c.data
+            if c in host_consts or not isinstance(data, (np.ndarray, np.generic)):
+                return data
+            return self.to_device(np.asarray(data))
+
+        with self._dev:
+            linked = link_straight_line(fgraph, fns, runners, constant_fn=constant_fn,
+                                        quiet_numpy=any(p.fallback for p in plans.values()))
+        if self.device_id != 0:
+            inner, dev = linked.fn, self._dev
+
+            def on_device(*args: Any) -> list:
+                with dev:
+                    return inner(*args)
+
+            linked.fn = on_device
+        return linked
+
+    # -- elementwise kernels ---------------------------------------------------------------------
+    def _elemwise_callable(self, node: Apply, kernel: Kernel) -> Callable[..., Any]:
+        src = self.renderer.render(kernel, "theano_kernel")
+        fn = self.compiled(src, "theano_kernel")
+        nd = kernel.ndim
+        bcast = [a.broadcastable for a in kernel.inputs]
+        scalar_in = [all(b) for b in bcast]
+        # Per axis, the inputs that set its length (broadcast ones are length 1 by type).
+        setters = [[k for k, b in enumerate(bcast) if not b[d]] for d in range(nd)]
+        out_dtypes = [np.dtype(a.dtype) for a in kernel.outputs]
+        inplace = dict(getattr(node.op, "inplace_pattern", ()))
+        nout = len(kernel.outputs)
+        block, max_grid = self.block, self.sm_count * 32
+        op = node.op
+        empty, asarray = cp.empty, cp.asarray
+
+        def run(*args: Any) -> Any:
+            args = [asarray(a) if type(a) is _ndarray or isinstance(a, np.generic) else a for a in args]
+            shape = []
+            for d in range(nd):
+                n = 1
+                ks = setters[d]
+                if ks:
+                    n = args[ks[0]].shape[d]
+                    for k in ks[1:]:
+                        if args[k].shape[d] != n:
+                            _raise_broadcast(op, node, args)
+                shape.append(n)
+            shape = tuple(shape)
+            outs = [args[inplace[o]] if o in inplace else empty(shape, dtype=out_dtypes[o])
+                    for o in range(nout)]
+            total = 1
+            for s in shape:
+                total *= s
+            if total:
+                contiguous = True
+                params = []
+                for k, a in enumerate(args):
+                    if not scalar_in[k] and not (a.flags.c_contiguous and a.shape == shape):
+                        contiguous = False
+                    b = bcast[k]
+                    params.append(a)
+                    params.extend(_i64(0) if b[d] else _i64(a.strides[d]) for d in range(nd))
+                for o in outs:
+                    if not (o.flags.c_contiguous and o.shape == shape):
+                        contiguous = False
+                    params.append(o)
+                    params.extend(_i64(s) for s in o.strides)
+                grid = min((total + block - 1) // block, max_grid)
+                fn((grid,), (block,), (_i64(total), *[_i64(s) for s in shape],
+                                       np.int32(contiguous), *params))
+            return outs[0] if nout == 1 else tuple(outs)
+
+        return run
+
+    # -- reductions --------------------------------------------------------------------------------
+    def _reduction_callable(self, node: Apply, spec: ReductionSpec) -> Callable[..., Any]:
+        src = render_reduction(spec, "theano_reduce")
+        fn = self.compiled(src, "theano_reduce")
+        kept, axes = spec.kept, spec.axes
+        out_dt, acc_dt = np.dtype(spec.out_dtype), np.dtype(spec.acc_dtype)
+        # The second pass of a split reduction: the partial results, reduced along axis 1.
+        part_spec = ReductionSpec(spec.acc_dtype, 2, (1,), spec.op, spec.acc_dtype, spec.out_dtype)
+        part_src = render_reduction(part_spec, "theano_reduce")  # compiled when first needed
+        name = type(node.op).__name__
+        sms = self.sm_count
+        empty, asarray = cp.empty, cp.asarray
+
+        def launch(f: Any, x: Any, out: Any, rows: int, cols: int, parts: int, chunk: int,
+                   kshape, kstrides, rshape, rstrides) -> None:
+            args = [x, out, _i64(rows), _i64(cols), _i64(parts), _i64(chunk)]
+            for s, st in zip(kshape, kstrides):
+                args += [_i64(s), _i64(st)]
+            for s, st in zip(rshape, rstrides):
+                args += [_i64(s), _i64(st)]
+            threads = block_size(min(cols, chunk))
+            f((min(rows * parts, sms * 64),), (threads,), tuple(args))
+
+        def run(x: Any) -> Any:
+            if type(x) is _ndarray or isinstance(x, np.generic):
+                x = asarray(x)
+            shp, st = x.shape, x.strides
+            kshape = [shp[d] for d in kept]
+            rshape = [shp[d] for d in axes]
+            rows = 1
+            for s in kshape:
+                rows *= s
+            cols = 1
+            for s in rshape:
+                cols *= s
+            out = empty(tuple(kshape), dtype=out_dt)
+            if rows == 0:
+                return out
+            if cols == 0 and not spec.has_identity:
+                raise ValueError(f"{name}: cannot reduce an empty array of shape {shp} along "
+                                 f"axes {axes}: the operation has no identity")
+            kst = [st[d] for d in kept]
+            rst = [st[d] for d in axes]
+            # Few long rows: split each row over several blocks so every SM streams, then
+            # combine the partial results in a second, small pass.
+            parts = 1
+            if rows < 2 * sms and cols >= 1 << 15:
+                parts = min((cols + 4095) // 4096, (4 * sms + rows - 1) // rows)
+            if parts <= 1:
+                launch(fn, x, out, rows, cols, 1, max(cols, 1), kshape, kst, rshape, rst)
+                return out
+            chunk = (cols + parts - 1) // parts
+            parts = (cols + chunk - 1) // chunk
+            partial = empty((rows, parts), dtype=acc_dt)
+            launch(fn, x, partial, rows, cols, parts, chunk, kshape, kst, rshape, rst)
+            launch(self.compiled(part_src, "theano_reduce"), partial, out, rows, parts, 1, parts, [rows], [partial.strides[0]],
+                   [parts], [partial.strides[1]])
+            return out
+
+        return run
+
+    # -- fallbacks -------------------------------------------------------------------------------
+    def _fallback(self, node: Apply) -> Callable[..., Any]:
+        """The op's NumPy meaning on the host: inputs down, outputs back up."""
+        py = node.op.make_py_fn(node)
+        to_host, to_device = self.to_host, self.to_device
+
+        def host(x: Any) -> Any:
+            return x.get() if isinstance(x, cp.ndarray) else x
+
+        if len(node.outputs) == 1:
+            def run(*xs: Any) -> Any:
+                return to_device(py(*[host(x) for x in xs]))
+        else:
+            def run(*xs: Any) -> Any:
+                return tuple(to_device(o) for o in py(*[host(x) for x in xs]))
+        return run
+
+    def _report_fallback(self, node: Apply, why: str, policy: str) -> None:
+        msg = (f"the cuda backend has no implementation of {node.op} ({why}); it runs through its "
+               f"NumPy meaning on the host, with transfers (THEANO_FLAGS=fallback=silent|raise)")
+        if policy == "raise":
+            raise NotImplementedError(msg)
+        key = type(node.op).__name__
+        if policy == "warn" and key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(msg, stacklevel=4)
+
+
+def _raise_broadcast(op: Any, node: Apply, args: list) -> None:
+    """Theano's broadcast error for these device arrays (checked on zero-byte host stand-ins,
+    so the message is the reference's and nothing is copied)."""
+    if node.outputs[0].type.ndim == node.inputs[0].type.ndim:
+        broadcast_check(op, node, [np.broadcast_to(np.empty((), dtype=bool), a.shape) for a in args])
+    raise ValueError(f"{op}: input dimension mismatch: shapes "
+                     f"{', '.join(str(tuple(a.shape)) for a in args)} do not broadcast (a length-1 "
+                     f"dimension broadcasts only when its type is broadcastable)")
+
+
+def _sm_count(dev: Any, device_id: int) -> int:
+    """Streaming multiprocessors of the GPU (sizes the grids); 80 if CuPy cannot say."""
+    try:
+        return int(dev.attributes["MultiProcessorCount"])
+    except Exception:
+        pass
+    try:
+        return int(cp.cuda.runtime.getDeviceProperties(device_id)["multiProcessorCount"])
+    except Exception:
+        return 80
+
+
+def _chain(first: Callable[..., Any], then: Callable[[Any], Any]) -> Callable[..., Any]:
+    """A fused reduction as two launches: its elementwise values, then their reduction."""
+    return lambda *args: then(first(*args))
+
+
+def _host_constants(fgraph: FunctionGraph, plans: dict) -> set:
+    """Constants that only ops reading them on the host consume (shapes, indices): they stay
+    NumPy values, so reading them never waits for the GPU."""
+    host: dict[Any, bool] = {}
+    for node, p in plans.items():
+        for k, i in enumerate(node.inputs):
+            if isinstance(i, Constant):
+                on_host = p.fallback or k in p.host_inputs
+                host[i] = host.get(i, True) and on_host
+    outs = set(fgraph.outputs)
+    return {c for c, h in host.items() if h and c not in outs}

@@ -1,0 +1,303 @@
+"""How the CUDA backend runs each op: a per-op dispatch table (singledispatch on the Op class).
+
+A lowering returns a Plan: a Kernel to render with the CUDA dialect, a reduction to render
+with `reduction.render_reduction`, or a factory of a callable over CuPy arrays. Planning
+needs no CuPy and no GPU (the tests plan every conformance graph and compile the sources
+with nvcc); only `Plan.make(backend)` touches the runtime.
+
+A third party adds an op without touching this file: ``lowering.lower.register(MyOp)(fn)``
+where fn(op, node, renderer) returns a Plan, or None to fall back to the op's NumPy meaning.
+
+Shapes stay on the host: Shape and Shape_i give NumPy arrays, and the ops that read shapes
+or indices (Reshape, Alloc, Subtensor, SpecifyShape) accept host or device values, so
+computing a shape never waits for the GPU. Kernels move a host value to the device when
+one reaches them.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from theano.compile.function import DeepCopyOp
+from theano.graph.basic import Apply
+from theano.kernel.ir import Kernel, elemwise_kernel
+from theano.kernel.render import RenderError
+from theano.tensor.basic import Alloc, Rebroadcast
+from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
+from theano.tensor.math import Dot
+from theano.tensor.rewriting.blas import Gemm, Gemv
+from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
+from theano.tensor.subtensor import Subtensor
+
+from .reduction import ReductionSpec, reduction_spec
+
+__all__ = ["Plan", "lower", "plan", "FALLBACK"]
+
+FALLBACK = "numpy (fallback)"
+
+
+@dataclass
+class Plan:
+    """What runs a node on the GPU.
+
+    runner: the label debugprint shows; kernel / reduction: generated code (compiled once per
+    distinct source); make(backend): builds a callable over device values; host_inputs: the
+    input positions read on the host (a constant there stays a NumPy array); fallback/why:
+    the node runs through its NumPy meaning with a host round trip."""
+
+    runner: str
+    kernel: Kernel | None = None
+    reduction: ReductionSpec | None = None
+    make: Callable[[Any], Callable[..., Any]] | None = None
+    host_inputs: tuple[int, ...] = ()
+    fallback: bool = False
+    why: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@functools.singledispatch
+def lower(op: Any, node: Apply, renderer: Any) -> Plan | None:
+    """The CUDA backend's implementation of `node`, or None when it has none."""
+    return None
+
+
+def plan(node: Apply, renderer: Any) -> Plan:
+    """The plan for a node: its lowering, else the NumPy meaning as a visible fallback."""
+    try:
+        p = lower(node.op, node, renderer)
+    except RenderError as e:
+        return Plan(FALLBACK, fallback=True, why=str(e))
+    if p is not None:
+        return p
+    return Plan(FALLBACK, fallback=True, why="no CUDA lowering")
+
+
+# -- generated kernels -----------------------------------------------------------------------
+
+@lower.register(Elemwise)
+def _lower_elemwise(op: Elemwise, node: Apply, renderer: Any) -> Plan | None:
+    kernel = elemwise_kernel(node)
+    if kernel is None:
+        return None
+    ok, why = renderer.can_render(kernel)
+    if not ok:
+        return Plan(FALLBACK, fallback=True, why=why)
+    return Plan("cuda kernel", kernel=kernel)
+
+
+def _lower_fused_reduction(op: Any, node: Apply, renderer: Any) -> Plan | None:
+    # Two generated kernels: the composite's values (one elementwise pass into a temporary),
+    # then the cooperative block reduction over them. One pass more than a fused loop, but
+    # every SM works even when the output has a single element.
+    from theano.kernel.ir import kernel_from_composite
+
+    loop_t = op.loop_type(node)
+    kernel = kernel_from_composite(op.scalar_op, [i.type for i in node.inputs], [loop_t],
+                                   name="fused_reduce_values")
+    ok, why = renderer.can_render(kernel)
+    if not ok:
+        return Plan(FALLBACK, fallback=True, why=why)
+    name = op.reduce_op.name
+    if name not in ("add", "mul", "maximum", "minimum"):
+        return Plan(FALLBACK, fallback=True, why=f"no CUDA reduction for {name}")
+    spec = ReductionSpec(loop_t.dtype, loop_t.ndim, tuple(op.axes), name, op.acc_dtype, op.dtype)
+    for dt in (spec.in_dtype, spec.acc_dtype, spec.out_dtype):
+        renderer.ctype(dt)
+    return Plan("cuda kernel + reduction", kernel=kernel, reduction=spec)
+
+
+try:  # the fused reduction arrives with the core's fusion of reductions
+    from theano.tensor.rewriting.fusion import FusedReduction
+except ImportError:  # an older core: nothing to register
+    FusedReduction = None
+if FusedReduction is not None:
+    lower.register(FusedReduction)(_lower_fused_reduction)
+
+
+@lower.register(CAReduce)
+def _lower_careduce(op: CAReduce, node: Apply, renderer: Any) -> Plan | None:
+    return Plan("cuda reduction", reduction=reduction_spec(node))
+
+
+# -- the device array library (CuPy) ---------------------------------------------------------
+
+def _device(cp: Any) -> Callable[[Any], Any]:
+    """A function making any array value a device array (host shapes reach kernels so)."""
+    ndarray = np.ndarray
+
+    def dev(v: Any) -> Any:
+        return cp.asarray(v) if type(v) is ndarray or isinstance(v, np.generic) else v
+
+    return dev
+
+
+def _ints(v: Any) -> tuple[int, ...]:
+    """A shape vector (host or device) as Python ints: one device read at most."""
+    if hasattr(v, "get") and not isinstance(v, np.ndarray):
+        v = v.get()
+    return tuple(int(s) for s in np.asarray(v).reshape(-1))
+
+
+def _on(label: str, host_inputs: tuple[int, ...] = ()) -> Callable:
+    """Register a factory `f(op, node) -> maker(backend) -> callable` under `label`."""
+
+    def deco(factory: Callable[[Any, Apply], Callable[[Any], Callable[..., Any]]]):
+        def lower_it(op: Any, node: Apply, renderer: Any) -> Plan:
+            return Plan(label, make=factory(op, node), host_inputs=host_inputs)
+
+        return lower_it
+
+    return deco
+
+
+@_on("cuda (cuBLAS)")
+def _dot(op: Any, node: Apply) -> Callable[[Any], Callable[..., Any]]:
+    odt = np.dtype(node.outputs[0].type.dtype)
+
+    def make(be: Any) -> Callable[..., Any]:
+        cp, dev = be.cp, _device(be.cp)
+
+        def run(x: Any, y: Any) -> Any:
+            x, y = dev(x), dev(y)
+            if x.shape[-1] != y.shape[0]:
+                raise ValueError(f"shapes {x.shape} and {y.shape} are not aligned: "
+                                 f"{x.shape[-1]} (dim {x.ndim - 1}) != {y.shape[0]} (dim 0)")
+            if x.dtype != odt:
+                x = x.astype(odt)
+            if y.dtype != odt:
+                y = y.astype(odt)
+            return cp.matmul(x, y)
+
+        return run
+
+    return make
+
+
+@_on("cuda (cuBLAS)")
+def _gemm(op: Any, node: Apply) -> Callable[[Any], Callable[..., Any]]:
+    # The reference's order, z*beta + alpha*dot: cuBLAS's own beta would skip z when beta == 0
+    # and so hide z's NaNs, which the NumPy meaning keeps.
+    inplace = op.inplace
+    name = str(op)
+
+    def make(be: Any) -> Callable[..., Any]:
+        cp, dev = be.cp, _device(be.cp)
+
+        def run(z: Any, alpha: Any, x: Any, y: Any, beta: Any) -> Any:
+            z, alpha, x, y, beta = dev(z), dev(alpha), dev(x), dev(y), dev(beta)
+            if x.shape[-1] != y.shape[0]:
+                raise ValueError(f"{name}: shapes {x.shape} and {y.shape} are not aligned")
+            d = cp.matmul(x, y)
+            if inplace:
+                cp.multiply(z, beta, out=z)
+                cp.add(z, alpha * d, out=z)
+                return z
+            return (z * beta + alpha * d).astype(z.dtype, copy=False)
+
+        return run
+
+    return make
+
+
+def _view(label: str) -> Callable:
+    """Ops whose NumPy meaning only reads attributes and methods CuPy arrays share (shape,
+    transpose, reshape): the same function is the GPU implementation, a view."""
+
+    def lower_it(op: Any, node: Apply, renderer: Any) -> Plan:
+        def make(be: Any) -> Callable[..., Any]:
+            return op.make_py_fn(node)
+
+        return Plan(label, make=make, host_inputs=tuple(range(1, len(node.inputs))))
+
+    return lower_it
+
+
+lower.register(DimShuffle)(_view("cuda (view)"))
+lower.register(Rebroadcast)(_view("cuda (view)"))
+lower.register(SpecifyShape)(_view("cuda (view)"))
+lower.register(Shape)(_view("cuda (shape, host)"))
+lower.register(Shape_i)(_view("cuda (shape, host)"))
+
+
+@_on("cuda (view)", host_inputs=(1,))
+def _reshape(op: Reshape, node: Apply) -> Callable[[Any], Callable[..., Any]]:
+    nd = op.ndim
+
+    def make(be: Any) -> Callable[..., Any]:
+        def run(x: Any, shp: Any) -> Any:
+            s = _ints(shp)
+            if len(s) != nd:
+                raise ValueError(f"Reshape: shape {s} has {len(s)} entries, {nd} expected")
+            try:
+                return x.reshape(s)
+            except ValueError:
+                raise ValueError(f"cannot reshape an array of shape {x.shape} ({x.size} elements) "
+                                 f"into shape {s}") from None
+
+        return run
+
+    return make
+
+
+@functools.lru_cache(maxsize=None)
+def _subtensor_helpers() -> tuple[Any, Any]:
+    from theano.tensor import subtensor
+
+    return subtensor._fill_index, subtensor._SYM
+
+
+def _lower_subtensor(op: Subtensor, node: Apply, renderer: Any) -> Plan:
+    fill, sym = _subtensor_helpers()
+    idx_list = op.idx_list
+
+    def make(be: Any) -> Callable[..., Any]:
+        if len(node.inputs) == 1:
+            idx = tuple(idx_list)
+            return lambda x: x[idx]
+
+        def run(x: Any, *vals: Any) -> Any:
+            return x[fill(idx_list, [int(v) for v in vals])]
+
+        return run
+
+    return Plan("cuda (view)", make=make, host_inputs=tuple(range(1, len(node.inputs))))
+
+
+lower.register(Subtensor)(_lower_subtensor)
+
+
+@_on("cuda (copy)")
+def _deepcopy(op: Any, node: Apply) -> Callable[[Any], Callable[..., Any]]:
+    def make(be: Any) -> Callable[..., Any]:
+        return lambda x: x.copy() if hasattr(x, "copy") else x
+
+    return make
+
+
+def _lower_alloc(op: Alloc, node: Apply, renderer: Any) -> Plan:
+    def make(be: Any) -> Callable[..., Any]:
+        cp, dev = be.cp, _device(be.cp)
+
+        def run(v: Any, *shape: Any) -> Any:
+            s = tuple(int(x) for x in shape)
+            if any(k < 0 for k in s):
+                raise ValueError(f"Alloc: negative dimension in shape {s}")
+            v = dev(v)
+            out = cp.empty(s, dtype=v.dtype)
+            out[...] = v
+            return out
+
+        return run
+
+    return Plan("cuda (alloc)", make=make, host_inputs=tuple(range(1, len(node.inputs))))
+
+
+lower.register(Alloc)(_lower_alloc)
+lower.register(Dot)(_dot)
+lower.register(Gemm)(_gemm)
+lower.register(Gemv)(_gemm)
+lower.register(Reshape)(_reshape)
+lower.register(DeepCopyOp)(_deepcopy)

@@ -1,0 +1,218 @@
+"""Collect the CUDA source of every kernel the conformance cases produce, and compile it with
+nvcc --ptx, batched and cached, so generated CUDA is checked on machines with no GPU.
+
+Collection: a recording backend (host-native, it runs graphs with the reference) is
+registered for the duration; the conformance catalog runs on it, so every graph the suite
+builds (op cases, their gradients, function scenarios) is rewritten for FAST_RUN with the
+cuda backend's tags and planned with the cuda backend's own lowering table. Each elementwise
+or fused node's Kernel is rendered with the CUDA dialect, each reduction with the generated
+reduction kernel (and the second pass of its split form).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NVCC = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None)
+ARCH = "sm_90"  # Hopper (H100/H200): the GPUs the GPU check runs on
+CACHE = Path(tempfile.gettempdir()) / "theano-cuda-nvcc-cache"
+
+
+@dataclass
+class Source:
+    """One kernel's CUDA text: what it computes (for messages) and its dtype group."""
+
+    label: str
+    name: str
+    text: str
+    group: str
+
+
+@dataclass
+class Collection:
+    sources: dict[str, Source] = field(default_factory=dict)  # text -> Source
+    refused: dict[str, str] = field(default_factory=dict)  # kernel -> why the dialect refused
+    cases: int = 0
+    nodes: int = 0
+
+    def add(self, label: str, text_of_name, group: str) -> None:
+        # Rendered once with a placeholder name to find duplicates, then under its own name.
+        key = text_of_name("KNAME")
+        if key not in self.sources:
+            name = f"k{len(self.sources)}"
+            self.sources[key] = Source(label, name, text_of_name(name), group)
+
+
+def _group(dtypes) -> str:
+    ds = set(dtypes)
+    if "float64" in ds:
+        return "float64"
+    if "float32" in ds:
+        return "float32"
+    if "bool" in ds and len(ds) == 1:
+        return "bool"
+    return "int"
+
+
+def record_node(col: Collection, node, renderer) -> None:
+    """Render what the cuda backend would compile for `node` (nothing for other ops)."""
+    from theano_cuda import lowering
+    from theano_cuda.reduction import ReductionSpec, render_reduction
+
+    p = lowering.plan(node, renderer)
+    col.nodes += 1
+    if p.kernel is not None:
+        k = p.kernel
+        col.add(str(k), lambda name: renderer.render(k, name),
+                _group([a.dtype for a in k.inputs + k.outputs]))
+    if p.reduction is not None:
+        s = p.reduction
+        part = ReductionSpec(s.acc_dtype, 2, (1,), s.op, s.acc_dtype, s.out_dtype)
+        for spec in (s, part):
+            col.add(str(spec), lambda name, spec=spec: render_reduction(spec, name),
+                    _group([spec.in_dtype, spec.acc_dtype, spec.out_dtype]))
+    if p.fallback and ("cannot render" in p.why or "no type" in p.why or "renders no" in p.why):
+        col.refused[str(node.op)] = p.why
+
+
+def collect_conformance_kernels() -> Collection:
+    """Run the conformance catalog on a recording backend; return every CUDA source."""
+    import theano  # noqa: F401
+    from theano.backend import BackendRecord, Probe, hookimpl
+    from theano.backend.registry import registry
+    from theano.config import config
+    from theano.kernel.cuda_dialect import CudaRenderer
+    from theano_conformance.catalog import all_cases
+    from theano_conformance.runner import run_cases
+    from theano_conformance.target import Target
+    from theano_numpy_ref.backend import NumpyBackend
+
+    col = Collection()
+    renderer = CudaRenderer()
+
+    class Recorder(NumpyBackend):
+        name = "cuda-sources"
+        rewrite_tags = ("cuda",)  # the graphs the cuda backend is given
+
+        def link(self, fgraph):
+            for node in fgraph.toposort():
+                record_node(col, node, renderer)
+            return super().link(fgraph)
+
+    class Plugin:
+        @staticmethod
+        @hookimpl
+        def theano_backends():
+            return [BackendRecord(name="cuda-sources", api_version=1, priority=-100,
+                                  device_prefixes=("cuda-sources",),
+                                  probe=lambda: Probe(True, devices=["cuda-sources"]),
+                                  factory=lambda dev: Recorder(dev))]
+
+    registry.register_plugin("cuda-sources", Plugin, config)
+    try:
+        target = Target.resolve("cuda-sources")
+        cases = all_cases()
+        col.cases = len(cases)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_cases(cases, target)
+    finally:
+        registry.unregister_plugin("cuda-sources")
+    return col
+
+
+def standard_reductions(col: Collection) -> None:
+    """Every reduction op over every dtype the dialect has, on a few axis patterns, so a
+    reduction the catalog happens not to build is still compiled."""
+    from theano.kernel.render import RenderError
+    from theano_cuda.reduction import ReductionSpec, render_reduction
+
+    acc_of = {"bool": "int64", "int8": "int64", "int16": "int64", "int32": "int64", "int64": "int64",
+              "uint8": "uint64", "uint16": "uint64", "uint32": "uint64", "uint64": "uint64",
+              "float32": "float64", "float64": "float64"}
+    for dt, acc in acc_of.items():
+        for nd, axes in ((1, (0,)), (2, (1,)), (3, (0, 2)), (2, ())):
+            specs = [ReductionSpec(dt, nd, axes, "add", acc, acc if dt not in ("float32",) else dt),
+                     ReductionSpec(dt, nd, axes, "mul", acc, acc if dt not in ("float32",) else dt),
+                     ReductionSpec(dt, nd, axes, "maximum", dt, dt),
+                     ReductionSpec(dt, nd, axes, "minimum", dt, dt),
+                     ReductionSpec(dt, nd, axes, "and", "bool", "bool"),
+                     ReductionSpec(dt, nd, axes, "or", "bool", "bool")]
+            for s in specs:
+                try:
+                    col.add(str(s), lambda name, s=s: render_reduction(s, name),
+                            _group([s.in_dtype, s.acc_dtype, s.out_dtype]))
+                except RenderError:
+                    pass
+
+
+@dataclass
+class BuildResult:
+    group: str
+    n_kernels: int
+    ok: bool
+    cached: bool
+    log: str
+    failing: list[str]
+    path: str
+
+
+def _batch(sources: list[Source]) -> tuple[str, list[tuple[int, int, Source]]]:
+    """One .cu text holding every source, each in its own namespace (helpers of the same
+    name in two kernels then do not clash); and the line range of each."""
+    lines: list[str] = []
+    where = []
+    for s in sources:
+        start = len(lines) + 1
+        lines.append(f"namespace ns_{s.name} {{")
+        lines.extend(s.text.splitlines())
+        lines.append(f"}}  // namespace ns_{s.name}")
+        where.append((start, len(lines), s))
+    return "\n".join(lines) + "\n", where
+
+
+def compile_group(group: str, sources: list[Source], arch: str = ARCH) -> BuildResult:
+    """nvcc --ptx one batch; cached by the hash of the text, the arch and nvcc's path."""
+    text, where = _batch(sources)
+    key = hashlib.sha256(f"{NVCC}\0{arch}\0{text}".encode()).hexdigest()[:24]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cu, ptx, ok_mark = CACHE / f"{group}-{key}.cu", CACHE / f"{group}-{key}.ptx", CACHE / f"{group}-{key}.ok"
+    if ok_mark.exists():
+        return BuildResult(group, len(sources), True, True, "", [], str(cu))
+    cu.write_text(text)
+    proc = subprocess.run([NVCC, "--ptx", f"-arch={arch}", "-std=c++17", "-o", str(ptx), str(cu)],
+                          capture_output=True, text=True, timeout=600)
+    log = proc.stdout + proc.stderr
+    failing = []
+    if proc.returncode != 0:
+        bad_lines = {int(m) for m in re.findall(r"\.cu\((\d+)\): error", log)}
+        for start, end, s in where:
+            if any(start <= ln <= end for ln in bad_lines):
+                failing.append(f"{s.name}: {s.label}")
+    else:
+        tmp = ok_mark.with_suffix(".tmp")
+        tmp.write_text("ok\n")
+        tmp.replace(ok_mark)  # written then renamed: a killed run never leaves a false mark
+    return BuildResult(group, len(sources), proc.returncode == 0, False, log, failing, str(cu))
+
+
+def compile_all(col: Collection, arch: str = ARCH) -> list[BuildResult]:
+    groups: dict[str, list[Source]] = {}
+    for s in col.sources.values():
+        groups.setdefault(s.group, []).append(s)
+    # Split big groups so the batches compile in parallel on several cores.
+    batches = []
+    for g, srcs in sorted(groups.items()):
+        n = max(1, (len(srcs) + 149) // 150)
+        for i in range(n):
+            batches.append((f"{g}-{i}", srcs[i::n]))
+    with ThreadPoolExecutor(max_workers=min(len(batches), os.cpu_count() or 2) or 1) as ex:
+        return list(ex.map(lambda b: compile_group(b[0], b[1], arch), batches))

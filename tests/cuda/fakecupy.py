@@ -1,0 +1,149 @@
+"""A stand-in for CuPy on machines with no GPU, to run the cuda backend's Python code for real.
+
+Arrays are a NumPy subclass (so `isinstance(x, cupy.ndarray)` and `.get()` work);
+`RawModule` compiles the generated CUDA source as host C++ with g++ and runs a launch as
+one thread (blockDim = gridDim = 1: the grid-stride loops then cover every element, and
+each reduction block is one thread whose warp shuffles receive the op's identity). Every
+launch checks its arguments against the kernel's parameter list: count, pointer or scalar,
+and scalar width, which is what a wrong argument order would break on a GPU.
+
+It proves the launch protocol and the backend's logic, not CUDA's semantics (nvcc checks the
+text; the GPU check runs it for real)."""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import types
+from pathlib import Path
+
+import numpy as np
+
+CXX = shutil.which("g++") or shutil.which("c++")
+_CACHE = Path(tempfile.gettempdir()) / "theano-cuda-fakecupy"
+
+_PRELUDE = r"""
+#include <math.h>
+#include <string.h>
+#define __global__
+#define __device__
+#define __restrict__
+#define __shared__ static
+struct theano_dim3 { unsigned x; };
+static const theano_dim3 threadIdx = {0}, blockIdx = {0}, blockDim = {1}, gridDim = {1};
+static inline void __syncthreads() {}
+static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }
+"""
+
+
+class ndarray(np.ndarray):
+    """A "device" array: a NumPy array that must be fetched with .get()."""
+
+    def get(self) -> np.ndarray:
+        return np.array(self)
+
+
+def asarray(v, dtype=None):
+    if isinstance(v, ndarray) and dtype is None:
+        return v
+    return np.array(v, dtype=dtype).view(ndarray)
+
+
+def empty(shape, dtype=float):
+    return np.empty(shape, dtype=dtype).view(ndarray)
+
+
+def matmul(a, b):
+    return np.asarray(np.matmul(a, b)).view(ndarray)
+
+
+def _compile(code: str) -> ctypes.CDLL:
+    _CACHE.mkdir(parents=True, exist_ok=True)
+    text = _PRELUDE + code
+    # A reduction's shuffles return its identity: with one thread per block, combining with
+    # it leaves the partial result as it is, as combining with the other lanes would.
+    defs = []
+    if "_combine(" in code:
+        ident = re.search(r"acc = lane < nwarps \? partial\[lane\] : (.*);", code).group(1)
+        defs.append(f"-D__shfl_down_sync(m,v,o)=({ident})")
+    key = hashlib.sha256((text + repr(defs)).encode()).hexdigest()[:24]
+    so = _CACHE / f"{key}.so"
+    if not so.exists():
+        src = _CACHE / f"{key}.cpp"
+        src.write_text(text)
+        tmp = _CACHE / f"{key}.{os.getpid()}.so"
+        subprocess.run([CXX, "-O0", "-shared", "-fPIC", "-fwrapv", "-w", *defs, "-o", str(tmp), str(src)],
+                       check=True, capture_output=True, text=True)
+        tmp.replace(so)
+    return ctypes.CDLL(str(so))
+
+
+def _params(code: str, name: str) -> list[str]:
+    m = re.search(r'extern "C" void ' + name + r"\(([^)]*)\)", code.replace("extern \"C\" __global__", "extern \"C\""))
+    assert m, f"kernel {name} not found in its source"
+    return [p.strip() for p in m.group(1).split(",") if p.strip()]
+
+
+class _Kernel:
+    def __init__(self, code: str, name: str):
+        self.lib = _compile(code)
+        self.fn = getattr(self.lib, name)
+        self.params = _params(code, name)
+        self.launches = 0
+
+    def __call__(self, grid, block, args):
+        assert len(args) == len(self.params), \
+            f"{len(args)} arguments for {len(self.params)} parameters {self.params}"
+        cargs = []
+        for p, a in zip(self.params, args):
+            if "*" in p:
+                assert isinstance(a, np.ndarray), f"parameter {p!r} got {type(a).__name__}"
+                cargs.append(ctypes.c_void_p(a.__array_interface__["data"][0]))
+            elif p.startswith("long long"):
+                assert type(a) is np.int64, f"parameter {p!r} got {type(a).__name__}"
+                cargs.append(ctypes.c_longlong(int(a)))
+            elif p.startswith("int "):
+                assert type(a) is np.int32, f"parameter {p!r} got {type(a).__name__}"
+                cargs.append(ctypes.c_int(int(a)))
+            else:
+                raise AssertionError(f"unexpected parameter {p!r}")
+        assert grid[0] >= 1 and block[0] % 32 == 0, (grid, block)  # whole warps: shuffles need them
+        self.launches += 1
+        self.fn(*cargs)
+
+
+class RawModule:
+    def __init__(self, code: str, options=()):
+        self.code = code
+        self.options = options
+
+    def get_function(self, name: str) -> _Kernel:
+        return _Kernel(self.code, name)
+
+
+class Device:
+    def __init__(self, i: int = 0):
+        self.id = i
+        self.attributes = {"MultiProcessorCount": 4}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def module() -> types.ModuleType:
+    """A module object that can stand for `cupy` in sys.modules."""
+    m = types.ModuleType("cupy")
+    m.ndarray, m.asarray, m.empty, m.matmul = ndarray, asarray, empty, matmul
+    m.multiply = lambda a, b, out=None: np.multiply(a, b, out=out)
+    m.add = lambda a, b, out=None: np.add(a, b, out=out)
+    m.RawModule = RawModule
+    m.cuda = types.SimpleNamespace(Device=Device, runtime=types.SimpleNamespace(
+        getDeviceCount=lambda: 1, getDeviceProperties=lambda i: {"name": b"fake"}))
+    return m
