@@ -129,7 +129,7 @@ class CBackend(Backend):
                     self._report_fallback(node, p.why, config.fallback)
             runners[node] = p.runner
         # Compiled kernels never warn; NumPy code (fallbacks) is told to stay quiet too.
-        quiet = any(p.kernel is None for p in plans.values())
+        quiet = any(p.fallback for p in plans.values())
         return link_straight_line(fgraph, fns, runners, quiet_numpy=quiet)
 
     def kernel_callable(self, node: Apply, kernel: Kernel) -> Callable[..., Any]:

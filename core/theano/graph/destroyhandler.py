@@ -84,6 +84,8 @@ class DestroyHandler:
         self.destroyers: set[Apply] = set()
         self._new: set[Apply] = set()
         self._local_only = 0
+        # orderings() is asked by every toposort; it only changes when the graph does.
+        self._orderings: dict[Apply, list[Apply]] | None = None
 
     # -- feature protocol --------------------------------------------------------------
     def on_attach(self, fgraph: FunctionGraph) -> None:
@@ -95,6 +97,7 @@ class DestroyHandler:
         fgraph.orderings = self.orderings
         self.destroyers = {n for n in fgraph.apply_nodes if n.op.destroy_map}
         self._new = set(self.destroyers)
+        self._orderings = None
         self.validate(fgraph)
 
     def on_detach(self, fgraph: FunctionGraph) -> None:
@@ -104,12 +107,17 @@ class DestroyHandler:
         self.fgraph = None
         self.destroyers = set()
 
+    def on_change_input(self, fgraph, node, i, old, new, reason) -> None:
+        self._orderings = None
+
     def on_import(self, fgraph, node, reason) -> None:
+        self._orderings = None
         if node.op.destroy_map:
             self.destroyers.add(node)
             self._new.add(node)
 
     def on_prune(self, fgraph, node, reason) -> None:
+        self._orderings = None
         self.destroyers.discard(node)
         self._new.discard(node)
 
@@ -175,6 +183,8 @@ class DestroyHandler:
 
     def orderings(self, fgraph: FunctionGraph | None = None) -> dict[Apply, list[Apply]]:
         """{destroyer: nodes that must run before it}, for FunctionGraph.toposort."""
+        if self._orderings is not None:
+            return self._orderings
         out: dict[Apply, list[Apply]] = {}
         for d in self.destroyers:
             try:
@@ -183,6 +193,7 @@ class DestroyHandler:
                 continue  # validate() reports it; toposort stays usable for printing
             if before:
                 out[d] = before
+        self._orderings = out
         return out
 
     # -- validation ---------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The rewrite engine: node rewriters run to a fixed point, and graph-level passes."""
 from __future__ import annotations
 
+import gc
 import time
 from collections import defaultdict, deque
+from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Sequence
 
 from ..config import config
@@ -10,7 +12,23 @@ from ..graph.basic import Apply, Constant, Variable
 from ..graph.fg import FunctionGraph, InconsistencyError
 
 __all__ = ["NodeRewriter", "node_rewriter", "GraphRewriter", "graph_rewriter", "EquilibriumRewriter",
-           "MergeRewriter", "RewriteStats"]
+           "MergeRewriter", "RewriteStats", "gc_paused"]
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector during a pass. A rewrite allocates many small
+    objects that live on (nodes, variables, tags), and each allocation burst triggers a
+    collection that walks every live object: on a 50,000-node graph that made rewriting
+    several times slower than the rewrites themselves. Graph edits create no garbage
+    cycles worth collecting before the pass ends; the collector resumes afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class RewriteStats:
@@ -78,7 +96,8 @@ class GraphRewriter:
         self.name = name or fn.__name__
 
     def apply(self, fgraph: FunctionGraph, stats: RewriteStats | None = None) -> None:
-        self.fn(fgraph)
+        with gc_paused():
+            self.fn(fgraph)
 
     def __repr__(self) -> str:
         return f"GraphRewriter({self.name})"
@@ -154,6 +173,10 @@ class EquilibriumRewriter:
         return rws
 
     def apply(self, fgraph: FunctionGraph, stats: RewriteStats | None = None) -> None:
+        with gc_paused():
+            self._apply(fgraph, stats)
+
+    def _apply(self, fgraph: FunctionGraph, stats: RewriteStats | None = None) -> None:
         queue: deque[Apply] = deque(fgraph.toposort())
         queued = set(queue)
 
@@ -198,6 +221,10 @@ class MergeRewriter:
     name = "merge"
 
     def apply(self, fgraph: FunctionGraph, stats: RewriteStats | None = None) -> None:
+        with gc_paused():
+            self._apply(fgraph, stats)
+
+    def _apply(self, fgraph: FunctionGraph, stats: RewriteStats | None = None) -> None:
         consts: dict[Any, Constant] = {}
         for v in list(fgraph.variables):
             if isinstance(v, Constant) and v in fgraph.variables and fgraph.clients.get(v):

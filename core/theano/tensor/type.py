@@ -132,13 +132,18 @@ class TensorType(Type):
         dtype, nd = self.numpy_dtype, self.ndim
         plain = not any(self.broadcastable)
         full, ndarray, array = self.filter, np.ndarray, np.array
-        py_float = nd == 0 and self.dtype == "float64" and not strict
+        py_float = nd == 0 and self.dtype in ("float64", "float32") and not strict
+        # A Python float becomes a float32 scalar when that loses nothing, or when Theano's
+        # rule lets it (allow_downcast, or float32 is floatX).
+        lossy_ok = bool(allow_downcast) or (allow_downcast is None and self.dtype == config.floatX)
 
         def f(a: Any) -> Any:
             if type(a) is ndarray and a.dtype == dtype and a.ndim == nd and plain:
                 return a
             if py_float and type(a) is float:
-                return array(a)
+                v = array(a, dtype)
+                if lossy_ok or float(v) == a or a != a:
+                    return v
             return full(a, strict, allow_downcast)
 
         return f

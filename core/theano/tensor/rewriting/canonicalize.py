@@ -71,6 +71,13 @@ def local_flatten_assoc(fgraph, node):
     sop_t = type(node.op.scalar_op)
     odt = node.outputs[0].type.dtype
     exact = odt in scal.integer_dtypes and all(j.type.dtype == odt for j in node.inputs)
+    out = node.outputs[0]
+    cl = fgraph.clients.get(out, ())
+    if len(cl) == 1 and cl[0][0] != "output":
+        reader, at = cl[0]
+        if (at == 0 and elemwise_of(reader.outputs[0], sop_t) is not None
+                and reader.outputs[0].type.dtype == odt):
+            return None  # the reader will flatten the whole chain, this node included
     new_inputs = []
     changed = False
     # The whole chain at once (a long sum flattened one level per visit would rebuild an

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...graph.basic import Apply, Constant, Variable
 from ...graph.fg import InconsistencyError
-from ...rewrite.basic import GraphRewriter
+from ...rewrite.basic import GraphRewriter, gc_paused
 from ...scalar import basic as scal
 from ..elemwise import CAReduce, Elemwise
 from ..type import TensorType
@@ -479,8 +479,9 @@ class FusionRewriter(GraphRewriter):
         self.fn = lambda fg: fuse_elemwise(fg, self.max_inputs)
 
     def apply(self, fgraph, stats=None) -> None:
-        fuse_reductions(fgraph, self.max_inputs, stats)
-        fuse_elemwise(fgraph, self.max_inputs, stats)
+        with gc_paused():
+            fuse_reductions(fgraph, self.max_inputs, stats)
+            fuse_elemwise(fgraph, self.max_inputs, stats)
 
 
 register("fusion")(FusionRewriter())

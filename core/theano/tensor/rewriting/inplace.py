@@ -17,7 +17,7 @@ from typing import Any
 from ...graph.basic import Apply, Variable
 from ...graph.destroyhandler import DestroyHandler, memory_roots
 from ...graph.fg import FunctionGraph, InconsistencyError
-from ...rewrite.basic import GraphRewriter
+from ...rewrite.basic import GraphRewriter, gc_paused
 from ..elemwise import CAReduce, Elemwise
 from ..math import Dot
 from .blas import Gemm, Gemv, _GemmBase, gemm_inplace, gemv_inplace
@@ -108,6 +108,10 @@ class InplaceRewriter(GraphRewriter):
         self.apply(fgraph)
 
     def apply(self, fgraph: FunctionGraph, stats: Any = None) -> None:
+        with gc_paused():
+            self._apply(fgraph, stats)
+
+    def _apply(self, fgraph: FunctionGraph, stats: Any = None) -> None:
         dh = getattr(fgraph, "destroy_handler", None)
         if dh is None:
             dh = DestroyHandler()
