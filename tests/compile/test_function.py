@@ -472,3 +472,16 @@ def test_variable_eval():
     assert (s * 2).sum().eval() == 6.0
     s.set_value(np.array([5.0, 5.0]))
     assert (s * 2).sum().eval() == 20.0  # cached function, fresh value
+
+
+def test_trace_reports_values_before_in_place_nodes_overwrite_them():
+    x = T.dvector("x")
+    y = T.exp(x) + 1
+    z = T.dot(y, y) * y  # the product may overwrite y's buffer in place
+    for device in ("numpy", "cpu"):
+        f = theano.function([x], z, device=device)
+        tr = dict((str(v.owner.op), val) for v, val in f.trace(np.array([0.0, 1.0])))
+        ey = np.exp([0.0, 1.0]) + 1
+        fused = next(val for name, val in tr.items() if "exp" in name)
+        np.testing.assert_allclose(fused, ey)
+        np.testing.assert_allclose(f(np.array([0.0, 1.0])), ey.dot(ey) * ey)

@@ -32,6 +32,24 @@ class LinkedGraph:
         self.node_at_line = node_at_line or {}
         self.source = source
 
+    def recording_fn(self) -> Callable[..., list]:
+        """The same driver, with a `record` argument called after every node with a copy of its
+        outputs (taken before any later in-place node can overwrite them): for f.trace."""
+        lines = self.source.splitlines()
+        out = []
+        for lineno, text in enumerate(lines, start=1):
+            if lineno == 1:
+                text = text.replace("):", ", _record):", 1) if "()" not in text else text.replace(
+                    "():", "(_record):", 1)
+            out.append(text)
+            node = self.node_at_line.get(lineno)
+            if node is not None:
+                indent = text[: len(text) - len(text.lstrip())]
+                out.append(f"{indent}_record({', '.join(self.names[o] for o in node.outputs)})")
+        env = dict(self.env)
+        exec(compile("\n".join(out) + "\n", self.filename + "-recording", "exec"), env)
+        return env[self.source.split("(", 1)[0].split()[-1]]
+
     def failing_node(self, tb: Any) -> Apply | None:
         """The node whose line in the generated driver is in the traceback `tb`."""
         node = None
@@ -113,6 +131,7 @@ def link_straight_line(fgraph: FunctionGraph, node_fns: dict[Apply, Callable[...
     exec(code, env)
     linked = LinkedGraph(env[name], fgraph, runners, filename, node_at_line, source)
     linked.names = names
+    linked.env = env
     return linked
 
 

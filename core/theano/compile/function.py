@@ -345,22 +345,24 @@ class Function:
         """Run once without applying updates and return every intermediate value."""
         with self._lock:
             if self._trace_fn is None:
-                fg = self.maker.fgraph
-                order = fg.toposort()
-                tvars = [o for n in order for o in n.outputs]
-                trace_fg = FunctionGraph(fg.inputs, tvars, clone=False) if tvars else None
-                self._trace_fn = (self.backend.link(trace_fg) if trace_fg else None, tvars)
-        linked, tvars = self._trace_fn
+                order = self.maker.fgraph.toposort()
+                self._trace_fn = (self.linked.recording_fn(), [o for n in order for o in n.outputs])
+        fn, tvars = self._trace_fn
         specs = self.input_specs
         args = self._complete_args(args, kwargs) if (kwargs or len(args) < len(specs)) else list(args)
         values = [self._filter(k, s, a) for k, (s, a) in enumerate(zip(specs, args))]
         if not self.backend.host_native:
             values = [self.backend.to_device(v) for v in values]
         values.extend(c.value_for(self.backend) for c in self._shared)
-        outs = linked.fn(*values) if linked else []
+        recorded: list = []
+
+        def record(*vals: Any) -> None:
+            recorded.extend(v.copy() if hasattr(v, "copy") else v for v in vals)
+
+        fn(*values, record)
         if not self.backend.host_native:
-            outs = [self.backend.to_host(v) for v in outs]
-        return Trace([(v, np.asarray(o)) for v, o in zip(tvars, outs)])
+            recorded = [self.backend.to_host(v) for v in recorded]
+        return Trace([(v, np.asarray(o)) for v, o in zip(tvars, recorded)])
 
     def free(self) -> None:
         """Accepted for Theano compatibility: intermediate storage is per call already."""
