@@ -485,3 +485,18 @@ def test_trace_reports_values_before_in_place_nodes_overwrite_them():
         fused = next(val for name, val in tr.items() if "exp" in name)
         np.testing.assert_allclose(fused, ey)
         np.testing.assert_allclose(f(np.array([0.0, 1.0])), ey.dot(ey) * ey)
+
+
+def test_profile_reports_compile_phases_and_time_per_node():
+    x = T.dmatrix("x")
+    w = theano.shared(np.ones((20, 20)), "w")
+    f = theano.function([x], T.tanh(T.dot(x, w)).sum(), profile=True)
+    for _ in range(3):
+        f(np.ones((10, 20)))
+    p = f.profile
+    assert p.calls == 3 and p.call_s > 0
+    assert len(p.node_seconds) == len(f.maker.fgraph.toposort()) and all(t > 0 for t in p.node_seconds)
+    text = p.summary()
+    assert "rewriting" in text and "linking" in text and "Dot" in text
+    g = theano.function([x], x * 2)
+    assert g.profile is None  # no profiling cost unless asked

@@ -33,21 +33,44 @@ class LinkedGraph:
         self.source = source
 
     def recording_fn(self) -> Callable[..., list]:
-        """The same driver, with a `record` argument called after every node with a copy of its
-        outputs (taken before any later in-place node can overwrite them): for f.trace."""
-        lines = self.source.splitlines()
+        """The same driver with a last argument `record`, called after every node with its
+        outputs (before any later in-place node can overwrite them): for f.trace."""
+        def after(indent: str, node: Apply, k: int) -> list[str]:
+            return [f"{indent}_record({', '.join(self.names[o] for o in node.outputs)})"]
+
+        return self._instrumented("_record", lambda indent, node, k: [], after, "recording")
+
+    def profiling_fn(self, seconds: list[float]) -> Callable[..., list]:
+        """The same driver adding each node's run time to seconds[k] (k: its run order)."""
+        def before(indent: str, node: Apply, k: int) -> list[str]:
+            return [f"{indent}_t0 = _perf_counter()"]
+
+        def after(indent: str, node: Apply, k: int) -> list[str]:
+            return [f"{indent}_seconds[{k}] += _perf_counter() - _t0"]
+
+        import time
+
+        return self._instrumented(None, before, after, "profiling",
+                                  {"_perf_counter": time.perf_counter, "_seconds": seconds})
+
+    def _instrumented(self, extra_arg: str | None, before: Callable, after: Callable, tag: str,
+                      extra_env: dict | None = None) -> Callable[..., list]:
+        """The driver's source with lines added around every node's call, compiled anew."""
         out = []
-        for lineno, text in enumerate(lines, start=1):
-            if lineno == 1:
-                text = text.replace("):", ", _record):", 1) if "()" not in text else text.replace(
-                    "():", "(_record):", 1)
-            out.append(text)
+        order = {n: k for k, n in enumerate(self.fgraph.toposort())}
+        for lineno, text in enumerate(self.source.splitlines(), start=1):
+            if lineno == 1 and extra_arg:
+                text = text.replace("):", f", {extra_arg}):", 1) if "()" not in text else \
+                    text.replace("():", f"({extra_arg}):", 1)
             node = self.node_at_line.get(lineno)
+            indent = text[: len(text) - len(text.lstrip())]
             if node is not None:
-                indent = text[: len(text) - len(text.lstrip())]
-                out.append(f"{indent}_record({', '.join(self.names[o] for o in node.outputs)})")
-        env = dict(self.env)
-        exec(compile("\n".join(out) + "\n", self.filename + "-recording", "exec"), env)
+                out += before(indent, node, order[node])
+            out.append(text)
+            if node is not None:
+                out += after(indent, node, order[node])
+        env = dict(self.env, **(extra_env or {}))
+        exec(compile("\n".join(out) + "\n", f"{self.filename}-{tag}", "exec"), env)
         return env[self.source.split("(", 1)[0].split()[-1]]
 
     def failing_node(self, tb: Any) -> Apply | None:

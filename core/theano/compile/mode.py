@@ -70,8 +70,8 @@ class Mode:
         def flush() -> None:
             if group:
                 t0 = time.perf_counter()
-                EquilibriumRewriter(list(group), "+".join(group_name)).apply(fgraph, stats)
-                stats.time["pass:" + "+".join(group_name)] += time.perf_counter() - t0
+                EquilibriumRewriter(list(group), _group_label(group_name)).apply(fgraph, stats)
+                stats.time["pass:" + _group_label(group_name)] += time.perf_counter() - t0
                 group.clear()
                 group_name.clear()
 
@@ -86,6 +86,11 @@ class Mode:
                 stats.time["pass:" + e.name] += time.perf_counter() - t0
         flush()
         return stats
+
+
+def _group_label(names: list[str]) -> str:
+    """A name for one equilibrium pass over several node rewriters."""
+    return names[0] if len(names) == 1 else f"{len(names)} node rewriters ({names[0]} .. {names[-1]})"
 
 
 FAST_RUN = "FAST_RUN"
