@@ -1,0 +1,1 @@
+"""The OpenCL backend of theano: PyOpenCL arrays, kernels rendered to OpenCL C."""

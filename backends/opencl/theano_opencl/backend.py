@@ -1,0 +1,187 @@
+"""The OpenCL backend: values are pyopencl arrays on one OpenCL device; elementwise (fused)
+kernels are rendered by the OpenCL dialect of the shared renderer, reductions and products by
+generated work-group kernels, views are strided arrays over the same buffer; a graph's kernels
+are compiled as one program at link time (cached on disk by PyOpenCL); every other op falls
+back per node to its NumPy meaning, with host transfers, visibly."""
+from __future__ import annotations
+
+import threading
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from theano.backend import Backend, LinkedGraph, link_straight_line
+from theano.graph.basic import Apply, Constant
+from theano.graph.fg import FunctionGraph
+from theano.kernel.ir import kernel_from_composite
+from theano.kernel.opencl_dialect import OpenCLRenderer
+from theano.scalar import basic as scal
+from theano.tensor.type import TensorType
+
+from . import lowering
+from .runtime import BuildError, runtime_for
+
+__all__ = ["OpenCLBackend", "BuildError", "Float64Unsupported"]
+
+_DOUBLE = ("float64", "complex128")
+
+
+class Float64Unsupported(TypeError):
+    """A float64 graph was compiled for a device without cl_khr_fp64."""
+
+
+class OpenCLBackend(Backend):
+    """Runs graphs on one OpenCL device (see the module doc)."""
+
+    name = "opencl"
+    host_native = False
+    rewrite_tags = ("opencl",)
+
+    def __init__(self, device: str):
+        super().__init__(device)
+        self.rt = runtime_for(device)
+        self.Array = self.rt.cla.Array
+        self.renderer = OpenCLRenderer()
+        self._warned: set[str] = set()
+        self._copiers: dict[tuple[str, str, int], Callable[..., Any]] = {}
+        self._lock = threading.Lock()
+
+    # -- transfers ---------------------------------------------------------------------
+    def to_device(self, value: Any) -> Any:
+        """A host array as a device array (other values, and device arrays, pass through)."""
+        if type(value) is np.ndarray:
+            return self.rt.to_device(value)
+        return value
+
+    def to_host(self, value: Any) -> Any:
+        """A device array as a NumPy array the caller owns (other values pass through)."""
+        if type(value) is self.Array:
+            if value.size == 0:
+                return np.empty(value.shape, value.dtype)
+            if not value.flags.c_contiguous:
+                value = self.contiguous(value)
+            return self.rt.to_host(value)
+        return value
+
+    def dev(self, value: Any) -> Any:
+        """`value` as a device array if it is an array (host results of shape arithmetic are)."""
+        if type(value) is self.Array:
+            return value
+        if isinstance(value, (np.ndarray, np.generic)):
+            return self.rt.to_device(np.asarray(value))
+        return value
+
+    def host(self, value: Any) -> Any:
+        return self.to_host(value)
+
+    # -- copies ------------------------------------------------------------------------
+    def copy(self, x: Any, dtype: Any = None) -> Any:
+        """A C-contiguous copy of device array `x` (converted to `dtype`)."""
+        from .lowering import elemwise_launcher
+
+        odt = np.dtype(dtype or x.dtype)
+        shape = tuple(x.shape)
+        cstr, st = [0] * len(shape), odt.itemsize
+        for k in reversed(range(len(shape))):
+            cstr[k] = st
+            st *= shape[k]
+        if x.size == 0:
+            return self.rt.empty(shape, odt)
+        if odt == x.dtype and x.dtype.name not in self.renderer.type_map:
+            return self._copy_bytes(x)
+        # One kernel per (dtype, rank) after merging the axes that address memory as one.
+        dims = lowering._collapse([(s, xs, cs) for s, xs, cs in zip(shape, x.strides, cstr)])
+        src = self.rt.view(x, [d[0] for d in dims], [d[1] for d in dims], 0)
+        key = (x.dtype.str, odt.str, len(dims))
+        run = self._copiers.get(key)
+        if run is None:
+            xs = scal.get_scalar_type(x.dtype.name)()
+            out = scal.Cast(scal.get_scalar_type(odt.name))(xs) if odt != x.dtype else scal.identity(xs)
+            comp = scal.Composite([xs], [out])
+            tin = TensorType(x.dtype.name, (False,) * len(dims))
+            tout = TensorType(odt.name, (False,) * len(dims))
+            kernel = kernel_from_composite(comp, [tin], [tout], name="copy")
+            source = self.renderer.render(kernel, "copy")
+            clk = self.rt.build([source])[source]
+            run = elemwise_launcher(self, None, kernel, clk, None)
+            with self._lock:
+                self._copiers[key] = run
+        out = run(src)
+        return self.rt.view(out, shape, cstr, 0)
+
+    def _copy_bytes(self, x: Any) -> Any:
+        """A copy of an array whose dtype no kernel computes with (float16, complex): its
+        elements moved as unsigned integers of a size that divides the item size."""
+        isz = x.dtype.itemsize
+        carrier = next(np.dtype(f"uint{8 * c}") for c in (8, 4, 2, 1) if isz % c == 0)
+        parts = isz // carrier.itemsize
+        raw = self.Array(self.rt.queue, tuple(x.shape) + (parts,), carrier,
+                         strides=tuple(x.strides) + (carrier.itemsize,), data=x.base_data,
+                         offset=x.offset)
+        out = self.copy(raw)
+        return self.Array(self.rt.queue, tuple(x.shape), x.dtype, data=out.base_data, offset=out.offset)
+
+    def contiguous(self, x: Any, force_copy: bool = False) -> Any:
+        if x.flags.c_contiguous and not force_copy:
+            return x
+        return self.copy(x)
+
+    # -- compiling ---------------------------------------------------------------------
+    def check_graph(self, fgraph: FunctionGraph) -> None:
+        """float64 only on devices with cl_khr_fp64: elsewhere say which node and what to do."""
+        if self.rt.fp64:
+            return
+        for node in fgraph.toposort():
+            for v in list(node.inputs) + list(node.outputs):
+                if getattr(v.type, "dtype", None) in _DOUBLE:
+                    raise Float64Unsupported(
+                        f"{node.op} uses {v.type} ({v}), but OpenCL device {self.device} "
+                        f"({self.rt.device.name.strip()}) has no cl_khr_fp64: it cannot compute in "
+                        f"float64. Use float32 (THEANO_FLAGS=floatX=float32 and float32 inputs and "
+                        f"shared variables), or a device with float64 (device=cpu). Nothing is "
+                        f"downcast silently.")
+        for v in fgraph.inputs:
+            if getattr(v.type, "dtype", None) in _DOUBLE:
+                raise Float64Unsupported(
+                    f"input {v} is {v.type}, but OpenCL device {self.device} has no cl_khr_fp64; "
+                    f"use float32 (THEANO_FLAGS=floatX=float32).")
+
+    def link(self, fgraph: FunctionGraph) -> LinkedGraph:
+        from theano.config import config
+
+        order = fgraph.toposort()
+        plans = {node: lowering.plan(node, self) for node in order}
+        sources = [s for p in plans.values() for s in p.sources]
+        kernels = self.rt.build(sources) if sources else {}
+        fns, runners = {}, {}
+        for node, p in plans.items():
+            if p.fallback:
+                self._report_fallback(node, p.why, config.fallback)
+            fns[node] = p.bind(kernels) if p.bind is not None else p.fn
+            runners[node] = p.runner
+        # A constant is uploaded once, at link time, when a device op reads it; host ops (shape
+        # arithmetic, fallbacks) read its host value.
+        device_consts: set[Any] = set()
+        for node, p in plans.items():
+            if p.device_inputs:
+                device_consts.update(i for i in node.inputs if isinstance(i, Constant))
+
+        def constant_fn(c: Constant) -> Any:
+            if isinstance(c.type, TensorType):
+                data = np.asarray(c.data, dtype=c.type.dtype)
+                return self.rt.to_device(data) if c in device_consts else data
+            return c.data
+
+        quiet = any(p.fallback for p in plans.values())
+        return link_straight_line(fgraph, fns, runners, constant_fn=constant_fn, quiet_numpy=quiet)
+
+    def _report_fallback(self, node: Apply, why: str, policy: str) -> None:
+        msg = (f"the opencl backend has no implementation of {node.op} ({why}); it runs through its "
+               f"NumPy meaning on the host, with transfers (THEANO_FLAGS=fallback=silent|raise)")
+        if policy == "raise":
+            raise NotImplementedError(msg)
+        key = type(node.op).__name__
+        if policy == "warn" and key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(msg, stacklevel=4)

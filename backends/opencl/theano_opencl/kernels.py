@@ -1,0 +1,170 @@
+"""OpenCL C sources that are not elementwise Kernels: work-group tree reductions and the tiled
+matrix product. Each function returns the source of one `__kernel` (plus its helpers) and is
+deterministic in its arguments, so equal requests share one compiled kernel.
+
+Conventions shared with the dialect: arrays are `__global char*` with byte strides and a byte
+offset passed by value; functions end with a lone `}` line (runtime.combine_sources splits
+programs on it).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from theano.kernel.opencl_dialect import OpenCLRenderer, with_fp64_pragma
+
+__all__ = ["reduction_source", "matmul_source", "REDUCE_OPS", "MATMUL_TILE"]
+
+_R = OpenCLRenderer()
+
+#: the default tile edge of the matrix product (runtime.Runtime.matmul_tiling chooses per device)
+MATMUL_TILE = 32
+
+_FLOATS = ("float32", "float64")
+
+
+def _ident(op: str, acc: str) -> str:
+    """The identity of the reduction in the accumulator type, as OpenCL C text."""
+    t = _R.ctype(acc)
+    if op in ("add", "or"):
+        return f"(({t})0)"
+    if op in ("mul", "and"):
+        return f"(({t})1)"
+    if acc in _FLOATS:
+        return f"(({t})({'-' if op == 'maximum' else ''}INFINITY))"
+    if acc == "bool":
+        return "((uchar)0)" if op == "maximum" else "((uchar)1)"
+    info = np.iinfo(acc)
+    return _R.literal(info.min if op == "maximum" else info.max, acc)
+
+
+def _combine(op: str, a: str, b: str, is_float: bool = True) -> str:
+    """a op b; maximum/minimum propagate NaN as NumPy's do (a test integers do not need)."""
+    if op == "add":
+        return f"({a} + {b})"
+    if op == "mul":
+        return f"({a} * {b})"
+    if op == "and":
+        return f"({a} && {b})"
+    if op == "or":
+        return f"({a} || {b})"
+    nan = f"{a} != {a} || " if is_float else ""
+    if op == "maximum":
+        return f"(({nan}{a} > {b}) ? {a} : {b})"
+    if op == "minimum":
+        return f"(({nan}{a} < {b}) ? {a} : {b})"
+    raise ValueError(op)
+
+
+REDUCE_OPS = ("add", "mul", "maximum", "minimum", "and", "or")
+
+
+def reduction_source(op: str, in_dtype: str, acc_dtype: str, out_dtype: str, nk: int, nr: int) -> str:
+    """Reduce `x` over nr axes for each of the M = prod(kept shape) outputs.
+
+    One work-group per output (groups stride over outputs when M is large); its work-items
+    stride over the K reduced elements, then combine their partial results as a tree in local
+    memory. The local size must be a power of two (1 is allowed: then each work-item reduces
+    one output serially, the better choice for short reductions)."""
+    if op not in REDUCE_OPS:
+        raise ValueError(f"no OpenCL reduction for {op}")
+    ti, to = _R.ctype(in_dtype), _R.ctype(out_dtype)
+    logical = op in ("and", "or")
+    fl = acc_dtype in _FLOATS
+    acc = "int" if logical else _R.ctype(acc_dtype)
+    params = ["long M", "long K"]
+    params += [f"long ks{d}, long kx{d}, long ko{d}" for d in range(nk)]
+    params += [f"long rs{d}, long rx{d}" for d in range(nr)]
+    params += ["__global const char* x", "long x_off", "__global char* out", "long o_off",
+               f"__local {acc}* scratch"]
+    lines = [f"__kernel void reduce({', '.join(params)}) {{",
+             "  x += x_off; out += o_off;",
+             "  const long lid = get_local_id(0);",
+             "  const long L = get_local_size(0);",
+             "  for (long g = get_group_id(0); g < M; g += get_num_groups(0)) {",
+             "    long base = 0, obase = 0, rem = g;"]
+    for d in reversed(range(nk)):
+        lines.append(f"    {{ long j = rem % ks{d}; rem /= ks{d}; base += j * kx{d}; obase += j * ko{d}; }}")
+    ident = "1" if op == "and" else ("0" if op == "or" else _ident(op, acc_dtype))
+    lines += [f"    {acc} a = {ident};",
+              "    for (long k = lid; k < K; k += L) {",
+              "      long off = base, r = k;"]
+    for d in reversed(range(nr)):
+        lines.append(f"      {{ long j = r % rs{d}; r /= rs{d}; off += j * rx{d}; }}")
+    load = f"*(__global const {ti}*)(x + off)"
+    val = f"(({load}) != 0)" if logical else f"({acc})({load})"
+    lines += [f"      const {acc} v = {val};",
+              f"      a = {_combine(op, 'a', 'v', fl)};",
+              "    }",
+              "    scratch[lid] = a;",
+              "    barrier(CLK_LOCAL_MEM_FENCE);",
+              "    for (long s = L / 2; s > 0; s >>= 1) {",
+              f"      if (lid < s) scratch[lid] = {_combine(op, 'scratch[lid]', 'scratch[lid + s]', fl)};",
+              "      barrier(CLK_LOCAL_MEM_FENCE);",
+              "    }",
+              f"    if (lid == 0) *(__global {to}*)(out + obase) = ({to})(scratch[0]);",
+              "    barrier(CLK_LOCAL_MEM_FENCE);",  # scratch is reused by the next output
+              "  }",
+              "}"]
+    return with_fp64_pragma("\n".join(lines) + "\n")
+
+
+def matmul_source(a_dtype: str, b_dtype: str, out_dtype: str, gemm: bool,
+                  tile: int = MATMUL_TILE, per_item: int = 4) -> str:
+    """C = A @ B over strided A (M, K) and B (K, N) (vectors are matrices with a zero stride).
+
+    A work-group of (tile, tile / per_item) work-items computes a tile x tile block of C: at each
+    step it stages a tile x tile block of A and of B in local memory, then each work-item
+    accumulates `per_item` outputs of one column in registers (rows lr, lr + tile/per_item, ...),
+    reusing each B value it reads from local memory per_item times.
+
+    With `gemm`, C = Z * beta + alpha * (A @ B), evaluated in that order (the NumPy meaning of
+    Gemm/Gemv), alpha and beta read from 0-d device arrays."""
+    T, W = tile, per_item
+    R = T // W
+    ta, tb, tc = _R.ctype(a_dtype), _R.ctype(b_dtype), _R.ctype(out_dtype)
+    params = ["long M", "long N", "long K",
+              "__global const char* A", "long a_off", "long as0", "long as1",
+              "__global const char* B", "long b_off", "long bs0", "long bs1",
+              "__global char* C", "long c_off", "long cs0", "long cs1"]
+    if gemm:
+        params += ["__global const char* Z", "long z_off", "long zs0", "long zs1",
+                   "__global const char* alpha", "long alpha_off",
+                   "__global const char* beta", "long beta_off"]
+    lines = [f"__kernel void matmul({', '.join(params)}) {{",
+             # Products accumulate in tile order anyway (not NumPy's BLAS order): fma is fine.
+             "#pragma OPENCL FP_CONTRACT ON",
+             f"  __local {tc} As[{T}][{T}];",
+             f"  __local {tc} Bs[{T}][{T}];",
+             "  A += a_off; B += b_off; C += c_off;",
+             "  const int lc = get_local_id(0), lr = get_local_id(1);",
+             f"  const long col = (long)get_group_id(0) * {T} + lc;",
+             f"  const long row0 = (long)get_group_id(1) * {T} + lr;",
+             f"  {tc} acc[{W}];",
+             f"  for (int w = 0; w < {W}; ++w) acc[w] = ({tc})0;",
+             f"  for (long t = 0; t < K; t += {T}) {{",
+             f"    for (int w = 0; w < {W}; ++w) {{",
+             f"      const long r = row0 + w * {R}, ak = t + lc, bk = t + lr + w * {R};",
+             f"      As[lr + w * {R}][lc] = (r < M && ak < K) ? ({tc})(*(__global const {ta}*)(A + r * as0 + ak * as1)) : ({tc})0;",
+             f"      Bs[lr + w * {R}][lc] = (bk < K && col < N) ? ({tc})(*(__global const {tb}*)(B + bk * bs0 + col * bs1)) : ({tc})0;",
+             "    }",
+             "    barrier(CLK_LOCAL_MEM_FENCE);",
+             f"    for (int k = 0; k < {T}; ++k) {{",
+             f"      const {tc} bv = Bs[k][lc];",
+             f"      for (int w = 0; w < {W}; ++w) acc[w] += As[lr + w * {R}][k] * bv;",
+             "    }",
+             "    barrier(CLK_LOCAL_MEM_FENCE);",
+             "  }",
+             f"  for (int w = 0; w < {W}; ++w) {{",
+             f"    const long row = row0 + w * {R};",
+             "    if (row < M && col < N) {"]
+    if gemm:
+        lines += [f"      const {tc} z = *(__global const {tc}*)(Z + z_off + row * zs0 + col * zs1);",
+                  f"      const {tc} al = *(__global const {tc}*)(alpha + alpha_off);",
+                  f"      const {tc} be = *(__global const {tc}*)(beta + beta_off);",
+                  f"      const {tc} zb = z * be;",
+                  f"      const {tc} ad = al * acc[w];",
+                  f"      *(__global {tc}*)(C + row * cs0 + col * cs1) = zb + ad;"]
+    else:
+        lines.append(f"      *(__global {tc}*)(C + row * cs0 + col * cs1) = acc[w];")
+    lines += ["    }", "  }", "}"]
+    return with_fp64_pragma("\n".join(lines) + "\n")

@@ -1,0 +1,643 @@
+"""How the OpenCL backend runs each op: a per-op dispatch table (singledispatch on the Op class),
+grouped by topic below: elementwise kernels, reductions, products, views and shapes.
+
+A lowering returns a Plan: the OpenCL sources the node needs (compiled together with the
+rest of the graph's at link time) and `bind`, which turns the compiled kernels into the node's
+run-time function. A third party adds an op without touching this file:
+``lowering.lower.register(MyOp)(fn)`` where fn(op, node, backend) returns a Plan or None (None:
+the node falls back to its NumPy meaning, with host transfers).
+
+Run-time values: tensors live on the device as pyopencl arrays, except small host arrays
+made by shape arithmetic (Shape, Shape_i, fallbacks); every lowering accepts both and moves
+what it needs (`backend.dev`, `backend.host`).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from theano.compile.function import DeepCopyOp
+from theano.graph.basic import Apply, Constant
+from theano.kernel.ir import Kernel, elemwise_kernel, kernel_from_composite
+from theano.kernel.render import RenderError
+from theano.tensor.basic import Alloc, Rebroadcast
+from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
+from theano.tensor.math import All, Any as AnyOp, Dot, Max, Min, Prod, Sum
+from theano.tensor.rewriting.blas import Gemm, Gemv
+from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
+from theano.tensor.subtensor import Subtensor, _fill_index
+
+from .kernels import MATMUL_TILE, reduction_source, matmul_source
+
+__all__ = ["Plan", "lower", "plan", "NATIVE", "VIEW"]
+
+NATIVE = "opencl kernel"
+VIEW = "opencl (view/shape)"
+
+#: elementwise nodes whose inputs are all host arrays of at most this many elements run on
+#: the host (shape arithmetic): a launch plus an upload would cost more than the work
+HOST_SMALL = 16
+
+
+@dataclass
+class Plan:
+    """What runs a node: kernel sources to compile, and how to bind them into a function."""
+
+    runner: str
+    sources: tuple[str, ...] = ()
+    bind: Callable[[dict[str, Any]], Callable[..., Any]] | None = None
+    fn: Callable[..., Any] | None = None
+    fallback: bool = False
+    why: str = ""
+    #: whether the node wants its constant inputs as device arrays
+    device_inputs: bool = True
+
+
+@functools.singledispatch
+def lower(op: Any, node: Apply, backend: Any) -> Plan | None:
+    """The OpenCL backend's implementation of `node`, or None when it has none."""
+    return None
+
+
+def plan(node: Apply, backend: Any) -> Plan:
+    """The plan for a node: its lowering, else the NumPy meaning as a visible fallback."""
+    try:
+        p = lower(node.op, node, backend)
+    except RenderError as e:
+        p = Plan("numpy (fallback)", fallback=True, why=str(e))
+    if p is not None and not p.fallback:
+        return p
+    why = p.why if p is not None else "no OpenCL lowering"
+    return Plan("numpy (fallback)", fn=fallback_fn(node, backend), fallback=True, why=why,
+                device_inputs=False)
+
+
+def fallback_fn(node: Apply, backend: Any) -> Callable[..., Any]:
+    """The op's NumPy meaning on host copies of its inputs. Its outputs stay on the host: the
+    next device op uploads them if it needs them, a host op (or another fallback) does not."""
+    py = node.op.make_py_fn(node)
+    host = backend.host
+    destroyed = {i for ins in getattr(node.op, "destroy_map", {}).values() for i in ins}
+
+    def fn(*args: Any) -> Any:
+        hargs = []
+        for k, a in enumerate(args):
+            h = host(a)
+            if k in destroyed and h is a and isinstance(a, np.ndarray):
+                h = a.copy()  # a host value held elsewhere (a shared variable): never write into it
+            hargs.append(h)
+        with np.errstate(all="ignore"):
+            return py(*hargs)
+
+    return fn
+
+
+def _proxy(shape: Sequence[int], dtype: Any, strides: Sequence[int] | None = None) -> np.ndarray:
+    """A host array with this shape (and strides) over one element: for the checks and index
+    arithmetic of the NumPy meaning, never for its values."""
+    base = np.zeros(1, dtype=dtype)
+    return as_strided(base, tuple(shape), tuple(strides) if strides is not None else (0,) * len(shape))
+
+
+def _raise_like(node: Apply, args: Sequence[Any]) -> None:
+    """Raise the error the NumPy meaning raises for arguments of these shapes."""
+    py = node.op.make_py_fn(node)
+    proxies = [_proxy(a.shape, a.dtype) if hasattr(a, "shape") else a for a in args]
+    with np.errstate(all="ignore"):
+        py(*proxies)
+    raise ValueError(f"{node.op}: invalid input shapes {[getattr(a, 'shape', None) for a in args]}")
+
+
+def _const_host(node: Apply, k: int) -> Any:
+    """The host value of input k when it is a constant, else None."""
+    i = node.inputs[k]
+    return np.asarray(i.data) if isinstance(i, Constant) else None
+
+
+# -- elementwise ------------------------------------------------------------------------------
+
+@lower.register(Elemwise)
+def _lower_elemwise(op: Elemwise, node: Apply, backend: Any) -> Plan | None:
+    kernel = elemwise_kernel(node)
+    if kernel is None:
+        return None
+    ok, why = backend.renderer.can_render(kernel)
+    if not ok:
+        return Plan("numpy (fallback)", fallback=True, why=why)
+    src = backend.renderer.render(kernel, "elemwise")
+    py = op.make_py_fn(node)
+
+    def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
+        return elemwise_launcher(backend, node, kernel, kernels[src], py)
+
+    return Plan(NATIVE, sources=(src,), bind=bind)
+
+
+def elemwise_launcher(backend: Any, node: Apply | None, kernel: Kernel, clk: Any,
+                      host_fn: Callable[..., Any] | None) -> Callable[..., Any]:
+    """The run-time function of an elementwise kernel: Theano's broadcast check, outputs
+    allocated C-contiguous, one launch (none for empty outputs)."""
+    rt = backend.rt
+    cl = rt.cl
+    queue = rt.queue
+    nd = kernel.ndim
+    bcast = [a.broadcastable for a in kernel.inputs]
+    all_b = [all(b) for b in bcast]
+    out_dtypes = [np.dtype(a.dtype) for a in kernel.outputs]
+    nout = len(out_dtypes)
+    lock = rt.launch_lock(clk)
+    LS = min(rt.elemwise_local, rt.max_group)
+    # One work-item per element: PoCL runs a work-group as a vectorized loop over consecutive
+    # work-items, so a work-item striding over many elements would defeat it (and the cache).
+    # The grid-stride loop covers what exceeds the cap of huge arrays on GPUs.
+    max_groups = 1 << 22
+    i64, i32 = np.int64, np.int32
+    dev = backend.dev
+    Array = rt.cla.Array
+
+    def fn(*args: Any) -> Any:
+        if host_fn is not None and not any(type(a) is Array for a in args) and \
+                all(getattr(a, "size", 0) <= HOST_SMALL for a in args):
+            with np.errstate(all="ignore"):
+                return host_fn(*args)  # shape arithmetic: stays on the host
+        args = [dev(a) for a in args]
+        shape = []
+        for d in range(nd):
+            n = None
+            for a, b in zip(args, bcast):
+                if not b[d]:
+                    s = a.shape[d]
+                    if n is None:
+                        n = s
+                    elif s != n:
+                        if node is not None:
+                            _raise_like(node, args)
+                        raise ValueError(f"elementwise kernel: input shapes {[a.shape for a in args]} "
+                                         f"do not match")
+            shape.append(1 if n is None else n)
+        for a, b in zip(args, bcast):  # a broadcastable axis must have length 1
+            for d in range(nd):
+                if b[d] and a.shape[d] != 1:
+                    if node is not None:
+                        _raise_like(node, args)
+                    raise ValueError(f"elementwise kernel: broadcastable axis {d} has length {a.shape[d]}")
+        shape = tuple(shape)
+        outs = [rt.empty(shape, dt) for dt in out_dtypes]
+        n = 1
+        for s in shape:
+            n *= s
+        if n:
+            contiguous = True
+            kargs: list[Any] = [i64(n)] + [i64(s) for s in shape] + [i32(0)]
+            for a, b, ab in zip(args, bcast, all_b):
+                if not ab and not (a.flags.c_contiguous and a.shape == shape):
+                    contiguous = False
+                kargs.append(a.base_data)
+                kargs += [i64(0 if bb else s) for bb, s in zip(b, a.strides)]
+                kargs.append(i64(a.offset))
+            for o in outs:
+                kargs.append(o.base_data)
+                kargs += [i64(s) for s in o.strides]
+                kargs.append(i64(o.offset))
+            kargs[1 + nd] = i32(1 if contiguous else 0)
+            groups = min((n + LS - 1) // LS, max_groups)
+            with lock:
+                clk.set_args(*kargs)
+                cl.enqueue_nd_range_kernel(queue, clk, (groups * LS,), (LS,))
+        return outs[0] if nout == 1 else tuple(outs)
+
+    return fn
+
+
+# -- reductions ------------------------------------------------------------------------------
+
+def _reduce_spec(op: CAReduce, node: Apply, backend: Any) -> tuple[str, str, str, str] | None:
+    """(scalar op name, input, accumulator and output dtypes) of a reduction, or None."""
+    idt = node.inputs[0].type.dtype
+    odt = node.outputs[0].type.dtype
+    name = op.scalar_op.name
+    if isinstance(op, (Sum, Prod)):
+        acc = op.acc_dtype
+        if acc == "float64" and not backend.rt.fp64 and idt == "float32":
+            acc = "float32"  # documented: without cl_khr_fp64, float32 sums accumulate in float32
+    elif isinstance(op, (Max, Min)):
+        acc = idt
+    elif isinstance(op, (All, AnyOp)):
+        acc = "bool"
+    else:
+        return None
+    for d in (idt, acc, odt):
+        if d not in backend.renderer.type_map:
+            return None
+    return name, idt, acc, odt
+
+
+@lower.register(CAReduce)
+def _lower_reduce(op: CAReduce, node: Apply, backend: Any) -> Plan | None:
+    spec = _reduce_spec(op, node, backend)
+    if spec is None:
+        return None
+    name, idt, acc, odt = spec
+    ndim = node.inputs[0].type.ndim
+    axes = op._axes(ndim)
+    py = op.make_py_fn(node)
+    return Plan(NATIVE, bind=lambda _k: reduce_launcher(backend, name, idt, acc, odt, axes, ndim, py))
+
+
+def _collapse(dims: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Merge adjacent (length, stride, stride ...) axes that address memory as one axis, and
+    drop length-1 axes: fewer axes, fewer distinct kernels, less index arithmetic."""
+    out: list[tuple[int, ...]] = []
+    for d in dims:
+        if d[0] == 1:
+            continue
+        if out:
+            p = out[-1]
+            if all(p[k] == d[0] * d[k] for k in range(1, len(d))):
+                out[-1] = (p[0] * d[0],) + d[1:]
+                continue
+        out.append(d)
+    return out
+
+
+def reduce_launcher(backend: Any, name: str, idt: str, acc: str, odt: str, axes: tuple[int, ...],
+                    ndim: int, py: Callable[..., Any]) -> Callable[..., Any]:
+    rt = backend.rt
+    cl = rt.cl
+    kept_axes = [d for d in range(ndim) if d not in axes]
+    odtype = np.dtype(odt)
+    osize = odtype.itemsize
+    acc_size = 4 if name in ("and", "or") else np.dtype(acc).itemsize
+    kernels: dict[tuple[int, int], Any] = {}
+    i64 = np.int64
+    max_groups = 4096
+    dev = backend.dev
+
+    def get_kernel(nk: int, nr: int) -> Any:
+        k = kernels.get((nk, nr))
+        if k is None:
+            src = reduction_source(name, idt, acc, odt, nk, nr)
+            k = rt.build([src])[src]
+            kernels[(nk, nr)] = k
+        return k
+
+    def fn(x: Any) -> Any:
+        if getattr(x, "size", 1) == 0:
+            # Nothing to read: the NumPy meaning gives the identities, or the error of a
+            # reduction without one.
+            return py(np.empty(x.shape, dtype=idt))
+        x = dev(x)
+        oshape = tuple(x.shape[d] for d in kept_axes)
+        out = rt.empty(oshape, odt)
+        M = 1
+        for s in oshape:
+            M *= s
+        if M == 0:
+            return out
+        ostr = [0] * len(oshape)
+        st = osize
+        for k in reversed(range(len(oshape))):
+            ostr[k] = st
+            st *= oshape[k]
+        kept = _collapse([(x.shape[d], x.strides[d], ostr[k]) for k, d in enumerate(kept_axes)])
+        red = _collapse([(x.shape[d], x.strides[d]) for d in axes])
+        K = 1
+        for r in red:
+            K *= r[0]
+        clk = get_kernel(len(kept), len(red))
+        L = 1 if K < 16 else (64 if K < 2048 else 256)
+        L = min(L, rt.max_group)
+        groups = min(M, max_groups)
+        kargs: list[Any] = [i64(M), i64(K)]
+        for s, xs, os_ in kept:
+            kargs += [i64(s), i64(xs), i64(os_)]
+        for s, xs in red:
+            kargs += [i64(s), i64(xs)]
+        kargs += [x.base_data, i64(x.offset), out.base_data, i64(out.offset), cl.LocalMemory(acc_size * L)]
+        with rt.launch_lock(clk):
+            clk.set_args(*kargs)
+            cl.enqueue_nd_range_kernel(rt.queue, clk, (groups * L,), (L,))
+        return out
+
+    return fn
+
+
+# -- products -------------------------------------------------------------------------------
+
+_MATMUL_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                  "float32", "float64")
+
+
+def _lower_product(op: Any, node: Apply, backend: Any) -> Plan | None:
+    gemm = isinstance(op, (Gemm, Gemv))
+    xv, yv = (node.inputs[2], node.inputs[3]) if gemm else (node.inputs[0], node.inputs[1])
+    odt = node.outputs[0].type.dtype
+    if any(d not in _MATMUL_DTYPES for d in (xv.type.dtype, yv.type.dtype, odt)):
+        return None
+    tile, per_item = backend.rt.matmul_tiling(np.dtype(odt).itemsize)
+    src = matmul_source(xv.type.dtype, yv.type.dtype, odt, gemm, tile, per_item)
+    py = op.make_py_fn(node)
+
+    def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
+        return matmul_launcher(backend, node, kernels[src], odt, gemm, py, tile, per_item)
+
+    return Plan(NATIVE, sources=(src,), bind=bind)
+
+
+for _cls in (Dot, Gemm, Gemv):
+    lower.register(_cls)(_lower_product)
+
+
+def _as_matrix(a: Any, row_vector: bool) -> tuple[int, int, int, int]:
+    """(rows, cols, row stride, col stride) of a matrix, or of a vector seen as a 1 x k row
+    (row_vector) or a k x 1 column."""
+    if a.ndim == 2:
+        return a.shape[0], a.shape[1], a.strides[0], a.strides[1]
+    if row_vector:
+        return 1, a.shape[0], 0, a.strides[0]
+    return a.shape[0], 1, a.strides[0], 0
+
+
+def matmul_launcher(backend: Any, node: Apply, clk: Any, odt: str, gemm: bool,
+                    py: Callable[..., Any], T: int = MATMUL_TILE, per_item: int = 4) -> Callable[..., Any]:
+    rt = backend.rt
+    cl = rt.cl
+    R = T // per_item
+    i64 = np.int64
+    isz = np.dtype(odt).itemsize
+    dev = backend.dev
+    lock = rt.launch_lock(clk)
+
+    def fn(*args: Any) -> Any:
+        args = [dev(a) for a in args]
+        z, alpha, x, y, beta = args if gemm else (None, None, args[0], args[1], None)
+        if x.shape[-1] != y.shape[0]:
+            _raise_like(node, args)
+        M, K, as0, as1 = _as_matrix(x, True)
+        K2, N, bs0, bs1 = _as_matrix(y, False)
+        oshape = tuple(x.shape[:-1]) + tuple(y.shape[1:])
+        if gemm and tuple(z.shape) != oshape:
+            raise ValueError(f"{node.op}: z of shape {z.shape} cannot hold dot(x, y) of shape {oshape}")
+        out = rt.empty(oshape, odt)
+        if M == 0 or N == 0:
+            return out
+        cs0 = N * isz if x.ndim == 2 else 0
+        cs1 = isz if y.ndim == 2 else 0
+        kargs: list[Any] = [i64(M), i64(N), i64(K),
+                            x.base_data if x.size else out.base_data, i64(x.offset), i64(as0), i64(as1),
+                            y.base_data if y.size else out.base_data, i64(y.offset), i64(bs0), i64(bs1),
+                            out.base_data, i64(out.offset), i64(cs0), i64(cs1)]
+        if gemm:
+            zs0, zs1 = z.strides[0], (z.strides[1] if z.ndim == 2 else 0)
+            kargs += [z.base_data, i64(z.offset), i64(zs0), i64(zs1),
+                      alpha.base_data, i64(alpha.offset), beta.base_data, i64(beta.offset)]
+        gsize = (((N + T - 1) // T) * T, ((M + T - 1) // T) * R)
+        with lock:
+            clk.set_args(*kargs)
+            cl.enqueue_nd_range_kernel(rt.queue, clk, gsize, (T, R))
+        return out
+
+    return fn
+
+
+# -- views and shapes --------------------------------------------------------------------------
+
+def _host_plan(label: str = VIEW) -> Callable[[Any, Apply, Any], Plan]:
+    """Ops that only read shapes: their NumPy meaning on a proxy of the same shape."""
+
+    def lower_shape(op: Any, node: Apply, backend: Any) -> Plan:
+        py = op.make_py_fn(node)
+
+        def fn(*args: Any) -> Any:
+            proxies = [_proxy(a.shape, a.dtype) if type(a) is backend.Array else a for a in args]
+            return py(*proxies)
+
+        return Plan(label, fn=fn, device_inputs=False)
+
+    return lower_shape
+
+
+for _cls in (Shape, Shape_i):
+    lower.register(_cls)(_host_plan())
+
+
+def _checked_passthrough(op: Any, node: Apply, backend: Any) -> Plan:
+    """Rebroadcast and SpecifyShape: check shapes (on a proxy), return the value itself."""
+    py = op.make_py_fn(node)
+
+    def fn(x: Any, *rest: Any) -> Any:
+        if type(x) is backend.Array:
+            py(_proxy(x.shape, x.dtype), *[backend.host(r) for r in rest])
+            return x
+        return py(x, *[backend.host(r) for r in rest])
+
+    return Plan(VIEW, fn=fn, device_inputs=False)
+
+
+for _cls in (Rebroadcast, SpecifyShape):
+    lower.register(_cls)(_checked_passthrough)
+
+
+@lower.register(DimShuffle)
+def _lower_dimshuffle(op: DimShuffle, node: Apply, backend: Any) -> Plan:
+    order = op.new_order
+    py = op.make_py_fn(node)
+    rt = backend.rt
+
+    def fn(x: Any) -> Any:
+        if type(x) is not backend.Array:
+            return py(x)
+        shape = tuple(1 if o == "x" else x.shape[o] for o in order)
+        strides = tuple(0 if o == "x" else x.strides[o] for o in order)
+        return rt.view(x, shape, strides, 0)
+
+    return Plan(VIEW, fn=fn, device_inputs=False)
+
+
+@lower.register(Subtensor)
+def _lower_subtensor(op: Subtensor, node: Apply, backend: Any) -> Plan:
+    idx_list = op.idx_list
+    consts = [_const_host(node, k) for k in range(1, len(node.inputs))]
+    rt = backend.rt
+    host = backend.host
+
+    def fn(x: Any, *vals: Any) -> Any:
+        vals = [c if c is not None else host(v) for c, v in zip(consts, vals)]
+        idx = _fill_index(idx_list, vals)
+        if type(x) is not backend.Array:
+            r = x[idx]
+            return r if type(r) is np.ndarray else np.asarray(r)
+        # NumPy does the index arithmetic (and raises its IndexError) on a proxy with x's
+        # shape and strides; the view it returns gives the device view's layout.
+        p = _proxy(x.shape, x.dtype, x.strides)
+        v = p[idx + (Ellipsis,)]
+        off = v.__array_interface__["data"][0] - p.__array_interface__["data"][0]
+        return rt.view(x, v.shape, v.strides, off)
+
+    return Plan(VIEW, fn=fn, device_inputs=False)
+
+
+def _reshape_shape(x_shape: tuple[int, ...], size: int, shp: Sequence[int], nd: int) -> tuple[int, ...]:
+    shp = [int(s) for s in shp]
+    bad = ValueError(f"cannot reshape an array of shape {tuple(x_shape)} ({size} elements) into "
+                     f"shape {tuple(shp)}")
+    if len(shp) != nd:
+        raise ValueError(f"Reshape: shape {tuple(shp)} has {len(shp)} entries, {nd} expected")
+    neg = [k for k, s in enumerate(shp) if s == -1]
+    if len(neg) > 1 or any(s < -1 for s in shp):
+        raise bad
+    known = 1
+    for s in shp:
+        if s != -1:
+            known *= s
+    if neg:
+        if known == 0 or size % known:
+            raise bad
+        shp[neg[0]] = size // known
+    elif known != size:
+        raise bad
+    return tuple(shp)
+
+
+@lower.register(Reshape)
+def _lower_reshape(op: Reshape, node: Apply, backend: Any) -> Plan:
+    const = _const_host(node, 1)
+    nd = op.ndim
+    py = op.make_py_fn(node)
+    rt = backend.rt
+
+    def fn(x: Any, shp: Any) -> Any:
+        shp = const if const is not None else backend.host(shp)
+        if type(x) is not backend.Array:
+            return py(x, shp)
+        new = _reshape_shape(x.shape, x.size, np.asarray(shp).reshape(-1), nd)
+        if not x.flags.c_contiguous:
+            x = backend.contiguous(x)
+        strides, st = [0] * nd, x.dtype.itemsize
+        for k in reversed(range(nd)):
+            strides[k] = st
+            st *= new[k]
+        return rt.view(x, new, strides, 0)
+
+    return Plan(VIEW, fn=fn, device_inputs=False)
+
+
+@lower.register(Alloc)
+def _lower_alloc(op: Alloc, node: Apply, backend: Any) -> Plan:
+    consts = [_const_host(node, k) for k in range(1, len(node.inputs))]
+    rt = backend.rt
+    dtype = node.outputs[0].type.dtype
+
+    def fn(v: Any, *shape: Any) -> Any:
+        shape = tuple(int(c if c is not None else backend.host(s)) for c, s in zip(consts, shape))
+        if any(s < 0 for s in shape):
+            raise ValueError(f"Alloc: negative dimension in shape {shape}")
+        v = backend.dev(v)
+        if int(np.prod(shape, dtype=np.int64)) == 0:
+            return rt.empty(shape, dtype)
+        # NumPy's broadcasting of v into the shape: missing leading axes and length-1 axes
+        # are read with stride 0.
+        pad = len(shape) - v.ndim
+        strides = []
+        for d, s in enumerate(shape):
+            if d < pad:
+                strides.append(0)
+                continue
+            vs = v.shape[d - pad]
+            if vs == s:
+                strides.append(v.strides[d - pad])
+            elif vs == 1:
+                strides.append(0)
+            else:
+                raise ValueError(f"could not broadcast input array from shape {v.shape} into shape {shape}")
+        return backend.copy(rt.view(v, shape, strides, 0), dtype)
+
+    return Plan(NATIVE, fn=fn, device_inputs=True)
+
+
+@lower.register(DeepCopyOp)
+def _lower_deepcopy(op: DeepCopyOp, node: Apply, backend: Any) -> Plan:
+    py = op.make_py_fn(node)
+
+    def fn(x: Any) -> Any:
+        if type(x) is backend.Array:
+            return backend.contiguous(x, force_copy=True)
+        return py(x)
+
+    return Plan(NATIVE, fn=fn, device_inputs=False)
+
+
+# -- fused reductions and small vectors ---------------------------------------------------------
+
+try:  # made by the core's fusion when it fuses an elementwise graph into a reduction
+    from theano.tensor.rewriting.fusion import FusedReduction
+except ImportError:  # an older core: nothing to register
+    FusedReduction = None
+
+if FusedReduction is not None:
+    @lower.register(FusedReduction)
+    def _lower_fused_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
+        """The elementwise part as a kernel into a temporary, then the reduction kernel."""
+        loop_t = op.loop_type(node)
+        kernel = kernel_from_composite(op.scalar_op, [i.type for i in node.inputs], [loop_t],
+                                       name="fused_reduce_loop")
+        ok, why = backend.renderer.can_render(kernel)
+        name = op.reduce_op.name
+        acc = op.acc_dtype
+        if acc == "float64" and not backend.rt.fp64 and loop_t.dtype == "float32":
+            acc = "float32"
+        dts = (loop_t.dtype, acc, op.dtype)
+        if not ok or name not in ("add", "mul", "maximum", "minimum") or \
+                any(d not in backend.renderer.type_map for d in dts):
+            return Plan("numpy (fallback)", fallback=True, why=why or f"cannot reduce {dts} with {name}")
+        src = backend.renderer.render(kernel, "elemwise")
+        py = op.make_py_fn(node)
+        ndim = loop_t.ndim
+
+        def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
+            elem = elemwise_launcher(backend, node, kernel, kernels[src], None)
+            red = reduce_launcher(backend, name, loop_t.dtype, acc, op.dtype, op.axes, ndim, py)
+            host = backend.host
+
+            def fn(*args: Any) -> Any:
+                tmp = elem(*args)
+                if tmp.size == 0:  # the identity, or the error of max/min of nothing
+                    with np.errstate(all="ignore"):
+                        return py(*[host(a) for a in args])
+                return red(tmp)
+
+            return fn
+
+        return Plan(NATIVE, sources=(src,), bind=bind)
+
+
+try:
+    from theano.tensor.join import MakeVector
+except ImportError:
+    MakeVector = None
+
+if MakeVector is not None:
+    @lower.register(MakeVector)
+    def _lower_make_vector(op: Any, node: Apply, backend: Any) -> Plan:
+        """Shapes (host scalars) stay on the host; device scalars are converted on the device
+        and gathered with buffer-to-buffer copies."""
+        dt = np.dtype(op.dtype)
+        rt = backend.rt
+
+        def fn(*xs: Any) -> Any:
+            if not any(type(x) is backend.Array for x in xs):
+                return np.array(xs, dtype=dt)
+            out = rt.empty((len(xs),), dt)
+            for k, x in enumerate(xs):
+                x = backend.dev(x)
+                if x.dtype != dt:
+                    x = backend.copy(x, dt)
+                rt.cl.enqueue_copy(rt.queue, out.base_data, x.base_data, byte_count=dt.itemsize,
+                                   src_offset=x.offset, dst_offset=out.offset + k * dt.itemsize)
+            return out
+
+        return Plan(VIEW, fn=fn, device_inputs=False)

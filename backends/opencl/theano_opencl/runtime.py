@@ -1,0 +1,283 @@
+"""The OpenCL runtime: finding devices (and saying why there are none), one context and
+in-order queue per device, a memory pool, program builds cached on disk, launches.
+
+Everything here imports PyOpenCL lazily: the plugin module must stay light.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from typing import Any, Sequence
+
+import numpy as np
+
+from theano.backend import Probe
+
+__all__ = ["probe", "Runtime", "runtime_for", "parse_device", "BuildError"]
+
+FIX_PYOPENCL = "pip install pyopencl"
+FIX_DRIVER = ("apt-get install pocl-opencl-icd ocl-icd-libopencl1 (a CPU OpenCL driver), or install "
+              "your GPU vendor's OpenCL driver")
+
+#: local size of elementwise launches, per kind of device: fixed, so each kernel gets one
+#: work-group variant compiled (PoCL compiles one per local size, at its first launch); large
+#: on a CPU, where PoCL vectorizes the loop over a work-group's items
+ELEMWISE_LOCAL = {"cpu": 1024, "gpu": 256}
+#: OpenCL C lets the compiler fuse a*b+c into an fma by default; off, kernels round each
+#: operation as NumPy does
+SOURCE_HEADER = "#pragma OPENCL FP_CONTRACT OFF\n"
+
+
+class BuildError(RuntimeError):
+    """The OpenCL compiler rejected generated code; the message has its log and the source."""
+
+
+def _set_pocl_cache() -> None:
+    """PoCL keeps its own cache of compiled work-group functions; put it under theano's
+    compiledir (unless the user chose one) so that `compiledir=` isolates all of it."""
+    if "POCL_CACHE_DIR" in os.environ:
+        return
+    try:
+        from theano.config import config
+
+        os.environ["POCL_CACHE_DIR"] = os.path.join(config.compiledir, "opencl", "pocl")
+    except Exception:  # never let a cache location break the probe
+        pass
+
+
+def probe() -> Probe:
+    """Usable with the device list, or why not (no pyopencl, no ICD loader, no platform, no
+    device) and the fix."""
+    _set_pocl_cache()
+    try:
+        import pyopencl as cl
+    except ImportError as e:
+        msg = str(e)
+        if "libOpenCL" in msg:
+            return Probe(False, f"the OpenCL ICD loader (libOpenCL.so) is missing: {msg}",
+                         "apt-get install ocl-icd-libopencl1 pocl-opencl-icd")
+        return Probe(False, f"pyopencl is not installed ({msg})", FIX_PYOPENCL)
+    except OSError as e:
+        return Probe(False, f"the OpenCL ICD loader cannot be loaded: {e}",
+                     "apt-get install ocl-icd-libopencl1 pocl-opencl-icd")
+    try:
+        platforms = cl.get_platforms()
+    except Exception as e:  # pyopencl raises LogicError/RuntimeError for PLATFORM_NOT_FOUND_KHR
+        return Probe(False, f"no OpenCL platform is installed ({type(e).__name__}: {e}); the ICD "
+                            f"loader found no driver in /etc/OpenCL/vendors", FIX_DRIVER)
+    if not platforms:
+        return Probe(False, "no OpenCL platform is installed (the ICD loader found no driver)", FIX_DRIVER)
+    devices, info = [], {}
+    problems = []
+    for p, plat in enumerate(platforms):
+        try:
+            devs = plat.get_devices()
+        except Exception as e:
+            problems.append(f"platform {p} ({plat.name}): {e}")
+            continue
+        for d, dev in enumerate(devs):
+            name = f"opencl{p}:{d}"
+            fp64 = "cl_khr_fp64" in dev.extensions
+            devices.append(name)
+            info[name] = (f"{plat.name.strip()} / {dev.name.strip()} ({dev.version.strip()}, "
+                          f"{'float64' if fp64 else 'float32 only'})")
+    if not devices:
+        why = "; ".join(problems) or "every platform reports zero devices"
+        return Probe(False, f"OpenCL platforms are installed but no device is usable ({why})", FIX_DRIVER)
+    return Probe(True, devices=devices, device_info=info)
+
+
+def parse_device(device: str) -> tuple[int, int]:
+    """(platform, device) numbers of `opencl<p>:<d>`; plain `opencl` is 0:0."""
+    m = re.fullmatch(r"opencl(?:(\d+)(?::(\d+))?)?", device.strip().lower())
+    if not m:
+        raise ValueError(f"not an OpenCL device string: {device!r} (expected opencl or opencl<p>:<d>)")
+    return int(m.group(1) or 0), int(m.group(2) or 0)
+
+
+class Runtime:
+    """One OpenCL device: its context, in-order queue, allocator and compiled kernels."""
+
+    def __init__(self, device: str):
+        import pyopencl as cl
+        import pyopencl.array as cla
+        import pyopencl.tools as cltools
+
+        self.cl, self.cla = cl, cla
+        p, d = parse_device(device)
+        platforms = cl.get_platforms()
+        if p >= len(platforms) or d >= len(platforms[p].get_devices()):
+            raise ValueError(f"OpenCL device {device!r} does not exist")
+        self.platform = platforms[p]
+        self.device = platforms[p].get_devices()[d]
+        self.name = f"opencl{p}:{d}"
+        self.fp64 = "cl_khr_fp64" in self.device.extensions
+        self.context = cl.Context([self.device])
+        self.queue = cl.CommandQueue(self.context)
+        # A pool: outputs are allocated and freed on every call, clCreateBuffer each time
+        # would cost more than many small kernels.
+        self.pool = cltools.MemoryPool(cltools.ImmediateAllocator(self.queue))
+        self.max_group = int(self.device.max_work_group_size)
+        self.compute_units = int(self.device.max_compute_units)
+        self.is_cpu = bool(self.device.type & cl.device_type.CPU)
+        self.elemwise_local = ELEMWISE_LOCAL["cpu" if self.is_cpu else "gpu"]
+        self._lock = threading.Lock()
+        self._kernels: dict[str, Any] = {}     # kernel source -> cl.Kernel
+        self._launch_locks: dict[int, threading.Lock] = {}
+        self.cache_dir = self._cache_dir()
+
+    def matmul_tiling(self, itemsize: int) -> tuple[int, int]:
+        """(tile edge, outputs per work-item) of the matrix product on this device: big tiles
+        on a CPU (PoCL runs a work-group as loops, more reuse per loaded value pays), tiles
+        that fit a GPU's local memory (2 tiles of 32 x 32 doubles: 16 KiB) elsewhere."""
+        local = int(self.device.local_mem_size)
+        for tile, per_item in (((64, 8), (32, 4), (16, 2)) if self.is_cpu else ((32, 4), (16, 2))):
+            if 2 * tile * tile * itemsize <= local // 2 and tile * (tile // per_item) <= self.max_group:
+                return tile, per_item
+        return 16, 16
+
+    def _cache_dir(self) -> str | None:
+        try:
+            from theano.config import config
+
+            return os.path.join(config.compiledir, "opencl", "pyopencl")
+        except Exception:
+            return None
+
+    # -- arrays --------------------------------------------------------------------------
+    def empty(self, shape: Sequence[int], dtype: Any) -> Any:
+        return self.cla.empty(self.queue, tuple(shape), np.dtype(dtype), allocator=self.pool)
+
+    def to_device(self, value: np.ndarray) -> Any:
+        if not value.flags.c_contiguous:
+            value = value.copy(order="C")  # (np.ascontiguousarray would make a 0-d array 1-d)
+        out = self.empty(value.shape, value.dtype)
+        if value.size:
+            # A blocking enqueue_copy straight into the pooled buffer: several times faster on
+            # PoCL than pyopencl.array.to_device for large arrays.
+            self.cl.enqueue_copy(self.queue, out.base_data, value, dst_offset=out.offset, is_blocking=True)
+        return out
+
+    def to_host(self, a: Any) -> np.ndarray:
+        """A C-contiguous device array as a new NumPy array (what Array.get does, faster)."""
+        out = np.empty(a.shape, a.dtype)
+        if out.size:
+            self.cl.enqueue_copy(self.queue, out, a.base_data, src_offset=a.offset, is_blocking=True)
+        return out
+
+    def view(self, a: Any, shape: Sequence[int], strides: Sequence[int], offset: int) -> Any:
+        """A view of device array `a`'s buffer (offset in bytes from `a`'s own start)."""
+        shape = tuple(int(s) for s in shape)
+        if int(np.prod(shape, dtype=np.int64)) == 0 or a.base_data is None:
+            return self.empty(shape, a.dtype)
+        return self.cla.Array(self.queue, shape, a.dtype, strides=tuple(int(s) for s in strides),
+                              data=a.base_data, offset=a.offset + int(offset))
+
+    # -- programs ------------------------------------------------------------------------
+    def build(self, sources: Sequence[str]) -> dict[str, Any]:
+        """cl.Kernel objects for kernel sources (each defining one `__kernel` and its helpers).
+
+        Sources not built yet in this process are compiled together as one program: PoCL
+        pays a fixed cost per program, so a graph's kernels cost about one build. PyOpenCL
+        caches the binary on disk, keyed by the program source, the device and the driver,
+        so another process building the same graph compiles nothing."""
+        out: dict[str, Any] = {}
+        todo = []
+        for s in dict.fromkeys(sources):
+            k = self._kernels.get(s)
+            if k is None:
+                todo.append(s)
+            else:
+                out[s] = k
+        if todo:
+            names = {s: "k_" + hashlib.sha256(s.encode()).hexdigest()[:16] for s in todo}
+            program_src = combine_sources([rename_kernel(s, names[s]) for s in todo])
+            prog = self._build_program(program_src)
+            with self._lock:
+                for s in todo:
+                    k = self._kernels.get(s)
+                    if k is None:
+                        k = getattr(prog, names[s])
+                        self._kernels[s] = k
+                    out[s] = k
+        return out
+
+    def _build_program(self, src: str) -> Any:
+        cl = self.cl
+        try:
+            prog = cl.Program(self.context, src)
+            # -w: the code is generated; a warning (an integer compared with itself by the
+            # NaN-propagating maximum) is nothing a user could act on.
+            if self.cache_dir:
+                os.makedirs(self.cache_dir, exist_ok=True)
+                return prog.build(options=["-w"], cache_dir=self.cache_dir)
+            return prog.build(options=["-w"])
+        except cl.RuntimeError as e:
+            raise BuildError(f"the OpenCL compiler ({self.platform.name.strip()}) rejected a "
+                             f"generated program:\n{str(e)[-3000:]}\n--- source ---\n{src[:6000]}") from None
+
+    def launch_lock(self, kernel: Any) -> threading.Lock:
+        """set_args + enqueue on a shared cl.Kernel must not interleave between threads."""
+        key = id(kernel)
+        lk = self._launch_locks.get(key)
+        if lk is None:
+            with self._lock:
+                lk = self._launch_locks.setdefault(key, threading.Lock())
+        return lk
+
+
+_KERNEL_RE = re.compile(r"__kernel\s+void\s+(\w+)\s*\(")
+
+
+def rename_kernel(src: str, new: str) -> str:
+    """The source with its (single) __kernel function renamed to `new`."""
+    m = _KERNEL_RE.search(src)
+    if m is None:
+        raise ValueError("no __kernel function in the source")
+    return src[:m.start(1)] + new + src[m.end(1):]
+
+
+def combine_sources(sources: Sequence[str]) -> str:
+    """One program from several kernel sources: pragmas once, each helper function once
+    (helpers of the same name are generated identically), then every kernel.
+
+    A source is split into top-level chunks: a chunk starts at a line with no indentation and
+    ends with a line that is a lone `}` (how the renderers write functions)."""
+    pragmas: dict[str, None] = {SOURCE_HEADER.strip(): None}
+    chunks: dict[str, None] = {}
+    for src in sources:
+        cur: list[str] = []
+        for line in src.splitlines():
+            if line.startswith("#pragma") or line.startswith("#define") or line.startswith("#ifndef") \
+                    or line.startswith("#endif"):
+                if not cur:
+                    pragmas[line] = None
+                    continue
+            cur.append(line)
+            if line == "}":
+                chunks["\n".join(cur)] = None
+                cur = []
+        if cur and any(ln.strip() for ln in cur):
+            chunks["\n".join(cur)] = None
+    head = [p for p in pragmas if p.startswith("#pragma OPENCL EXTENSION")]
+    rest = [p for p in pragmas if not p.startswith("#pragma OPENCL EXTENSION")]
+    return "\n".join(head + rest) + "\n" + "\n".join(chunks) + "\n"
+
+
+_runtimes: dict[str, Runtime] = {}
+_rt_lock = threading.Lock()
+
+
+def runtime_for(device: str) -> Runtime:
+    """The Runtime of `device` (one per process and device)."""
+    p, d = parse_device(device)
+    key = f"opencl{p}:{d}"
+    with _rt_lock:
+        rt = _runtimes.get(key)
+        if rt is None:
+            rt = Runtime(key)
+            _runtimes[key] = rt
+    return rt
+

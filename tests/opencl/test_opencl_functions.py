@@ -1,0 +1,143 @@
+"""Functions on the OpenCL device: shared variables stay on the device, errors leave them
+intact, fallbacks are visible, devices, float64 rules, and the probe's reasons."""
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import theano
+from theano import tensor as T
+
+DEV = "opencl"
+
+
+class _Counting:
+    """Counts the backend's transfers."""
+
+    def __init__(self, backend, monkeypatch):
+        self.up = self.down = 0
+        to_device, to_host = backend.to_device, backend.to_host
+
+        def up(v):
+            if isinstance(v, np.ndarray):
+                self.up += 1
+            return to_device(v)
+
+        def down(v):
+            if type(v) is backend.Array:
+                self.down += 1
+            return to_host(v)
+
+        monkeypatch.setattr(backend, "to_device", up)
+        monkeypatch.setattr(backend, "to_host", down)
+
+
+def test_shared_variables_stay_on_the_device(backend, monkeypatch):
+    w = theano.shared(np.arange(4.0), "w")
+    x = T.dvector("x")
+    f = theano.function([x], (w * x).sum(), updates=[(w, w + x)], device=DEV)
+    f(np.ones(4))  # the first call moves w to the device
+    assert type(w.container.value) is backend.Array
+    c = _Counting(backend, monkeypatch)
+    for _ in range(3):
+        f(np.ones(4))
+    # one input up and one output down per call; w never moves
+    assert (c.up, c.down) == (3, 3)
+    np.testing.assert_array_equal(w.get_value(), np.arange(4.0) + 4)
+    v = w.get_value()
+    v[0] = 100  # get_value is a copy: the device value is not changed behind theano's back
+    assert w.get_value()[0] == 4.0
+    w.set_value(np.zeros(4))
+    assert float(f(np.ones(4))) == 0.0
+    np.testing.assert_array_equal(w.get_value(), np.ones(4))
+
+
+def test_an_error_in_a_call_leaves_shared_variables_intact():
+    w = theano.shared(np.ones((2, 3)), "w")
+    b = theano.shared(np.zeros(3), "b")
+    x = T.dmatrix("x")
+    y = T.dot(x, w) + b  # dot fails when x has the wrong width
+    f = theano.function([x], y.sum(), updates=[(w, w * 2), (b, b + 1)], device=DEV)
+    f(np.ones((4, 2)))
+    with pytest.raises(ValueError):
+        f(np.ones((4, 5)))
+    np.testing.assert_array_equal(w.get_value(), 2 * np.ones((2, 3)))
+    np.testing.assert_array_equal(b.get_value(), np.ones(3))
+    assert float(f(np.ones((1, 2)))) == pytest.approx(4.0 * 3 + 3)  # still usable
+    np.testing.assert_array_equal(w.get_value(), 4 * np.ones((2, 3)))
+
+
+def test_fallbacks_are_labelled_and_honour_config_fallback():
+    x = T.dmatrix("x")
+    out = T.nnet.softmax(x) * 2  # softmax has no OpenCL lowering
+    f = theano.function([x], out, device=DEV)
+    labels = set(f.linked.runners.values())
+    assert "numpy (fallback)" in labels and "opencl kernel" in labels
+    v = np.random.RandomState(0).randn(4, 5)
+    e = np.exp(v - v.max(1, keepdims=True))
+    np.testing.assert_allclose(f(v), 2 * e / e.sum(1, keepdims=True), rtol=1e-12)
+    text = theano.printing.debugprint(f, file="str")
+    assert "fallback" in text
+    with theano.config.change_flags(fallback="raise"):
+        with pytest.raises(NotImplementedError, match="opencl backend has no implementation"):
+            theano.function([x], out, device=DEV)
+
+
+def test_device_strings_and_cpu_never_picks_opencl():
+    from theano.backend.registry import registry
+
+    rec, dev = registry.resolve("opencl")
+    assert rec.name == "opencl" and dev == "opencl0:0"
+    assert registry.resolve("opencl0:0")[1] == "opencl0:0"
+    assert registry.resolve("cpu")[0].name != "opencl"
+    with pytest.raises(theano.backend.UnknownDeviceError, match="does not exist"):
+        registry.resolve("opencl7:3")
+
+
+def test_float64_needs_cl_khr_fp64(backend, monkeypatch):
+    from theano_opencl.backend import Float64Unsupported
+
+    monkeypatch.setattr(backend.rt, "fp64", False)
+    x = T.dvector("x")
+    with pytest.raises(Float64Unsupported, match="floatX=float32") as e:
+        theano.function([x], T.exp(x), device=DEV)
+    assert "cl_khr_fp64" in str(e.value) and "exp" in str(e.value).lower()
+    y = T.fvector("y")
+    f = theano.function([y], T.exp(y) * 2, device=DEV)  # float32 graphs still compile
+    assert f(np.ones(2, "float32")).dtype == np.float32
+
+
+def test_the_probe_says_why_opencl_is_unusable(monkeypatch):
+    from theano_opencl import runtime
+
+    monkeypatch.setitem(sys.modules, "pyopencl", None)  # import pyopencl raises ImportError
+    p = runtime.probe()
+    assert not p.usable and "pyopencl is not installed" in p.reason and p.fix == "pip install pyopencl"
+
+    class _NoPlatform(Exception):
+        pass
+
+    def no_platforms():
+        raise _NoPlatform("clGetPlatformIDs failed: PLATFORM_NOT_FOUND_KHR")
+
+    fake = types.SimpleNamespace(get_platforms=no_platforms)
+    monkeypatch.setitem(sys.modules, "pyopencl", fake)
+    p = runtime.probe()
+    assert not p.usable and "no OpenCL platform" in p.reason and "pocl-opencl-icd" in p.fix
+    fake.get_platforms = lambda: [types.SimpleNamespace(name="Empty", get_devices=lambda: [])]
+    p = runtime.probe()
+    assert not p.usable and "no device" in p.reason and "pocl-opencl-icd" in p.fix
+
+
+def test_program_sources_are_combined_with_helpers_once():
+    from theano_opencl.runtime import combine_sources
+
+    a = ("#pragma OPENCL EXTENSION cl_khr_fp64 : enable\ninline long h(long a) {\n  return a;\n}\n"
+         "__kernel void k1(long n) {\n}\n")
+    b = "inline long h(long a) {\n  return a;\n}\n__kernel void k2(long n) {\n}\n"
+    s = combine_sources([a, b])
+    assert s.count("inline long h") == 1 and "k1" in s and "k2" in s
+    assert s.index("cl_khr_fp64") < s.index("inline long h")
