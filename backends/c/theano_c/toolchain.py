@@ -111,7 +111,7 @@ def build_shared_library(source: str, name: str, extra_flags: tuple[str, ...] = 
     cdir = CompileDir()
 
     def build(tmp_out: str) -> None:
-        src_path = cdir.path_for("c", key, ".c")
+        src_path = cdir.path_for("c-src", key, ".c")  # kept beside, not an entry of the cache
         os.makedirs(os.path.dirname(src_path), exist_ok=True)
         with open(src_path, "w") as f:
             f.write(source)
