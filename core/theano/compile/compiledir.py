@@ -100,7 +100,9 @@ class CompileDir:
         out = []
         if not os.path.isdir(self.root):
             return out
-        for dirpath, _, files in os.walk(self.root):
+        for dirpath, dirs, files in os.walk(self.root):
+            # kinds named "<x>-src" keep generated sources for debugging; they are not entries
+            dirs[:] = [d for d in dirs if not d.endswith("-src")]
             for f in files:
                 if f.endswith((".json", ".lock", ".tmp")) or f.startswith(".tmp-"):
                     continue
