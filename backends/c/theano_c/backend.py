@@ -7,7 +7,6 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -81,7 +80,6 @@ class CBackend(Backend):
         self._lock = threading.Lock()
         self._launcher: Any = None
         self._entries: dict[str, tuple[Any, int]] = {}  # kernel source -> (library, address)
-        self._warned: set[str] = set()
 
     # -- compiled pieces ----------------------------------------------------------------
     @property
@@ -126,7 +124,7 @@ class CBackend(Backend):
             else:
                 fns[node] = p.fn
                 if p.fallback:
-                    self._report_fallback(node, p.why, config.fallback)
+                    self.report_fallback(node, p.why)
             runners[node] = p.runner
         # Compiled kernels never warn; NumPy code (fallbacks) is told to stay quiet too.
         quiet = any(p.fallback for p in plans.values())
@@ -146,16 +144,6 @@ class CBackend(Backend):
         nonempty = red is not None and red.scalar_op.identity is None
         meta = (self.kernel_entry(kernel), nd, bcast, out_types, in_types, checker, reduced, nonempty)
         return partial(self.launch, meta)
-
-    def _report_fallback(self, node: Apply, why: str, policy: str) -> None:
-        msg = (f"the c backend has no implementation of {node.op} ({why}); it runs through its "
-               f"NumPy meaning on the host (THEANO_FLAGS=fallback=silent|raise)")
-        if policy == "raise":
-            raise NotImplementedError(msg)
-        key = type(node.op).__name__
-        if policy == "warn" and key not in self._warned:
-            self._warned.add(key)
-            warnings.warn(msg, stacklevel=4)
 
 
 __all__ = ["CBackend", "CompileError"]

@@ -8,7 +8,6 @@ Imported only by the plugin's factory, after the probe found CuPy and a GPU.
 from __future__ import annotations
 
 import threading
-import warnings
 from typing import Any, Callable
 
 import cupy as cp
@@ -52,7 +51,6 @@ class CudaBackend(Backend):
         self.options = ("--use_fast_math",) if config.cuda__fast_math else ()
         self._lock = threading.Lock()
         self._functions: dict[str, Any] = {}  # source -> compiled kernel (cupy RawKernel)
-        self._warned: set[str] = set()
 
     # -- transfers -------------------------------------------------------------------------
     def to_device(self, value: Any) -> Any:
@@ -93,7 +91,7 @@ class CudaBackend(Backend):
         fns, runners = {}, {}
         for node, p in plans.items():
             if p.fallback:
-                self._report_fallback(node, p.why, config.fallback)
+                self.report_fallback(node, p.why)
                 fns[node] = self._fallback(node)
             elif p.kernel is not None and p.reduction is not None:
                 fns[node] = _chain(self._elemwise_callable(node, p.kernel),
@@ -258,16 +256,6 @@ class CudaBackend(Backend):
             def run(*xs: Any) -> Any:
                 return tuple(to_device(o) for o in py(*[host(x) for x in xs]))
         return run
-
-    def _report_fallback(self, node: Apply, why: str, policy: str) -> None:
-        msg = (f"the cuda backend has no implementation of {node.op} ({why}); it runs through its "
-               f"NumPy meaning on the host, with transfers (THEANO_FLAGS=fallback=silent|raise)")
-        if policy == "raise":
-            raise NotImplementedError(msg)
-        key = type(node.op).__name__
-        if policy == "warn" and key not in self._warned:
-            self._warned.add(key)
-            warnings.warn(msg, stacklevel=4)
 
 
 def _raise_broadcast(op: Any, node: Apply, args: list) -> None:

@@ -6,7 +6,6 @@ back per node to its NumPy meaning, with host transfers, visibly."""
 from __future__ import annotations
 
 import threading
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -43,7 +42,6 @@ class OpenCLBackend(Backend):
         self.rt = runtime_for(device)
         self.Array = self.rt.cla.Array
         self.renderer = OpenCLRenderer()
-        self._warned: set[str] = set()
         self._copiers: dict[tuple[str, str, int], Callable[..., Any]] = {}
         self._lock = threading.Lock()
 
@@ -157,7 +155,7 @@ class OpenCLBackend(Backend):
         fns, runners = {}, {}
         for node, p in plans.items():
             if p.fallback:
-                self._report_fallback(node, p.why, config.fallback)
+                self.report_fallback(node, p.why)
             fns[node] = p.bind(kernels) if p.bind is not None else p.fn
             runners[node] = p.runner
         # A constant is uploaded once, at link time, when a device op reads it; host ops (shape
@@ -175,13 +173,3 @@ class OpenCLBackend(Backend):
 
         quiet = any(p.fallback for p in plans.values())
         return link_straight_line(fgraph, fns, runners, constant_fn=constant_fn, quiet_numpy=quiet)
-
-    def _report_fallback(self, node: Apply, why: str, policy: str) -> None:
-        msg = (f"the opencl backend has no implementation of {node.op} ({why}); it runs through its "
-               f"NumPy meaning on the host, with transfers (THEANO_FLAGS=fallback=silent|raise)")
-        if policy == "raise":
-            raise NotImplementedError(msg)
-        key = type(node.op).__name__
-        if policy == "warn" and key not in self._warned:
-            self._warned.add(key)
-            warnings.warn(msg, stacklevel=4)

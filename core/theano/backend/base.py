@@ -181,6 +181,23 @@ class Backend:
         """A native array as a host NumPy array."""
         return value
 
+    def report_fallback(self, node: Apply, why: str) -> None:
+        """Apply config.fallback to a node this backend runs through its NumPy meaning:
+        raise, warn once per op class, or stay silent."""
+        from ..config import config
+
+        msg = (f"the {self.name} backend has no implementation of {node.op} ({why}); it runs "
+               f"through its NumPy meaning on the host"
+               f"{'' if self.host_native else ', with transfers'} (THEANO_FLAGS=fallback=silent|raise)")
+        if config.fallback == "raise":
+            raise NotImplementedError(msg)
+        warned = self.__dict__.setdefault("_fallbacks_warned", set())
+        if config.fallback == "warn" and type(node.op) not in warned:
+            warned.add(type(node.op))
+            import warnings
+
+            warnings.warn(msg, stacklevel=5)
+
     def check_graph(self, fgraph: FunctionGraph) -> None:
         """Raise if the graph cannot run here at all (e.g. float64 on a device without it)."""
 
