@@ -14,6 +14,7 @@ from theano.graph.basic import Apply
 from theano.kernel.ir import Kernel, elemwise_kernel, reduction_kernel
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
+from theano.tensor.join import Join, MakeVector
 from theano.tensor.math import Dot
 from theano.tensor.rewriting.blas import Gemm, Gemv
 from theano.tensor.rewriting.fusion import FusedReduction
@@ -85,7 +86,9 @@ def _host(label: str) -> Callable[[Any, Apply, Any], Plan]:
 # is the implementation, not a fallback.
 for _cls in (DimShuffle, Reshape, Subtensor, Rebroadcast, SpecifyShape, Shape, Shape_i):
     lower.register(_cls)(_host("c (view/shape)"))
-lower.register(DeepCopyOp)(_host("c (copy)"))
+# Building and copying memory (no arithmetic): NumPy's allocation and copy routines.
+for _cls in (DeepCopyOp, Join, MakeVector):
+    lower.register(_cls)(_host("c (copy)"))
 lower.register(Alloc)(_host("c (alloc)"))
 # NumPy's dot calls the BLAS that NumPy links (OpenBLAS in wheels); Gemm/Gemv's NumPy meaning
 # is dot plus one scaled add.
