@@ -91,7 +91,8 @@ def test_sibling_outputs_with_other_shapes_not_fused_together():
     # x + c and y + c share c but not a root: errors and shapes must stay per output
     f, g = both([x, y, c], [T.exp(x + c), T.exp(y + c)])
     rs = np.random.RandomState(3)
-    assert_same(f, g, rs.randn(2, 3), rs.randn(5, 3), rs.randn(1, 3), rtol=0)
+    # within an ulp: the C backend's SIMD exp (libmvec) and its scalar tail may round apart
+    assert_same(f, g, rs.randn(2, 3), rs.randn(5, 3), rs.randn(1, 3), rtol=4e-16)
 
 
 def test_no_cycle_through_non_elemwise():

@@ -47,7 +47,10 @@ class CKernelRenderer(CRenderer):
     to pay for waking them."""
 
     def __init__(self, openmp: bool, vector_math: bool):
-        pragma = "omp parallel for simd schedule(static) if({n} > 32768)" if openmp else "omp simd"
+        # Threads pay off only for long loops: short ones would wait for threads that BLAS (or
+        # another kernel) keeps busy; 2**20 elements is where two cores win here.
+        pragma = ("omp parallel for simd schedule(static) if(parallel: {n} > 1048576)" if openmp
+                  else "omp simd")  # the modifier: a plain if() would turn simd off too
         self.loop_header = (f"_Pragma(\"{pragma}\")\n"
                             "    for ({index} {i} = 0; {i} < {n}; ++{i}) {{")
         if vector_math:

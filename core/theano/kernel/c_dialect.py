@@ -17,3 +17,4 @@ class CRenderer(CFamilyRenderer):
               "#ifndef M_PI\n#define M_PI 3.14159265358979323846\n#endif\n")
     helper_qualifier = "static inline"
     loop_header = "for ({index} {i} = 0; {i} < {n}; ++{i}) {{"
+    row_loops = True

@@ -121,10 +121,52 @@ class CFamilyRenderer:
         lines += ["  if (contiguous) {",
                  "    " + loop]
         lines += ["      " + ln for ln in body_fast]
-        lines += ["    }", "  } else {", "    " + loop]
-        lines += ["      " + ln for ln in decomp + body_strided]
-        lines += ["    }", "  }", "}"]
+        if self.row_loops and nd:
+            lines += ["    }", "  } else {"] + ["    " + ln for ln in self._row_loops(kernel, body_strided)]
+            lines += ["  }", "}"]
+        else:
+            lines += ["    }", "  } else {", "    " + loop]
+            lines += ["      " + ln for ln in decomp + body_strided]
+            lines += ["    }", "  }", "}"]
         return self.header + self._helpers(kernel) + "\n".join(lines) + "\n"
+
+    #: strided arrays run as rows (an index decomposition per row, then a plain loop along
+    #: the last axis that the compiler can vectorize); a GPU dialect keeps one index per thread
+    row_loops = False
+
+    def _row_loops(self, kernel: Kernel, body: list[str]) -> list[str]:
+        """The general (strided, broadcast) path as rows along the last axis."""
+        nd, idx = kernel.ndim, self.index_type
+        last = nd - 1
+        arrays = [(f"in{k}", a.broadcastable[last], a.broadcastable) for k, a in enumerate(kernel.inputs)]
+        arrays += [(f"out{k}", False, (False,) * nd) for k in range(len(kernel.outputs))]
+        inner = self.vector_item("shape", last)
+        out = [f"const {idx} inner = {inner};", f"const {idx} rows = inner ? n / inner : 0;",
+               self.loop_header.format(index=idx, i="r", n="rows")]
+        out.append("  " + " ".join(f"{idx} b_{a} = 0;" for a, _, _ in arrays) + f" {idx} rem = r;")
+        for d in reversed(range(last)):
+            sd = self.vector_item("shape", d)
+            out.append(f"  {{ {idx} q = rem % {sd}; rem /= {sd};")
+            for a, _, bc in arrays:
+                if not bc[d]:
+                    out.append(f"    b_{a} += q * {self.vector_item(f'{a}_strides', d)};")
+            out.append("  }")
+        for a, bc_last, _ in arrays:
+            out.append(f"  const {idx} s_{a} = {'0' if bc_last else self.vector_item(f'{a}_strides', last)};")
+        # Rows whose arrays all have unit stride along them index like plain C arrays, which
+        # the compiler vectorizes; other rows step by byte strides.
+        sizes = [np.dtype(a.dtype).itemsize for a in kernel.inputs] + \
+                [np.dtype(a.dtype).itemsize for a in kernel.outputs]
+        unit = [f"s_{a} == {size}" for (a, bc, _), size in zip(arrays, sizes) if not bc]
+        out.append(f"  if ({' && '.join(unit) or '1'}) {{")
+        out.append(f"    for ({idx} j = 0; j < inner; ++j) {{")
+        out += ["      " + ln for ln in self._element(kernel, flat="row")]
+        out += ["    }", "  } else {"]
+        out.append(f"    for ({idx} j = 0; j < inner; ++j) {{")
+        out += ["      " + " ".join(f"const {idx} o_{a} = b_{a} + j * s_{a};" for a, _, _ in arrays)]
+        out += ["      " + ln for ln in body]
+        out += ["    }", "  }", "}"]
+        return out
 
     # -- trailing reductions ---------------------------------------------------------------
     # A kernel with a reduction takes the same arguments as an elementwise one, read
@@ -292,8 +334,10 @@ class CFamilyRenderer:
         q = f"{self.function_qualifier} " if self.function_qualifier else ""
         return f"{q}void {name}({', '.join(params)})"
 
-    def _element(self, kernel: Kernel, flat: bool) -> list[str]:
-        """Statements computing one element: load inputs, run the scalar program, store."""
+    def _element(self, kernel: Kernel, flat: bool | str) -> list[str]:
+        """Statements computing one element: load inputs, run the scalar program, store.
+        flat: True indexes every array by `i`; False reads byte offsets o_<array>; "row"
+        indexes by `j` from the row's base offsets b_<array>."""
         lines = []
         pq = f"{self.pointer_qualifier} " if self.pointer_qualifier else ""
         refs: dict[tuple, str] = {}
@@ -301,6 +345,9 @@ class CFamilyRenderer:
             t = self.ctype(a.dtype)
             if all(a.broadcastable):
                 where = f"*(const {pq}{t}*)in{k}"
+            elif flat == "row":  # along a row with unit stride (or constant along it)
+                where = (f"*(const {pq}{t}*)(in{k} + b_in{k})" if a.broadcastable[-1]
+                         else f"((const {pq}{t}*)(in{k} + b_in{k}))[j]")
             elif flat:
                 where = f"((const {pq}{t}*)in{k})[i]"
             else:
@@ -316,7 +363,10 @@ class CFamilyRenderer:
         for k, (r, a) in enumerate(zip(kernel.result_refs, kernel.outputs)):
             t = self.ctype(a.dtype)
             val = f"({t})({self._ref(r, refs)})"
-            where = f"((({pq}{t}*)out{k})[i])" if flat else f"(*({pq}{t}*)(out{k} + o_out{k}))"
+            if flat == "row":
+                where = f"((({pq}{t}*)(out{k} + b_out{k}))[j])"
+            else:
+                where = f"((({pq}{t}*)out{k})[i])" if flat else f"(*({pq}{t}*)(out{k} + o_out{k}))"
             lines.append(f"{where} = {val};")
         return lines
 
