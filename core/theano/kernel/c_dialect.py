@@ -18,3 +18,4 @@ class CRenderer(CFamilyRenderer):
     helper_qualifier = "static inline"
     loop_header = "for ({index} {i} = 0; {i} < {n}; ++{i}) {{"
     row_loops = True
+    simd_reduction_min = 64

@@ -130,6 +130,10 @@ class CFamilyRenderer:
             lines += ["    }", "  }", "}"]
         return self.header + self._helpers(kernel) + "\n".join(lines) + "\n"
 
+    #: reductions over at least this many contiguous elements use a SIMD (reassociated) sum
+    #: or product; None keeps every reduction sequential
+    simd_reduction_min: int | None = None
+
     #: strided arrays run as rows (an index decomposition per row, then a plain loop along
     #: the last axis that the compiler can vectorize); a GPU dialect keeps one index per thread
     row_loops = False
@@ -283,11 +287,19 @@ class CFamilyRenderer:
         combine = self.reduction_combine(kernel, "acc", "v")
         ident = self.reduction_identity(kernel)
 
-        def inner(load: Any, pre: list[str]) -> list[str]:
-            body = [f"{acc_t} acc = {ident};", f"for ({idx} r = 0; r < m; ++r) {{"]
-            body += ["  " + ln for ln in pre + self._reduction_value(kernel, load)]
-            body += [f"  acc = {combine};", "}"]
-            return body
+        def inner(load: Any, pre: list[str], simd: bool = False) -> list[str]:
+            loop_body = ["  " + ln for ln in pre + self._reduction_value(kernel, load)]
+            loop_body += [f"  acc = {combine};", "}"]
+            head = f"for ({idx} r = 0; r < m; ++r) {{"
+            op = {"add": "+", "mul": "*"}.get(red.scalar_op.name)
+            if not (simd and op and self.simd_reduction_min and red.acc_dtype in _FLOAT):
+                return [f"{acc_t} acc = {ident};", head] + loop_body
+            # Long sums vectorize (a reassociated order, as NumPy's pairwise sum also is);
+            # short ones keep the sequential order, the one NumPy uses below 8 elements.
+            return ([f"{acc_t} acc = {ident};", f"if (m >= {self.simd_reduction_min}) {{",
+                     f"  _Pragma(\"omp simd reduction({op}:acc)\")", "  " + head]
+                    + ["  " + ln for ln in loop_body] + ["} else {", "  " + head]
+                    + ["  " + ln for ln in loop_body] + ["}"])
 
         def bcast_or(k: int, t: str, where: str) -> str:
             if all(kernel.inputs[k].broadcastable):
@@ -302,7 +314,7 @@ class CFamilyRenderer:
         lines += ["  " + ln for ln in self.prologue(kernel)]
         lines.append(f"  const {idx} m = {m};")
         if reduced == list(range(nd - len(reduced), nd)):
-            fast = inner(lambda k, t: bcast_or(k, t, f"((const {pq}{t}*)in{k})[i * m + r]"), [])
+            fast = inner(lambda k, t: bcast_or(k, t, f"((const {pq}{t}*)in{k})[i * m + r]"), [], simd=True)
             fast.append(f"(({pq}{out_t}*)out0)[i] = ({out_t})acc;")
             lines += ["  if (contiguous) {", "    " + loop]
             lines += ["      " + ln for ln in fast]
