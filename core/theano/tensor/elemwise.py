@@ -11,7 +11,7 @@ from ..graph.op import Op
 from ..scalar import basic as scal
 from .type import TensorType
 
-__all__ = ["Elemwise", "DimShuffle", "CAReduce", "broadcast_check"]
+__all__ = ["Elemwise", "DimShuffle", "CAReduce", "broadcast_check", "expand_reduced"]
 
 
 def broadcast_check(op: Any, node: Apply, args: Sequence[Any]) -> None:
@@ -271,6 +271,19 @@ class DimShuffle(Op):
         if eval_points[0] is None:
             return [None]
         return [self(eval_points[0])]
+
+
+def expand_reduced(v: Any, ndim: int, axes: Sequence[int]) -> Any:
+    """`v`, the result of reducing an ndim-dimensional tensor over `axes`, with those axes put
+    back as broadcastable length-1 axes (keepdims; the shape gradients of reductions need)."""
+    order, k = [], 0
+    for d in range(ndim):
+        if d in axes:
+            order.append("x")
+        else:
+            order.append(k)
+            k += 1
+    return DimShuffle(v.type.broadcastable, order)(v)
 
 
 class CAReduce(Op):

@@ -11,7 +11,7 @@ from ..graph.basic import Apply, Variable
 from ..graph.op import Op
 from ..scalar import basic as scal
 from .basic import as_tensor_variable, cast, constant, patternbroadcast
-from .elemwise import CAReduce, DimShuffle, Elemwise
+from .elemwise import CAReduce, Elemwise, expand_reduced
 from .type import TensorType
 
 # -- elementwise ---------------------------------------------------------------
@@ -226,16 +226,7 @@ class Sum(_DtypeReduce):
             from .basic import zeros_like
 
             return [zeros_like(x, dtype=config.floatX)]
-        axes = self._axes(x.type.ndim)
-        order = []
-        k = 0
-        for d in range(x.type.ndim):
-            if d in axes:
-                order.append("x")
-            else:
-                order.append(k)
-                k += 1
-        g = DimShuffle(gz.type.broadcastable, order)(gz)
+        g = expand_reduced(gz, x.type.ndim, self._axes(x.type.ndim))
         from .basic import fill
 
         g = fill(x, g)
@@ -255,20 +246,13 @@ class Prod(_DtypeReduce):
     def L_op(self, inputs, outputs, gouts):
         (x,), (prod_out,), (gz,) = inputs, outputs, gouts
         axes = self._axes(x.type.ndim)
-        order, k = [], 0
-        for d in range(x.type.ndim):
-            if d in axes:
-                order.append("x")
-            else:
-                order.append(k)
-                k += 1
-        gz_b = DimShuffle(gz.type.broadcastable, order)(gz)
-        p_b = DimShuffle(prod_out.type.broadcastable, order)(prod_out)
+        gz_b = expand_reduced(gz, x.type.ndim, axes)
+        p_b = expand_reduced(prod_out, x.type.ndim, axes)
         # prod / x, which is exact where x != 0; for zeros use the product of the others.
         nonzero = switch(eq(x, 0), 1, x)
         zeros = sum(eq(x, 0), axis=list(axes), keepdims=True)
         prod_nz = Prod(axes, x.type.dtype if x.type.dtype in scal.continuous_dtypes else None)(nonzero)
-        prod_nz_b = DimShuffle(prod_nz.type.broadcastable, order)(prod_nz)
+        prod_nz_b = expand_reduced(prod_nz, x.type.ndim, axes)
         g = switch(eq(zeros, 0), p_b / nonzero, switch(and_(eq(zeros, 1), eq(x, 0)), prod_nz_b, 0))
         g = gz_b * g
         return [cast(g, x.type.dtype) if x.type.dtype in scal.continuous_dtypes else g]
@@ -290,15 +274,8 @@ class _Extremum(CAReduce):
     def L_op(self, inputs, outputs, gouts):
         (x,), (out,), (gz,) = inputs, outputs, gouts
         axes = self._axes(x.type.ndim)
-        order, k = [], 0
-        for d in range(x.type.ndim):
-            if d in axes:
-                order.append("x")
-            else:
-                order.append(k)
-                k += 1
-        out_b = DimShuffle(out.type.broadcastable, order)(out)
-        gz_b = DimShuffle(gz.type.broadcastable, order)(gz)
+        out_b = expand_reduced(out, x.type.ndim, axes)
+        gz_b = expand_reduced(gz, x.type.ndim, axes)
         # Theano's convention: every position that attains the extremum gets the gradient.
         return [cast(eq(x, out_b) * gz_b, x.type.dtype)]
 
@@ -395,15 +372,7 @@ def _norm_axis(x: Variable, axis: AnyT, what: str = "reduction") -> tuple[int, .
 def _keep(x: Variable, out: Variable, axis: tuple[int, ...] | None, keepdims: bool) -> Variable:
     if not keepdims:
         return out
-    axes = range(x.type.ndim) if axis is None else axis
-    order, k = [], 0
-    for d in range(x.type.ndim):
-        if d in axes:
-            order.append("x")
-        else:
-            order.append(k)
-            k += 1
-    return DimShuffle(out.type.broadcastable, order)(out)
+    return expand_reduced(out, x.type.ndim, range(x.type.ndim) if axis is None else axis)
 
 
 def sum(input: AnyT, axis: AnyT = None, dtype: str | None = None, keepdims: bool = False,  # noqa: A001

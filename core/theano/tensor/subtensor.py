@@ -338,8 +338,7 @@ def getitem(x: Variable, index: Any) -> Variable:
     if newaxes:
         # Position of each newaxis among the output's axes.
         order, k = [], 0
-        dropped = 0
-        for pos, i in enumerate(index):
+        for i in index:
             if i is None:
                 order.append("x")
             elif isinstance(i, slice):

@@ -11,7 +11,7 @@ from ...graph.op import Op
 from ...rewrite.basic import node_rewriter
 from ...scalar import basic as scal
 from ..basic import as_tensor_variable, cast, patternbroadcast
-from ..elemwise import CAReduce, DimShuffle, Elemwise
+from ..elemwise import DimShuffle, Elemwise, expand_reduced
 from ..math import Sum, exp, expm1, log1p, neg, softplus
 from ..type import TensorType
 from .matching import all_broadcastable, elemwise_of, fit_type, is_float, scalar_constant
@@ -143,15 +143,8 @@ class LogSumExp(Op):
     def L_op(self, inputs, outputs, gouts):
         (x,), (lse,), (gz,) = inputs, outputs, gouts
         axes = self._axes(x.type.ndim)
-        order, k = [], 0
-        for d in range(x.type.ndim):
-            if d in axes:
-                order.append("x")
-            else:
-                order.append(k)
-                k += 1
-        lse_b = DimShuffle(lse.type.broadcastable, order)(lse)
-        gz_b = DimShuffle(gz.type.broadcastable, order)(gz)
+        lse_b = expand_reduced(lse, x.type.ndim, axes)
+        gz_b = expand_reduced(gz, x.type.ndim, axes)
         g = gz_b * exp(x - lse_b)
         g = cast(g, x.type.dtype) if g.type.dtype != x.type.dtype else g
         return [patternbroadcast(g, x.type.broadcastable)]
@@ -232,8 +225,8 @@ def local_grad_log_sum_exp(fgraph, node):
         if d.owner.op.new_order != order or sop.dtype != e.type.dtype:
             continue
         lse = LogSumExp(axes, sop.dtype, sop.acc_dtype)(x)
-        lse_b = DimShuffle(lse.type.broadcastable, order)(lse)
-        g_b = DimShuffle(g.type.broadcastable, order)(g)
+        lse_b = expand_reduced(lse, x.type.ndim, axes)
+        g_b = expand_reduced(g, x.type.ndim, axes)
         new = g_b * exp(x - lse_b)
         res = fit_type(new, out)
         if res is not None:
