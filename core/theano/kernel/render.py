@@ -228,12 +228,7 @@ class CFamilyRenderer:
             t = self.ctype(a.dtype)
             lines.append(f"const {t} x{k} = {load(k, t)};")
             refs[("in", k)] = f"x{k}"
-        for st in kernel.steps:
-            args = [self._ref(r, refs) for r in st.args]
-            expr = self._expr(kernel, st, args)
-            t = self.ctype(st.out_dtypes[0])
-            lines.append(f"const {t} t{st.outputs[0]} = {expr};")
-            refs[("tmp", st.outputs[0])] = f"t{st.outputs[0]}"
+        lines += self._program(kernel, refs)
         elem_t = self.ctype(kernel.outputs[0].dtype)
         acc_t = self.ctype(kernel.reduction.acc_dtype)
         # First the elementwise output's dtype (as the unfused graph stores it), then the
@@ -366,12 +361,7 @@ class CFamilyRenderer:
                 where = f"*(const {pq}{t}*)(in{k} + o_in{k})"
             lines.append(f"const {t} x{k} = {where};")
             refs[("in", k)] = f"x{k}"
-        for st in kernel.steps:
-            args = [self._ref(r, refs) for r in st.args]
-            expr = self._expr(kernel, st, args)
-            t = self.ctype(st.out_dtypes[0])
-            lines.append(f"const {t} t{st.outputs[0]} = {expr};")
-            refs[("tmp", st.outputs[0])] = f"t{st.outputs[0]}"
+        lines += self._program(kernel, refs)
         for k, (r, a) in enumerate(zip(kernel.result_refs, kernel.outputs)):
             t = self.ctype(a.dtype)
             val = f"({t})({self._ref(r, refs)})"
@@ -380,6 +370,15 @@ class CFamilyRenderer:
             else:
                 where = f"((({pq}{t}*)out{k})[i])" if flat else f"(*({pq}{t}*)(out{k} + o_out{k}))"
             lines.append(f"{where} = {val};")
+        return lines
+
+    def _program(self, kernel: Kernel, refs: dict) -> list[str]:
+        """One statement per scalar step, each result a named temporary (refs is filled in)."""
+        lines = []
+        for st in kernel.steps:
+            expr = self._expr(kernel, st, [self._ref(r, refs) for r in st.args])
+            lines.append(f"const {self.ctype(st.out_dtypes[0])} t{st.outputs[0]} = {expr};")
+            refs[("tmp", st.outputs[0])] = f"t{st.outputs[0]}"
         return lines
 
     def _ref(self, r: tuple, refs: dict) -> str:
