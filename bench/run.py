@@ -1,7 +1,7 @@
 """Run the benchmark workloads on hand-written NumPy, every usable theano backend, and
 PyTensor's C backend when it is installed: one process, interleaved rounds, medians.
 
-    python bench/run.py [--quick] [--reps 7] [--json bench/results/latest.json] [--no-compile]
+    python bench/run.py [--quick] [--reps 7] [--json bench/results/latest.json] [--no-compile] [--only W5,W8]
 
 Prints a table of median times per iteration and ratios against NumPy and PyTensor.
 """
@@ -86,12 +86,14 @@ def calibrate(fn: Callable[[], Any], target: float = 0.05) -> int:
     return max(1, min(100000, int(target / max(one, 1e-7))))
 
 
-def run_workloads(quick: bool, reps: int, devices: list[str]) -> list[dict]:
+def run_workloads(quick: bool, reps: int, devices: list[str], only: set[str] | None = None) -> list[dict]:
     import theano
 
     pyt = pytensor_lib()
     rows = []
     for w in workloads(quick):
+        if only and not any(w.name == o or w.name.startswith(o + "-") for o in only):
+            continue
         impls: dict[str, Callable[[], Any]] = {}
         notes: dict[str, str] = {}
         impls["numpy"] = w.numpy()
@@ -187,12 +189,15 @@ def main() -> int:
     ap.add_argument("--json", default=None, help="write the results as JSON here")
     ap.add_argument("--no-compile", action="store_true", help="skip W6 (compile times)")
     ap.add_argument("--devices", default=None, help="comma-separated theano devices (default: all CPU)")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated workloads to run (W3 selects every W3-size), e.g. W5,W8")
     args = ap.parse_args()
+    only = set(args.only.split(",")) if args.only else None
     devices = args.devices.split(",") if args.devices else theano_devices()
     print(f"# theano devices: {', '.join(devices)}; PyTensor: "
           f"{'yes' if pytensor_lib() is not None else 'not installed'}; {os.cpu_count()} CPUs")
-    rows = run_workloads(args.quick, args.reps, devices)
-    comp = [] if args.no_compile else compile_times()
+    rows = run_workloads(args.quick, args.reps, devices, only)
+    comp = [] if args.no_compile or only else compile_times()
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"rows": rows, "compile": comp}, indent=1))
