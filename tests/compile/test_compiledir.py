@@ -91,3 +91,75 @@ def test_verify_prune_clear(tmp_path) -> None:
     assert d.prune(100) == 1 and d.size() == 100
     d.clear()
     assert d.entries() == []
+
+
+def test_verify_finds_an_entry_damaged_after_it_was_written(tmp_path) -> None:
+    d = CompileDir(str(tmp_path / "c"))
+    p = d.get_or_build("unit", "e" * 64, ".bin", lambda tmp: open(tmp, "w").write("payload"))
+    q = d.get_or_build("unit", "f" * 64, ".bin", lambda tmp: open(tmp, "w").write("payload"))
+    with open(p, "r+") as f:
+        f.write("P")  # a flipped byte: same size, different content
+    assert d.verify() == [p]
+    assert not os.path.exists(p) and os.path.exists(q)
+
+
+def test_a_truncated_library_without_checksum_is_found(tmp_path) -> None:
+    import json
+    import shutil
+
+    from theano_c.toolchain import build_shared_library
+
+    so = build_shared_library("int theano_probe(void) { return 7; }\n", "probe")
+    d = CompileDir(str(tmp_path / "c"))
+    for k, cut in (("a", None), ("b", 0.6)):
+        p = d.path_for("c", k * 64, ".so")
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        shutil.copy(so, p)
+        if cut:
+            with open(p, "r+b") as f:
+                f.truncate(int(os.path.getsize(p) * cut))
+        with open(p + ".json", "w") as f:
+            json.dump({"kind": "c"}, f)  # written by an older version: no checksum
+    assert d.verify() == [d.path_for("c", "b" * 64, ".so")]
+
+
+def test_other_tools_files_under_the_root_are_not_entries(tmp_path) -> None:
+    d = CompileDir(str(tmp_path / "c"))
+    pocl = tmp_path / "c" / "opencl" / "pocl" / "AB" / "CDEF"
+    pocl.mkdir(parents=True)
+    (pocl / "program.bc").write_bytes(b"x" * 10)
+    (pocl / "last_accessed").write_bytes(b"")
+    assert d.entries() == [] and d.verify() == []
+    assert d.disk_usage() == 10
+
+
+def test_cache_command(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path / "cache"
+    d = CompileDir(str(root))
+    for k in "gh":
+        d.get_or_build("unit", k * 64, ".bin", lambda tmp: open(tmp, "w").write("x" * 4096))
+    env = dict(os.environ, THEANO_FLAGS=f"compiledir={root}")
+
+    def run(*args: str) -> str:
+        r = subprocess.run([sys.executable, "-m", "theano", "cache", *args], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    out = run()
+    assert f"compile cache at {root}" in out and "2 entries" in out and "unit: 2 entries" in out
+    assert run("list").count("unit") == 2
+    with open(d.path_for("unit", "g" * 64, ".bin"), "w") as f:
+        f.write("torn")
+    assert "1 intact, 1 removed" in run("verify")
+    d.get_or_build("unit", "i" * 64, ".bin", lambda tmp: open(tmp, "w").write("x" * 4096))
+    assert "removed 1 least recently used" in run("prune", "--max-size", "5K")
+    assert [e.key for e in d.entries()] == ["i" * 64]  # the newest stays
+    run("clear")
+    assert not root.exists()
+    r = subprocess.run([sys.executable, "-m", "theano", "cache", "prune"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "needs --max-size" in r.stderr

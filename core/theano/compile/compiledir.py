@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,18 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 __all__ = ["CompileDir", "cache_key", "default_compiledir"]
+
+# An entry's file name is its key (64 characters) plus a suffix; anything else under the root
+# belongs to someone else (PoCL's and PyOpenCL's own caches live under <root>/opencl).
+_ENTRY_NAME = re.compile(r"^[0-9A-Za-z]{64}\.")
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def cache_key(*parts: str | bytes) -> str:
@@ -76,6 +89,7 @@ class CompileDir:
         """The path of the entry, building it with `build(tmp_path)` when absent or invalid."""
         path = self.path_for(kind, key, suffix)
         if os.path.exists(path) and validate(path):
+            _touch(path)  # prune() removes the least recently used entries first
             return path
         with self._lock(path):
             if os.path.exists(path) and validate(path):  # built by another process meanwhile
@@ -86,8 +100,10 @@ class CompileDir:
                 build(tmp)
                 if not validate(tmp):
                     raise RuntimeError(f"the freshly built {kind} entry {tmp} does not validate")
+                # The checksum lets `python -m theano cache verify` find an entry damaged later.
                 with open(path + ".json.tmp", "w") as f:
-                    json.dump({"kind": kind, "created": time.time(), **(meta or {})}, f)
+                    json.dump({"kind": kind, "created": time.time(), "sha256": _sha256(tmp),
+                               **(meta or {})}, f)
                 os.replace(path + ".json.tmp", path + ".json")
                 os.replace(tmp, path)
             finally:
@@ -104,7 +120,7 @@ class CompileDir:
             # kinds named "<x>-src" keep generated sources for debugging; they are not entries
             dirs[:] = [d for d in dirs if not d.endswith("-src")]
             for f in files:
-                if f.endswith((".json", ".lock", ".tmp")) or f.startswith(".tmp-"):
+                if not _ENTRY_NAME.match(f) or f.endswith((".json", ".lock", ".tmp")):
                     continue
                 p = os.path.join(dirpath, f)
                 meta = {}
@@ -121,18 +137,38 @@ class CompileDir:
         return sum(e.size for e in self.entries())
 
     def verify(self, validate: Callable[[str], bool] | None = None) -> list[str]:
-        """Paths of entries that fail validation (missing metadata or rejected); they are removed."""
+        """Paths of entries that fail validation, which are removed (the next use rebuilds them):
+        missing metadata, a checksum that no longer matches, an empty or truncated library, or
+        one `validate` rejects."""
         bad = []
         for e in self.entries():
-            ok = bool(e.meta) and (validate(e.path) if validate else e.size > 0)
-            if not ok:
+            if not self._intact(e) or (validate is not None and not validate(e.path)):
                 bad.append(e.path)
                 self._remove(e.path)
         return bad
 
+    @staticmethod
+    def _intact(e: Entry) -> bool:
+        if not e.meta or e.size == 0:
+            return False
+        if "sha256" in e.meta:
+            return _sha256(e.path) == e.meta["sha256"]
+        return not e.path.endswith(".so") or _elf_complete(e.path)
+
+    def disk_usage(self) -> int:
+        """Bytes of everything under the root: entries, kept sources, PoCL's and PyOpenCL's caches."""
+        total = 0
+        for dirpath, _, files in os.walk(self.root):
+            for f in files:
+                try:
+                    total += os.path.getsize(os.path.join(dirpath, f))
+                except OSError:
+                    pass
+        return total
+
     def prune(self, max_bytes: int) -> int:
         """Remove least recently used entries until the cache holds at most max_bytes."""
-        entries = sorted(self.entries(), key=lambda e: os.path.getatime(e.path))
+        entries = sorted(self.entries(), key=lambda e: os.path.getmtime(e.path))  # hits touch it
         total = sum(e.size for e in entries)
         removed = 0
         for e in entries:
@@ -154,3 +190,29 @@ class CompileDir:
                 os.unlink(p)
             except FileNotFoundError:
                 pass
+
+
+def _touch(path: str) -> None:
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache still serves hits
+        pass
+
+
+def _elf_complete(path: str) -> bool:
+    """An ELF file whose section header table (written last by the linker) is all there: a
+    library truncated by a killed process or a full disk is not."""
+    import struct
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+        size = os.path.getsize(path)
+    except OSError:
+        return False
+    if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2:  # 64-bit ELF only here
+        return head[:4] == b"\x7fELF"
+    order = "<" if head[5] == 1 else ">"
+    (shoff,) = struct.unpack_from(order + "Q", head, 0x28)
+    shentsize, shnum = struct.unpack_from(order + "HH", head, 0x3A)
+    return size >= shoff + shentsize * shnum
