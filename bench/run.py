@@ -1,5 +1,6 @@
 """Run the benchmark workloads on hand-written NumPy, every usable theano backend, and
-PyTensor's C backend when it is installed: one process, interleaved rounds, medians.
+PyTensor's C backend when it is installed (PyTorch eager and torch.compile too on W3/W4 when
+torch is installed; BENCH_NO_TORCH=1 leaves it out): one process, interleaved rounds, medians.
 
     python bench/run.py [--quick] [--reps 7] [--json bench/results/latest.json] [--no-compile] [--only W5,W8]
 
@@ -53,6 +54,19 @@ def pytensor_lib() -> Any | None:
                                  grad=pytensor.grad, mode=pytensor.compile.mode.Mode(linker="cvm"))
 
 
+def torch_lib() -> Any | None:
+    """PyTorch when it is installed (W3 and W4 then also run eager and under torch.compile,
+    on as many threads as there are CPUs, like the theano backends' OpenMP loops)."""
+    if os.environ.get("BENCH_NO_TORCH"):
+        return None
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(os.cpu_count() or 1)
+    return torch
+
+
 def _pytensor_conv_pool() -> tuple[Callable[..., Any], Callable[..., Any]]:
     """PyTensor's conv2d and pool_2d; newer releases dropped both, and then calling them says so."""
     import pytensor
@@ -90,6 +104,7 @@ def run_workloads(quick: bool, reps: int, devices: list[str], only: set[str] | N
     import theano
 
     pyt = pytensor_lib()
+    torch = torch_lib()
     rows = []
     for w in workloads(quick):
         if only and not any(w.name == o or w.name.startswith(o + "-") for o in only):
@@ -108,6 +123,12 @@ def run_workloads(quick: bool, reps: int, devices: list[str], only: set[str] | N
                     impls["pytensor"] = w.graph(pyt, {"mode": pyt.mode})
                 except Exception as e:
                     notes["pytensor"] = f"{type(e).__name__}: {e}"[:120]
+        if torch is not None and w.torch is not None:
+            for label, compiled in (("torch", False), ("torch.compile", True)):
+                try:
+                    impls[label] = w.torch(torch, compiled)
+                except Exception as e:
+                    notes[label] = f"{type(e).__name__}: {e}"[:120]
         counts = {k: calibrate(f) for k, f in impls.items()}
         samples: dict[str, list[float]] = {k: [] for k in impls}
         for _ in range(reps):  # interleaved: every implementation once per round
@@ -194,8 +215,10 @@ def main() -> int:
     args = ap.parse_args()
     only = set(args.only.split(",")) if args.only else None
     devices = args.devices.split(",") if args.devices else theano_devices()
+    torch = torch_lib()
     print(f"# theano devices: {', '.join(devices)}; PyTensor: "
-          f"{'yes' if pytensor_lib() is not None else 'not installed'}; {os.cpu_count()} CPUs")
+          f"{'yes' if pytensor_lib() is not None else 'not installed'}; PyTorch: "
+          f"{torch.__version__ if torch is not None else 'not installed'}; {os.cpu_count()} CPUs")
     rows = run_workloads(args.quick, args.reps, devices, only)
     comp = [] if args.no_compile or only else compile_times()
     if args.json:

@@ -18,6 +18,8 @@ class Workload:
     numpy: Callable[[], Callable[[], Any]]
     graph: Callable[[Any, dict], Callable[[], Any]]  # (library namespace, function kwargs)
     bytes_moved: int = 0  # for an effective-bandwidth column
+    # PyTorch's version when PyTorch is installed: (torch module, compiled?) -> iteration
+    torch: Callable[[Any, bool], Callable[[], Any]] | None = None
 
 
 def _lib_parts(lib: Any) -> tuple[Any, Any]:
@@ -87,6 +89,20 @@ def w3_graph(n):
     return build
 
 
+def w3_torch(n):
+    def build(torch, compiled):
+        rng = np.random.RandomState(0)
+        x, y = torch.from_numpy(rng.rand(n)), torch.from_numpy(rng.rand(n))
+
+        def f(x, y):
+            return torch.exp(-x ** 2) * torch.sin(y) + 0.5 * torch.tanh(x * y)
+
+        f = torch.compile(f) if compiled else f
+        return lambda: f(x, y)
+
+    return build
+
+
 def copy_numpy(n):
     """The memory-bandwidth limit: moving the same bytes (two reads, one write)."""
     rng = np.random.RandomState(0)
@@ -118,6 +134,18 @@ def w4s_graph(lib, kw):
     f = function([x], softmax(x), **kw)
     xv = np.random.RandomState(0).rand(4096, 1024).astype("float32")
     return lambda: f(xv)
+
+
+def w4s_torch(torch, compiled):
+    x = torch.from_numpy(np.random.RandomState(0).rand(4096, 1024).astype("float32"))
+    f = torch.compile(lambda x: torch.softmax(x, dim=1)) if compiled else (lambda x: torch.softmax(x, dim=1))
+    return lambda: f(x)
+
+
+def w4q_torch(torch, compiled):
+    x = torch.from_numpy(np.random.RandomState(0).rand(10 ** 7))
+    f = torch.compile(lambda x: (x * x).sum()) if compiled else (lambda x: (x * x).sum())
+    return lambda: f(x)
 
 
 def w4q_numpy():
@@ -238,11 +266,14 @@ def workloads(quick: bool = False) -> list[Workload]:
           Workload("W2", "tutorial training step", w2_numpy, w2_graph)]
     for n in sizes:
         ws.append(Workload(f"W3-{n:.0e}", f"fused exp(-x**2)*sin(y)+0.5*tanh(x*y), n={n:.0e}",
-                           lambda n=n: w3_numpy(n), w3_graph(n), bytes_moved=3 * 8 * n))
+                           lambda n=n: w3_numpy(n), w3_graph(n), bytes_moved=3 * 8 * n,
+                           torch=w3_torch(n)))
         ws.append(Workload(f"copy-{n:.0e}", f"copy of the same bytes, n={n:.0e}",
                            lambda n=n: copy_numpy(n), None, bytes_moved=3 * 8 * n))
-    ws += [Workload("W4-softmax", "row softmax 4096x1024 float32", w4s_numpy, w4s_graph),
-           Workload("W4-sumsq", "sum of squares 1e7 float64 (NumPy: BLAS ddot)", w4q_numpy, w4q_graph),
+    ws += [Workload("W4-softmax", "row softmax 4096x1024 float32", w4s_numpy, w4s_graph,
+                    torch=w4s_torch),
+           Workload("W4-sumsq", "sum of squares 1e7 float64 (NumPy: BLAS ddot)", w4q_numpy, w4q_graph,
+                    torch=w4q_torch),
            Workload("W5", "MLP 784-512-10 step, batch 128, float32", w5_numpy, w5_graph)]
     if not quick:
         ws.append(Workload("W7", "logistic regression 10000x100, 100 steps", w7_numpy, w7_graph))
