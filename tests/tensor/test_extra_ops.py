@@ -151,3 +151,90 @@ def test_searchsorted(side):
     check_infer_shape([x, v], [out], [xs, vals])
     with pytest.raises(ValueError, match="side"):
         T.searchsorted(x, v, side="middle")
+
+
+# -- diag with offset, fill_diagonal_offset, (un)ravel indices, inverse_permutation, grids -----------
+
+@pytest.mark.parametrize("off", [-2, -1, 0, 1, 3, 5])
+def test_fill_diagonal_offset_and_its_gradient(off):
+    a, val, o = T.dmatrix("a"), T.dscalar("val"), T.iscalar("o")
+    A = np.arange(12.0).reshape(3, 4)
+    got = theano.function([a, val, o], T.fill_diagonal_offset(a, val, o))(A, -1.5, off)
+    want = A.copy()
+    for r in range(3):
+        if 0 <= r + off < 4:
+            want[r, r + off] = -1.5
+    np.testing.assert_array_equal(got, want)
+    verify_grad(lambda m, v: T.fill_diagonal_offset(m, v, np.int32(off)), [A, np.asarray(2.0)])
+
+
+def test_fill_diagonal_offset_errors():
+    with pytest.raises(TypeError, match="a must be a matrix"):
+        T.fill_diagonal_offset(T.dvector(), 1.0, 0)
+    with pytest.raises(TypeError, match="offset must be an integer scalar"):
+        T.fill_diagonal_offset(T.dmatrix(), 1.0, T.dscalar())
+    with pytest.raises(TypeError, match="would lose precision"):
+        T.fill_diagonal_offset(T.imatrix(), T.dscalar(), 0)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_unravel_and_ravel_index_round_trip(order):
+    i = T.lvector("i")
+    flat = np.array([0, 5, 11, 7])
+    rows, cols = T.unravel_index(i, (3, 4), order=order)
+    r, c = theano.function([i], [rows, cols])(flat)
+    want = np.unravel_index(flat, (3, 4), order=order)
+    np.testing.assert_array_equal(r, want[0])
+    np.testing.assert_array_equal(c, want[1])
+    back = theano.function([i], T.ravel_multi_index((rows, cols), (3, 4), order=order))(flat)
+    np.testing.assert_array_equal(back, flat)
+
+
+def test_ravel_multi_index_modes_and_errors():
+    i, j = T.lvector("i"), T.lvector("j")
+    idx = (np.array([0, 4, -1]), np.array([1, 9, 2]))
+    for mode in ("wrap", "clip"):
+        got = theano.function([i, j], T.ravel_multi_index((i, j), (3, 4), mode=mode))(*idx)
+        np.testing.assert_array_equal(got, np.ravel_multi_index(idx, (3, 4), mode=mode))
+    f = theano.function([i, j], T.ravel_multi_index((i, j), (3, 4)))
+    with pytest.raises(ValueError, match="invalid entry"):
+        f(*idx)
+    with pytest.raises(ValueError, match="length of dims must be known"):
+        T.unravel_index(i, T.lvector("dims"))
+    with pytest.raises(TypeError, match="tuple or list"):
+        T.ravel_multi_index(i, (3, 4))
+
+
+def test_inverse_permutation():
+    p = T.lmatrix("p")
+    perms = np.array([[2, 0, 1, 3], [3, 2, 1, 0]])
+    inv = theano.function([p], T.inverse_permutation(p))(perms)
+    np.testing.assert_array_equal(inv, np.argsort(perms, axis=1))
+    f = theano.function([p], T.inverse_permutation(p))
+    with pytest.raises(ValueError, match="must be a permutation"):
+        f(np.array([[0, 0, 1, 2]]))
+
+
+def test_mgrid_ogrid_match_numpy():
+    n = T.lscalar("n")
+    got = theano.function([n], T.mgrid[0:n, 1:7:2])(4)
+    for g, w in zip(got, np.mgrid[0:4, 1:7:2]):
+        np.testing.assert_array_equal(g, w)
+    og = T.ogrid[0:3, 0:n]
+    assert [v.broadcastable for v in og] == [(False, True), (True, False)]
+    got = theano.function([n], og)(2)
+    for g, w in zip(got, np.ogrid[0:3, 0:2]):
+        np.testing.assert_array_equal(g, w)
+    np.testing.assert_array_equal(T.mgrid[2:5].eval(), np.arange(2, 5))
+    with pytest.raises(NotImplementedError, match="complex steps"):
+        T.mgrid[0:1:5j]
+
+
+def test_diag_with_offset_matches_numpy():
+    v, m = T.dvector("v"), T.dmatrix("m")
+    V, Mx = np.array([1.0, 2.0]), np.arange(12.0).reshape(3, 4)
+    for k in (-1, 0, 2):
+        np.testing.assert_array_equal(theano.function([v], T.diag(v, k))(V), np.diag(V, k))
+        np.testing.assert_array_equal(theano.function([m], T.diag(m, k))(Mx), np.diag(Mx, k))
+    with pytest.raises(ValueError, match="at least one dimension"):
+        T.diag(T.dscalar())

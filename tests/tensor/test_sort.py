@@ -79,3 +79,47 @@ def test_ops_equal_by_props():
     assert SortOp("quicksort", 0) == SortOp("quicksort", 0)
     assert SortOp("quicksort", 0) != SortOp("mergesort", 0)
     assert ArgSortOp("quicksort", 1) != ArgSortOp("quicksort", 0)
+
+
+# -- topk -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+@pytest.mark.parametrize("k", [1, 3, -2, -4])
+def test_topk_sorted_matches_a_full_sort(axis, k):
+    x, kth = T.dmatrix("x"), T.iscalar("k")
+    f = theano.function([x, kth], T.topk_and_argtopk(x, kth, axis=axis))
+    vals, idx = f(M, k)
+    full = np.argsort(-M if k > 0 else M, axis=axis, kind="stable")
+    want = np.take(full, np.arange(abs(k)), axis=axis)
+    np.testing.assert_array_equal(idx, want)
+    np.testing.assert_array_equal(vals, np.take_along_axis(M, want, axis=axis))
+    assert idx.dtype == np.int64
+
+
+def test_topk_unsorted_gives_the_same_set_and_its_gradient_scatters():
+    x = T.dmatrix("x")
+    vals = theano.function([x], T.topk(x, 2, sorted=False))(M)
+    np.testing.assert_array_equal(np.sort(vals, axis=1), np.sort(M, axis=1)[:, -2:])
+    idx = theano.function([x], T.argtopk(x, -3, sorted=False, idx_dtype="int32"))(M)
+    assert idx.dtype == np.int32
+    np.testing.assert_array_equal(np.sort(np.take_along_axis(M, idx, 1), 1), np.sort(M, 1)[:, :3])
+    verify_grad(lambda a: T.topk(a, 2, axis=0), [M])
+    g = theano.function([x], theano.grad(T.topk(x, 1).sum(), x))(M)
+    np.testing.assert_array_equal(g, (M == M.max(axis=1, keepdims=True)).astype(float))
+
+
+def test_topk_integers_shape_and_errors():
+    v = T.ivector("v")
+    data = np.array([3, -1, 7, 2, 7], dtype="int32")
+    np.testing.assert_array_equal(theano.function([v], T.topk(v, 3))(data), [7, 7, 3])
+    kth = T.iscalar("k")
+    check_infer_shape([v, kth], [T.topk(v, kth)], [data, -2])
+    f = theano.function([v, kth], T.topk(v, kth))
+    for bad in (0, 6, -6):
+        with pytest.raises(ValueError, match="kth=.* at most the length 5"):
+            f(data, bad)
+    np.testing.assert_array_equal(f(data, 1), [7])  # still usable
+    with pytest.raises(TypeError, match="kth must be an integer scalar"):
+        T.topk(v, 1.5)
+    with pytest.raises(ValueError, match="at least one dimension"):
+        T.topk(T.dscalar(), 1)

@@ -11,11 +11,14 @@ from ..graph.basic import Apply, Variable
 from ..graph.op import Op
 from ..scalar import basic as scal
 from .basic import as_tensor_variable, cast, patternbroadcast, zeros_like
+from .shape import squeeze  # noqa: F401  (Theano 1.0 also exported it from extra_ops)
 from .type import TensorType
 
 __all__ = ["CumOp", "cumsum", "cumprod", "RepeatOp", "repeat", "diff", "diagonal", "trace",
            "BinCount", "bincount", "FillDiagonal", "fill_diagonal", "to_one_hot", "Unique", "unique",
-           "compress", "SearchsortedOp", "searchsorted"]
+           "compress", "SearchsortedOp", "searchsorted", "FillDiagonalOffset", "fill_diagonal_offset",
+           "RavelMultiIndex", "ravel_multi_index", "UnravelIndex", "unravel_index", "diag",
+           "InversePermutation", "inverse_permutation", "mgrid", "ogrid", "squeeze"]
 
 
 def _norm_axis(x: Variable, axis: int, fname: str) -> int:
@@ -445,3 +448,290 @@ def searchsorted(x: Any, v: Any, side: str = "left", sorter: Any = None) -> Vari
     """The indices at which the values v would be inserted into the sorted vector x."""
     op = SearchsortedOp(side)
     return op(x, v) if sorter is None else op(x, v, sorter)
+
+
+
+# -- diagonals with an offset -----------------------------------------------------------------------
+
+def diag(v: Any, k: int = 0) -> Variable:
+    """numpy.diag: the matrix with the vector v on its k-th diagonal, or the k-th diagonal of
+    v when it has two or more dimensions."""
+    from .nlinalg import alloc_diag
+
+    v = as_tensor_variable(v)
+    if v.type.ndim == 1:
+        return alloc_diag(v, int(k))
+    if v.type.ndim >= 2:
+        return diagonal(v, offset=int(k))
+    raise ValueError(f"diag: the input must have at least one dimension, got {v.type}")
+
+
+class FillDiagonalOffset(Op):
+    """A copy of the matrix a with its diagonal `offset` (> 0 above the main one) set to val."""
+
+    def make_node(self, a, val, offset):
+        a, val, offset = as_tensor_variable(a), as_tensor_variable(val), as_tensor_variable(offset)
+        if a.type.ndim != 2:
+            raise TypeError(f"fill_diagonal_offset: a must be a matrix, got {a.type}")
+        if val.type.ndim != 0:
+            raise TypeError(f"fill_diagonal_offset: val must be a scalar, got {val.type}")
+        if offset.type.ndim != 0 or offset.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"fill_diagonal_offset: offset must be an integer scalar, got {offset.type}")
+        if scal.upcast(a.type.dtype, val.type.dtype) != a.type.dtype:
+            raise TypeError(f"fill_diagonal_offset: writing {val.type.dtype} into {a.type.dtype} would "
+                            f"lose precision; cast val first")
+        return Apply(self, [a, val, offset], [a.type()])
+
+    def make_py_fn(self, node):
+        def fn(a, val, offset):
+            off = int(offset)
+            out = a.copy()
+            n = max(min(a.shape[0] - max(-off, 0), a.shape[1] - max(off, 0)), 0)
+            k = np.arange(n)
+            out[k + max(-off, 0), k + max(off, 0)] = val
+            return out
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+    def grad(self, inputs, gouts):
+        from ..gradient import grad_undefined
+
+        (a, val, offset), (gz,) = inputs, gouts
+        # The offset diagonal comes from val, everything else from a.
+        ga = fill_diagonal_offset(gz, np.zeros((), dtype=gz.type.dtype), offset)
+        gval = _sum_offset_diagonal(gz, offset)
+        gval = cast(gval, val.type.dtype) if val.type.dtype in scal.continuous_dtypes else \
+            zeros_like(val, dtype=config.floatX)
+        return [ga, gval, grad_undefined(self, 2, offset, "the offset is an integer")]
+
+
+def _sum_offset_diagonal(m: Variable, offset: Variable) -> Variable:
+    """The sum of the diagonal `offset` of m, for a symbolic offset."""
+    from .basic import arange
+    from .math import maximum, minimum
+
+    r0, c0 = maximum(-offset, 0), maximum(offset, 0)
+    k = arange(maximum(minimum(m.shape[0] - r0, m.shape[1] - c0), 0))
+    return m[k + r0, k + c0].sum()
+
+
+fill_diagonal_offset_ = FillDiagonalOffset()
+
+
+def fill_diagonal_offset(a: Any, val: Any, offset: Any) -> Variable:
+    """A copy of the matrix a with its diagonal `offset` set to the scalar val."""
+    return fill_diagonal_offset_(a, val, offset)
+
+
+# -- flat and multi-dimensional indices ---------------------------------------------------------------
+
+def _dims_vector(dims: Any, fname: str) -> Variable:
+    dims = as_tensor_variable(dims)
+    if dims.type.ndim != 1 or dims.type.dtype not in scal.integer_dtypes:
+        raise TypeError(f"{fname}: dims must be an integer vector (the array's shape), got {dims.type}")
+    return cast(dims, "int64")
+
+
+def _check_order(order: str, fname: str) -> str:
+    if order not in ("C", "F"):
+        raise ValueError(f"{fname}: order must be 'C' or 'F', got {order!r}")
+    return order
+
+
+class UnravelIndex(Op):
+    """numpy.unravel_index: flat indices into an array of shape dims -> one index array per axis."""
+
+    __props__ = ("order",)
+
+    def __init__(self, order: str = "C"):
+        self.order = _check_order(order, "unravel_index")
+
+    def make_node(self, indices, dims):
+        indices = as_tensor_variable(indices)
+        if indices.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"unravel_index: indices must be integers, got {indices.type}")
+        dims = _dims_vector(dims, "unravel_index")
+        n = _static_length(dims, "unravel_index")
+        return Apply(self, [indices, dims], [TensorType("int64", indices.type.broadcastable)() for _ in range(n)])
+
+    def make_py_fn(self, node):
+        order = self.order
+        return lambda indices, dims: tuple(np.asarray(r, dtype="int64") for r in
+                                           np.unravel_index(indices, tuple(int(d) for d in dims), order=order))
+
+    def perform(self, node, inputs, output_storage):
+        for store, r in zip(output_storage, self.make_py_fn(node)(*inputs)):
+            store[0] = r
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]] * len(node.outputs)
+
+    def grad(self, inputs, gouts):
+        from ..gradient import grad_undefined
+
+        return [grad_undefined(self, k, x, "integer indices") for k, x in enumerate(inputs)]
+
+
+def _static_length(dims: Variable, fname: str) -> int:
+    """How many entries dims has: it decides how many outputs there are, so it must be known
+    when the graph is built (a list, a tuple or a constant vector)."""
+    from .basic import get_vector_length
+
+    try:
+        return int(get_vector_length(dims))
+    except (ValueError, TypeError):
+        raise ValueError(f"{fname}: the length of dims must be known when the graph is built; pass a "
+                         f"tuple/list or a constant vector, got {dims}") from None
+
+
+def unravel_index(indices: Any, dims: Any, order: str = "C") -> tuple[Variable, ...]:
+    """The tuple of per-axis index arrays that the flat `indices` stand for in shape dims."""
+    out = UnravelIndex(order)(indices, dims)
+    return tuple(out) if isinstance(out, (list, tuple)) else (out,)
+
+
+class RavelMultiIndex(Op):
+    """numpy.ravel_multi_index: one index array per axis -> flat indices into shape dims."""
+
+    __props__ = ("mode", "order")
+
+    def __init__(self, mode: str = "raise", order: str = "C"):
+        if mode not in ("raise", "wrap", "clip"):
+            raise ValueError(f"ravel_multi_index: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+        self.mode, self.order = mode, _check_order(order, "ravel_multi_index")
+
+    def make_node(self, *inputs):
+        *multi_index, dims = [as_tensor_variable(i) for i in inputs]
+        if not multi_index:
+            raise TypeError("ravel_multi_index: multi_index must hold one index array per axis")
+        for i in multi_index:
+            if i.type.dtype not in scal.integer_dtypes:
+                raise TypeError(f"ravel_multi_index: the indices must be integers, got {i.type}")
+        dims = _dims_vector(dims, "ravel_multi_index")
+        bcast = tuple(all(b) for b in zip(*(i.type.broadcastable for i in multi_index))) \
+            if len({i.type.ndim for i in multi_index}) == 1 else None
+        if bcast is None:
+            raise TypeError("ravel_multi_index: the index arrays must have the same number of dimensions, "
+                            f"got {[str(i.type) for i in multi_index]}")
+        return Apply(self, [*multi_index, dims], [TensorType("int64", bcast)()])
+
+    def make_py_fn(self, node):
+        mode, order = self.mode, self.order
+
+        def fn(*inputs):
+            *multi_index, dims = inputs
+            if len(multi_index) != len(dims):
+                raise ValueError(f"ravel_multi_index: {len(multi_index)} index arrays for a shape of "
+                                 f"{len(dims)} dimensions {tuple(dims)}")
+            return np.asarray(np.ravel_multi_index(tuple(multi_index), tuple(int(d) for d in dims),
+                                                   mode=mode, order=order), dtype="int64")
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def grad(self, inputs, gouts):
+        from ..gradient import grad_undefined
+
+        return [grad_undefined(self, k, x, "integer indices") for k, x in enumerate(inputs)]
+
+
+def ravel_multi_index(multi_index: Any, dims: Any, mode: str = "raise", order: str = "C") -> Variable:
+    """The flat indices into shape dims of the per-axis index arrays multi_index."""
+    if not isinstance(multi_index, (tuple, list)):
+        raise TypeError("ravel_multi_index: multi_index must be a tuple or list of index arrays")
+    return RavelMultiIndex(mode, order)(*multi_index, dims)
+
+
+# -- permutations and grids ------------------------------------------------------------------------
+
+class InversePermutation(Op):
+    """The inverse of each permutation along the last axis: out[..., perm[..., i]] = i."""
+
+    def make_node(self, perm):
+        perm = as_tensor_variable(perm)
+        if perm.type.ndim < 1 or perm.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"inverse_permutation: expected integer permutations along the last axis, "
+                            f"got {perm.type}")
+        return Apply(self, [perm], [perm.type()])
+
+    def make_py_fn(self, node):
+        def fn(perm):
+            n = perm.shape[-1]
+            if n and (np.sort(perm, axis=-1) != np.arange(n)).any():
+                raise ValueError(f"inverse_permutation: each row must be a permutation of 0..{n - 1}, "
+                                 f"got {perm}")
+            out = np.empty_like(perm)
+            np.put_along_axis(out, perm.astype(np.intp), np.broadcast_to(np.arange(n, dtype=perm.dtype),
+                                                                        perm.shape), axis=-1)
+            return out
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(*inputs)
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+    def grad(self, inputs, gouts):
+        from ..gradient import grad_undefined
+
+        return [grad_undefined(self, 0, inputs[0], "a permutation is integer")]
+
+
+def inverse_permutation(perm: Any) -> Variable:
+    """The inverse of the permutation(s) perm (each row of a matrix is one)."""
+    return InversePermutation()(perm)
+
+
+class _Grid:
+    """theano.tensor.mgrid / ogrid: `mgrid[0:3, 0:4]` is the list of two 3x4 tensors of row
+    and column numbers; ogrid gives the same as broadcastable (3, 1) and (1, 4) tensors.
+    Bounds may be symbolic; steps are integer steps (NumPy's complex "number of points" step
+    is not supported)."""
+
+    def __init__(self, sparse: bool):
+        self.sparse = sparse
+
+    def __getitem__(self, key: Any) -> Any:
+        from .basic import ones
+
+        name = "ogrid" if self.sparse else "mgrid"
+        if isinstance(key, slice):
+            return self._range(key, name)
+        if not isinstance(key, tuple) or not all(isinstance(k, slice) for k in key):
+            raise TypeError(f"{name}[...] takes slices, e.g. {name}[0:3, 0:4], got {key!r}")
+        ranges = [self._range(k, name) for k in key]
+        nd = len(ranges)
+        out = []
+        for axis, r in enumerate(ranges):
+            pattern = ["x"] * nd
+            pattern[axis] = 0
+            v = r.dimshuffle(pattern)
+            if not self.sparse:
+                v = v * ones([q.shape[0] for q in ranges], dtype=v.type.dtype)
+            out.append(v)
+        return out
+
+    @staticmethod
+    def _range(sl: slice, name: str) -> Variable:
+        from .basic import arange
+
+        step = 1 if sl.step is None else sl.step
+        if isinstance(step, complex):
+            raise NotImplementedError(f"{name}: complex steps (a number of points) are not supported")
+        if sl.stop is None:
+            raise ValueError(f"{name}: every slice needs a stop, got {sl}")
+        return arange(0 if sl.start is None else sl.start, sl.stop, step)
+
+
+mgrid = _Grid(sparse=False)
+ogrid = _Grid(sparse=True)

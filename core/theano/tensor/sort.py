@@ -1,4 +1,5 @@
-"""Sorting along an axis: sort (differentiable) and argsort."""
+"""Sorting along an axis: sort (differentiable), argsort, and the k largest or smallest
+entries (topk, argtopk, topk_and_argtopk)."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,7 +12,7 @@ from ..scalar import basic as scal
 from .basic import NotScalarConstantError, as_tensor_variable, get_scalar_constant_value
 from .type import TensorType
 
-__all__ = ["SortOp", "ArgSortOp", "sort", "argsort"]
+__all__ = ["SortOp", "ArgSortOp", "sort", "argsort", "TopKOp", "topk", "argtopk", "topk_and_argtopk"]
 
 _KINDS = ("quicksort", "mergesort", "heapsort", "stable")
 
@@ -154,3 +155,120 @@ def argsort(a: Any, axis: Any = -1, kind: str = "quicksort", order: Any = None) 
     if a.type.ndim == 0:
         raise ValueError("argsort: cannot sort a scalar; use axis=None or a tensor with dimensions")
     return ArgSortOp(kind, _static_axis(a, axis, "argsort"), order)(a)
+
+
+# -- top-k ---------------------------------------------------------------------------------------
+
+class TopKOp(Op):
+    """The |kth| largest (kth > 0) or smallest (kth < 0) entries of x along `axis`, and/or their
+    int indices. `sorted`: largest first (smallest first for kth < 0); otherwise in no
+    particular order (what a partial sort gives, and cheaper)."""
+
+    __props__ = ("axis", "sorted", "idx_dtype", "return_values", "return_indices")
+
+    def __init__(self, axis: int = -1, sorted: bool = True, idx_dtype: str = "int64",  # noqa: A002
+                 return_values: bool = True, return_indices: bool = True):
+        if idx_dtype not in scal.integer_dtypes:
+            raise TypeError(f"topk: idx_dtype must be an integer dtype, got {idx_dtype!r}")
+        if not (return_values or return_indices):
+            raise ValueError("topk: at least one of return_values and return_indices must be true")
+        self.axis, self.sorted, self.idx_dtype = int(axis), bool(sorted), idx_dtype
+        self.return_values, self.return_indices = bool(return_values), bool(return_indices)
+
+    def make_node(self, x, kth):
+        x, kth = as_tensor_variable(x), as_tensor_variable(kth)
+        if x.type.ndim == 0:
+            raise ValueError("topk: x must have at least one dimension, got a scalar")
+        if x.type.dtype in scal.complex_dtypes:
+            raise TypeError(f"topk: complex tensors have no order, got {x.type}")
+        if kth.type.ndim != 0 or kth.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"topk: kth must be an integer scalar, got {kth.type}")
+        if not -x.type.ndim <= self.axis < x.type.ndim:
+            raise ValueError(f"topk: axis {self.axis} is out of range for {x.type}")
+        bcast = list(x.type.broadcastable)
+        bcast[self.axis] = False
+        outs = []
+        if self.return_values:
+            outs.append(TensorType(x.type.dtype, bcast)())
+        if self.return_indices:
+            outs.append(TensorType(self.idx_dtype, bcast)())
+        return Apply(self, [x, kth], outs)
+
+    def make_py_fn(self, node):
+        axis, want_sorted, idx_dtype = self.axis, self.sorted, self.idx_dtype
+        rv, ri = self.return_values, self.return_indices
+
+        def fn(x, kth):
+            k = int(kth)
+            n = x.shape[axis]
+            if k == 0 or abs(k) > n:
+                raise ValueError(f"topk: kth={k} must be non-zero and at most the length {n} of "
+                                 f"axis {axis} of x (shape {x.shape})")
+            m = abs(k)
+            # A partial sort puts the m wanted entries in the last (largest) or first places.
+            part = np.argpartition(x, n - m if k > 0 else m - 1, axis=axis)
+            idx = np.take(part, np.arange(n - m, n) if k > 0 else np.arange(m), axis=axis)
+            vals = np.take_along_axis(x, idx, axis=axis)
+            if want_sorted:
+                order = np.argsort(-vals if k > 0 and vals.dtype.kind == "f" else vals, axis=axis,
+                                   kind="stable")
+                if k > 0 and vals.dtype.kind != "f":  # no negation for unsigned/bool: reverse
+                    order = np.flip(order, axis=axis)
+                idx = np.take_along_axis(idx, order, axis=axis)
+                vals = np.take_along_axis(vals, order, axis=axis)
+            out = []
+            if rv:
+                out.append(vals)
+            if ri:
+                out.append(idx.astype(idx_dtype))
+            return out[0] if len(out) == 1 else tuple(out)
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        res = self.make_py_fn(node)(*inputs)
+        res = res if isinstance(res, tuple) else (res,)
+        for store, r in zip(output_storage, res):
+            store[0] = r
+
+    def infer_shape(self, node, shapes):
+        from .basic import cast
+        from .math import abs_
+
+        shape = list(shapes[0])
+        shape[self.axis] = cast(abs_(node.inputs[1]), "int64")
+        return [tuple(shape)] * len(node.outputs)
+
+    def L_op(self, inputs, outputs, gouts):
+        from ..gradient import DisconnectedType, grad_undefined
+        from .advanced_subtensor import AdvancedIncSubtensor
+        from .basic import zeros_like
+
+        x, kth = inputs
+        gk = grad_undefined(self, 1, kth, "kth is an integer")
+        if not self.return_values or isinstance(gouts[0].type, DisconnectedType):
+            return [zeros_like(x), gk]
+        # values = x[idx] along the axis: scatter their gradient back to those places.
+        idx = TopKOp(self.axis, self.sorted, self.idx_dtype, False, True)(x, kth)
+        index = _along_axis_index(x, idx, self.axis % x.type.ndim)
+        inc = AdvancedIncSubtensor(tuple("?" for _ in index))
+        return [inc(zeros_like(x), gouts[0], *index), gk]
+
+    def connection_pattern(self, node):
+        return [[self.return_values] + [False] * self.return_indices, [False] * len(node.outputs)]
+
+
+def topk(x: Any, kth: Any, axis: int = -1, sorted: bool = True, idx_dtype: str = "int64") -> Variable:  # noqa: A002
+    """The kth largest entries of x along axis (kth < 0: the |kth| smallest)."""
+    return TopKOp(axis, sorted, idx_dtype, True, False)(x, kth)
+
+
+def argtopk(x: Any, kth: Any, axis: int = -1, sorted: bool = True, idx_dtype: str = "int64") -> Variable:  # noqa: A002
+    """The indices of topk(x, kth, axis) along axis."""
+    return TopKOp(axis, sorted, idx_dtype, False, True)(x, kth)
+
+
+def topk_and_argtopk(x: Any, kth: Any, axis: int = -1, sorted: bool = True,  # noqa: A002
+                     idx_dtype: str = "int64") -> tuple[Variable, Variable]:
+    """topk and argtopk computed together."""
+    return tuple(TopKOp(axis, sorted, idx_dtype, True, True)(x, kth))
