@@ -9,7 +9,8 @@ within the budget (a step that would not fit is recorded as skipped, never left 
     (pip; --find-links $CUPY_WHEELHOUSE when set, for machines without an index)
  2. the backend's tests: pytest tests/cuda (nvcc, emulated and real-GPU tests)
  3. the conformance suite: python -m theano_conformance --backend cuda --json
- 4. the tutorial's programs with THEANO_FLAGS=device=cuda, outputs compared with the tutorial
+ 4. the tutorial's programs with THEANO_FLAGS=device=cuda, outputs compared with the tutorial;
+    a LeNet step (conv, max-pool, their gradients) on the GPU against the reference backend
  5. bench/cuda_workloads.py: W1, W3 (1e8 float32), W5 beside hand-written CuPy, with targets
  6. the bench/workloads.py workloads on device=cuda (quick sizes), beside NumPy
 
@@ -93,6 +94,39 @@ def tutorial_check(out: Path) -> dict:
     return results
 
 
+def lenet_check() -> dict:
+    """A small LeNet's loss and gradients (conv2d, max-pool and their gradients, float32) on
+    device=cuda against the reference backend; conv and pool must not fall back."""
+    import numpy as np
+
+    import theano
+    import theano.tensor as T
+    from theano.tensor.nnet import conv2d
+    from theano.tensor.signal.pool import pool_2d
+
+    rs = np.random.RandomState(0)
+    x, t = T.ftensor4("x"), T.lvector("t")
+    W1, W2, W3 = (T.ftensor4("W1"), T.ftensor4("W2"), T.fmatrix("W3"))
+    h1 = T.tanh(pool_2d(conv2d(x, W1), ws=(2, 2), ignore_border=True))
+    h2 = T.tanh(pool_2d(conv2d(h1, W2, border_mode="half"), ws=(2, 2), ignore_border=True))
+    p = T.nnet.softmax(T.dot(h2.flatten(2), W3))
+    loss = T.nnet.categorical_crossentropy(p, t).mean()
+    outs = [loss] + theano.grad(loss, [W1, W2, W3])
+    vals = [rs.rand(32, 1, 28, 28).astype("float32"), rs.randint(0, 10, 32),
+            (rs.randn(8, 1, 5, 5) * 0.1).astype("float32"), (rs.randn(16, 8, 3, 3) * 0.1).astype("float32"),
+            (rs.randn(16 * 6 * 6, 10) * 0.1).astype("float32")]
+    inputs = [x, t, W1, W2, W3]
+    f = theano.function(inputs, outs, device="cuda")
+    ref = theano.function(inputs, outs, device="numpy")
+    got, want = f(*vals), ref(*vals)
+    errors = [float(np.max(np.abs(g - w)) / (np.max(np.abs(w)) + 1e-30)) for g, w in zip(got, want)]
+    runners = {str(n.op): r for n, r in f.linked.runners.items()
+               if "Conv" in type(n.op).__name__ or "Pool" in type(n.op).__name__}
+    fell_back = sorted(k for k, r in runners.items() if "fallback" in r)
+    return {"ok": max(errors) < 1e-3 and not fell_back, "relative_errors": errors,
+            "conv_pool_runners": runners, "fell_back": fell_back}
+
+
 def workloads_on_cuda(quick_reps: int = 5) -> dict:
     """bench/workloads.py's workloads (quick sizes) on device=cuda and in NumPy: medians."""
     import statistics
@@ -174,6 +208,14 @@ def main() -> int:
                                    "passed": sum(v["ok"] for v in tut.values()), "of": len(tut)}
         else:
             r.steps["tutorial"] = {"status": "skipped", "why": "budget"}
+        t = time.monotonic()
+        try:
+            le = lenet_check()
+            (out / "lenet.json").write_text(json.dumps(le, indent=2, default=float))
+            r.steps["lenet"] = {"status": "ok" if le["ok"] else "mismatch",
+                                "seconds": round(time.monotonic() - t, 1)}
+        except Exception as e:
+            r.steps["lenet"] = {"status": f"error: {type(e).__name__}: {e}"}
         # 5. the targets
         r.run("bench_cuda", [py, "bench/cuda_workloads.py", "--json", str(out / "bench_cuda.json")], 130)
         # 6. the other workloads, if time is left
@@ -188,7 +230,7 @@ def main() -> int:
         else:
             r.steps["bench_workloads"] = {"status": "skipped", "why": "budget"}
     else:
-        for s in ("conformance", "tutorial", "bench_cuda", "bench_workloads"):
+        for s in ("conformance", "tutorial", "lenet", "bench_cuda", "bench_workloads"):
             r.steps[s] = {"status": "skipped", "why": "the cuda backend is not usable here (backends.txt)"}
 
     summary["seconds"] = round(time.monotonic() - r.t0, 1)

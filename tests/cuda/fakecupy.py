@@ -61,6 +61,21 @@ def matmul(a, b):
     return np.asarray(np.matmul(a, b)).view(ndarray)
 
 
+def _on_device(fn):
+    """NumPy's `fn` with its array results as device arrays (CuPy's function of that name)."""
+
+    def call(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        return out.view(ndarray) if isinstance(out, np.ndarray) else out
+
+    call.__name__ = fn.__name__
+    return call
+
+
+# The array functions the ops' own array code (make_xp_fn) calls, as CuPy has them.
+_NUMPY_API = ("zeros", "full", "where", "maximum", "tensordot", "moveaxis", "swapaxes", "ascontiguousarray")
+
+
 def _compile(code: str) -> ctypes.CDLL:
     _CACHE.mkdir(parents=True, exist_ok=True)
     text = _PRELUDE + code
@@ -143,6 +158,10 @@ def module() -> types.ModuleType:
     m.ndarray, m.asarray, m.empty, m.matmul = ndarray, asarray, empty, matmul
     m.multiply = lambda a, b, out=None: np.multiply(a, b, out=out)
     m.add = lambda a, b, out=None: np.add(a, b, out=out)
+    for name in _NUMPY_API:
+        setattr(m, name, _on_device(getattr(np, name)))
+    m.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
+        as_strided=_on_device(np.lib.stride_tricks.as_strided)))
     m.RawModule = RawModule
     m.cuda = types.SimpleNamespace(Device=Device, runtime=types.SimpleNamespace(
         getDeviceCount=lambda: 1, getDeviceProperties=lambda i: {"name": b"fake"}))

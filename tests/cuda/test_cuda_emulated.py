@@ -93,3 +93,53 @@ def test_split_reduction_of_few_long_rows(device):
     np.testing.assert_allclose(t, v.sum(), rtol=1e-12)
     with pytest.raises(ValueError, match="no identity"):
         f(np.zeros((2, 0)))
+
+
+def test_conv_and_pool_run_on_the_device_array_code(device):
+    # Conv and pool run the ops' own array code with the (fake) CuPy module: no fallback, and
+    # the values are the reference's, for forward and both gradients.
+    from theano.tensor import nnet
+    from theano.tensor.signal.pool import pool_2d
+
+    x, w, wg = T.ftensor4("x"), T.ftensor4("w"), T.ftensor4("wg")
+    outs = []
+    for kern, kw in ((w, dict()), (w, dict(border_mode="half", subsample=(2, 1), filter_flip=False)),
+                     (wg, dict(border_mode=(1, 2), filter_dilation=(2, 1), num_groups=2))):
+        y = nnet.conv2d(x, kern, **kw)
+        p = pool_2d(T.tanh(y), ws=(2, 2), ignore_border=False, mode="max")
+        q = pool_2d(y, ws=(3, 2), stride=(1, 2), pad=(1, 1), ignore_border=True, mode="average_exc_pad")
+        loss = (p ** 2).sum() + q.sum()
+        outs += [y, p, q] + theano.grad(loss, [x, kern])
+    f = theano.function([x, w, wg], outs, device=device)
+    runners = set(f.linked.runners.values())
+    assert {"cuda (im2col + cuBLAS)", "cuda (pool, CuPy)"} <= runners, runners
+    assert not any("fallback" in r for r in runners), runners
+    ref = theano.function([x, w, wg], outs, device="numpy")
+    rs = np.random.RandomState(3)
+    vals = (rs.randn(2, 4, 9, 8).astype("float32"), rs.randn(3, 4, 3, 3).astype("float32"),
+            rs.randn(4, 2, 3, 3).astype("float32"))
+    cp = theano.backend.get_backend(device).cp
+    products, tensordot = [], cp.tensordot
+
+    def spy(a, b, axes):
+        products.append((type(a), type(b)))
+        return tensordot(a, b, axes)
+
+    cp.tensordot = spy
+    try:
+        got = f(*vals)
+    finally:
+        cp.tensordot = tensordot
+    assert products and all(t == (cp.ndarray, cp.ndarray) for t in products), products
+    for g, want in zip(got, ref(*vals)):
+        np.testing.assert_allclose(g, want, rtol=2e-4, atol=2e-4)
+
+
+def test_conv_errors_are_the_reference_errors_on_the_device(device):
+    from theano.tensor import nnet
+
+    x, w = T.ftensor4("x"), T.ftensor4("w")
+    f = theano.function([x, w], nnet.conv2d(x, w), device=device)
+    with pytest.raises(ValueError, match=r"Conv2d.*3 channels.*\(2, 4, 3, 3\)"):
+        f(np.ones((1, 3, 5, 5), "float32"), np.ones((2, 4, 3, 3), "float32"))
+    assert f(np.ones((1, 3, 5, 5), "float32"), np.ones((2, 3, 3, 3), "float32")).shape == (1, 2, 3, 3)

@@ -90,3 +90,22 @@ def test_device_strings():
     rec, dev = registry.resolve("cuda")
     assert rec.name == "cuda" and dev == "cuda0"
     assert registry.resolve("cuda0")[1] == "cuda0"
+
+
+def test_conv_and_pool_with_gradients_on_the_gpu():
+    from theano.tensor.nnet import conv2d
+    from theano.tensor.signal.pool import pool_2d
+
+    x, w = T.ftensor4("x"), T.ftensor4("w")
+    y = conv2d(x, w, border_mode="half", subsample=(2, 1), filter_dilation=(1, 2))
+    p = pool_2d(y, ws=(3, 2), stride=(2, 2), pad=(1, 1), ignore_border=True, mode="max")
+    q = pool_2d(y, ws=(2, 2), ignore_border=False, mode="average_inc_pad")
+    outs = [y, p, q] + theano.grad((p ** 2).sum() + q.sum(), [x, w])
+    f = theano.function([x, w], outs, device="cuda")
+    g = theano.function([x, w], outs, device="numpy")
+    rs = np.random.RandomState(0)
+    xv, wv = rs.randn(4, 3, 11, 10).astype("float32"), rs.randn(5, 3, 3, 3).astype("float32")
+    for a, b in zip(f(xv, wv), g(xv, wv)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    assert not any("fallback" in r for n, r in f.linked.runners.items()
+                   if "Conv" in type(n.op).__name__ or "Pool" in type(n.op).__name__)

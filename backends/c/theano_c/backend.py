@@ -15,59 +15,18 @@ import numpy as np
 from theano.backend import Backend, LinkedGraph, link_straight_line
 from theano.graph.basic import Apply
 from theano.graph.fg import FunctionGraph
-from theano.kernel.c_dialect import CRenderer
 from theano.kernel.ir import Kernel
 
 from . import lowering
+from .renderer import CKernelRenderer, entry_source
 from .toolchain import CompileError, build_extension, build_shared_library, find_compiler
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-# Functions glibc's libmvec has SIMD versions of (double and float), so `omp simd` loops
-# calling them vectorize: 4 or 8 lanes of exp/sin/tanh per instruction.
-_MVEC = ("exp", "log", "sin", "cos", "pow", "acos", "acosh", "asin", "asinh", "atan", "atan2",
-         "atanh", "cbrt", "cosh", "erf", "erfc", "exp2", "expm1", "log10", "log1p", "log2", "sinh",
-         "tan", "tanh")
-_TWO_ARGS = ("pow", "atan2")
-
-
-def _simd_declarations() -> str:
-    lines = []
-    for f in _MVEC:
-        for t, suffix in (("double", ""), ("float", "f")):
-            args = f"{t}, {t}" if f in _TWO_ARGS else t
-            lines.append(f"#pragma omp declare simd notinbranch\n{t} {f}{suffix}({args});")
-    return "\n".join(lines) + "\n"
-
-
-class CKernelRenderer(CRenderer):
-    """The C dialect as the C backend compiles it: loops marked `omp simd` (vector math from
-    libmvec when the C library has it), shared among OpenMP threads when they are long enough
-    to pay for waking them."""
-
-    def __init__(self, openmp: bool, vector_math: bool):
-        # Threads pay off only for long loops: short ones would wait for threads that BLAS (or
-        # another kernel) keeps busy; 2**20 elements is where two cores win here.
-        pragma = ("omp parallel for simd schedule(static) if(parallel: {n} > 1048576)" if openmp
-                  else "omp simd")  # the modifier: a plain if() would turn simd off too
-        self.loop_header = (f"_Pragma(\"{pragma}\")\n"
-                            "    for ({index} {i} = 0; {i} < {n}; ++{i}) {{")
-        if vector_math:
-            self.header = CRenderer.header + _simd_declarations()
-
-
-def entry_source(kernel_source: str, name: str, n_args: int) -> str:
-    """The kernel plus a uniform entry point for the launcher (arrays passed as arrays)."""
-    args = ", ".join(f"data[{k}], strides[{k}]" for k in range(n_args))
-    return (kernel_source + "\nvoid theano_entry(int64_t n, const int64_t* shape, int contiguous, "
-            "char** data, const int64_t** strides) {\n"
-            f"  {name}(n, shape, contiguous, {args});\n}}\n")
-
-
 class CBackend(Backend):
     """Runs elementwise (fused) kernels as compiled C; views and shapes as NumPy views;
-    products through NumPy's BLAS; every other op falls back to its NumPy meaning, visibly."""
+    products through SciPy's BLAS; every other op falls back to its NumPy meaning, visibly."""
 
     name = "c"
     host_native = True
@@ -78,20 +37,55 @@ class CBackend(Backend):
         comp = find_compiler()
         from theano.config import config
 
-        self.renderer = CKernelRenderer(openmp=bool(comp and comp.openmp and config.c__openmp),
-                                        vector_math=bool(comp and comp.vector_math))
+        openmp, vector_math = bool(comp and comp.openmp and config.c__openmp), bool(comp and comp.vector_math)
+        self.renderer = CKernelRenderer(openmp=openmp, vector_math=vector_math)
+        self._serial_renderer = CKernelRenderer(openmp=False, vector_math=vector_math) if openmp else None
         self._lock = threading.Lock()
-        self._launcher: Any = None
+        self._extensions: dict[str, Any] = {}
         self._entries: dict[str, tuple[Any, int]] = {}  # kernel source -> (library, address)
 
     # -- compiled pieces ----------------------------------------------------------------
-    @property
-    def launch(self) -> Callable[..., Any]:
-        if self._launcher is None:
+    def _extension(self, source: str, module: str) -> Any:
+        """A CPython extension of this package, compiled once per machine (cached on disk)."""
+        mod = self._extensions.get(module)
+        if mod is None:
             with self._lock:
-                if self._launcher is None:
-                    self._launcher = build_extension(os.path.join(_HERE, "launcher.c"), "_theano_c_launch")
-        return self._launcher.launch
+                mod = self._extensions.get(module)
+                if mod is None:
+                    mod = build_extension(os.path.join(_HERE, source), module)
+                    self._extensions[module] = mod
+        return mod
+
+    @property
+    def launcher(self) -> Any:
+        """The extension whose Kernel objects run compiled kernels (launcher.c)."""
+        return self._extension("launcher.c", "_theano_c_launch")
+
+    @property
+    def products(self) -> Any:
+        """The extension whose Product objects run Dot/Gemm/Gemv through BLAS (blas_products.c)."""
+        return self._extension("blas_products.c", "_theano_c_blas")
+
+    @property
+    def rows(self) -> Any:
+        """The extension whose RowOp objects run softmax and its cross-entropies (softmax_rows.c)."""
+        return self._extension("softmax_rows.c", "_theano_c_softmax")
+
+    def input_filter(self, ttype: Any, strict: bool, allow_downcast: bool | None,
+                     python_filter: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+        """TensorType's common cases in C (input_filters.c), the rest through python_filter."""
+        from theano.config import config
+        from theano.tensor.type import TensorType
+
+        if type(ttype) is not TensorType:
+            return None
+        try:
+            filters = self._extension("input_filters.c", "_theano_c_filters")
+        except CompileError:
+            return None
+        lossy_ok = bool(allow_downcast) or (allow_downcast is None and ttype.dtype == config.floatX)
+        return filters.Filter(ttype.numpy_dtype.num, bytes(int(b) for b in ttype.broadcastable),
+                              bool(strict), lossy_ok, python_filter)
 
     def kernel_entry(self, kernel: Kernel) -> int:
         """The address of the compiled entry point of `kernel` (compiled once, cached on disk)."""
@@ -99,7 +93,10 @@ class CBackend(Backend):
         hit = self._entries.get(src)
         if hit is not None:
             return hit[1]
-        full = entry_source(src, "theano_kernel", len(kernel.inputs) + len(kernel.outputs))
+        serial = (self._serial_renderer.render(kernel, "theano_kernel_serial")
+                  if self._serial_renderer is not None else None)
+        full = entry_source(src, "theano_kernel", len(kernel.inputs) + len(kernel.outputs), serial,
+                            kernel.ndim)
         path = build_shared_library(full, str(kernel))
         lib = ctypes.CDLL(os.path.abspath(path))
         addr = ctypes.cast(lib.theano_entry, ctypes.c_void_p).value
@@ -109,8 +106,6 @@ class CBackend(Backend):
 
     # -- linking -------------------------------------------------------------------------
     def link(self, fgraph: FunctionGraph) -> LinkedGraph:
-        from theano.config import config
-
         order = fgraph.toposort()
         plans = {node: lowering.plan(node, self) for node in order}
         kernels = [p.kernel for p in plans.values() if p.kernel is not None]
@@ -134,9 +129,8 @@ class CBackend(Backend):
         return link_straight_line(fgraph, fns, runners, quiet_numpy=quiet)
 
     def kernel_callable(self, node: Apply, kernel: Kernel) -> Callable[..., Any]:
-        """launch bound to this kernel's metadata: one C call per node at run time."""
-        from functools import partial
-
+        """A Kernel object of the launcher, bound to this kernel's metadata: one C call per
+        node at run time, which keeps the node's output buffers between calls."""
         nd = kernel.ndim
         bcast = bytes(int(b) for a in kernel.inputs for b in a.broadcastable)
         out_types = tuple(np.dtype(o.type.dtype).num for o in node.outputs)
@@ -145,8 +139,10 @@ class CBackend(Backend):
         red = kernel.reduction
         reduced = None if red is None else bytes(int(d in red.axes) for d in range(nd))
         nonempty = red is not None and red.scalar_op.identity is None
-        meta = (self.kernel_entry(kernel), nd, bcast, out_types, in_types, checker, reduced, nonempty)
-        return partial(self.launch, meta)
+        # destroy_map: the output is written into that input's buffer when the launcher can
+        inplace = tuple(node.op.destroy_map.get(k, [-1])[0] for k in range(len(node.outputs)))
+        return self.launcher.Kernel(self.kernel_entry(kernel), nd, bcast, out_types, in_types, checker,
+                                    reduced, nonempty, None if red is not None else inplace)
 
 
 __all__ = ["CBackend", "CompileError"]

@@ -34,3 +34,44 @@ def blas_address(routine: str) -> int:
     if capsule is None:
         raise BlasUnavailable(f"scipy.linalg.cython_blas has no routine {routine!r}")
     return _get_pointer(capsule, _get_name(capsule))
+
+
+def _numpy_openblas() -> ctypes.CDLL | None:
+    """The OpenBLAS that NumPy's wheels bundle and have loaded (ILP64, symbols scipy_*64_),
+    found among the libraries of this process; None when NumPy links another BLAS."""
+    import numpy  # noqa: F401  (its BLAS is loaded with it)
+
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {ln.split()[-1] for ln in f if "openblas64_" in ln.rsplit("/", 1)[-1]}
+    except OSError:  # not Linux: SciPy's routines serve
+        return None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.scipy_sgemm_64_, lib.scipy_cblas_sdot64_  # noqa: B018  (present, or AttributeError)
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def blas_routines(prefix: str, which: str = "auto") -> tuple[tuple[int, int, int], bool, str]:
+    """Addresses of (gemm, gemv, dot) for prefix "s" or "d", whether they take 64-bit integers
+    (and dot the CBLAS convention), and which library they come from.
+
+    which="auto" prefers NumPy's own OpenBLAS when it can be found: then NumPy and theano share
+    one BLAS thread pool instead of two that spin against each other on a small machine.
+    "scipy" always takes SciPy's exported routines (32-bit integers, Fortran convention).
+    """
+    if which in ("auto", "numpy"):
+        lib = _numpy_openblas()
+        if lib is not None:
+            addr = [ctypes.cast(getattr(lib, f"scipy_{prefix}{r}_64_"), ctypes.c_void_p).value
+                    for r in ("gemm", "gemv")]
+            addr.append(ctypes.cast(getattr(lib, f"scipy_cblas_{prefix}dot64_"), ctypes.c_void_p).value)
+            return (addr[0], addr[1], addr[2]), True, "numpy's OpenBLAS"
+        if which == "numpy":
+            raise BlasUnavailable("NumPy's bundled OpenBLAS was not found in this process")
+    return tuple(blas_address(prefix + r) for r in ("gemm", "gemv", "dot")), False, "scipy's BLAS"

@@ -15,8 +15,6 @@ from theano.kernel.ir import Kernel, elemwise_kernel, reduction_kernel
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from theano.tensor.join import Join, MakeVector
-from theano.tensor.math import Dot
-from theano.tensor.rewriting.blas import Gemm, Gemv
 from theano.tensor.rewriting.fusion import FusedReduction
 from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 from theano.tensor.subtensor import Subtensor
@@ -90,7 +88,6 @@ for _cls in (DimShuffle, Reshape, Subtensor, Rebroadcast, SpecifyShape, Shape, S
 for _cls in (DeepCopyOp, Join, MakeVector):
     lower.register(_cls)(_host("c (copy)"))
 lower.register(Alloc)(_host("c (alloc)"))
-# NumPy's dot calls the BLAS that NumPy links (OpenBLAS in wheels); Gemm/Gemv's NumPy meaning
-# is dot plus one scaled add.
-for _cls in (Dot, Gemm, Gemv):
-    lower.register(_cls)(_host("c (BLAS via numpy)"))
+from . import products  # noqa: E402,F401  (Dot, Gemm, Gemv through BLAS)
+from . import softmax  # noqa: E402,F401  (softmax and its cross-entropies as row loops)
+from . import nnet  # noqa: E402,F401  (conv and pooling lowerings)

@@ -24,12 +24,14 @@ def _factory(device: str):
 
 @hookimpl
 def theano_add_config(config):
-    from theano.config import boolean
+    from theano.config import boolean, enum
 
     config.add("c__compiler", "The C compiler of the c backend (default: $CC, then Python's CC, cc, gcc)", "")
     config.add("c__cflags", "Optimization flags of the c backend (part of the cache key)",
                "-O3 -march=native -fno-math-errno -fno-trapping-math")
     config.add("c__openmp", "Let the c backend parallelize large loops with OpenMP", True, boolean)
+    config.add("c__blas", "Which BLAS the c backend's products call: auto (NumPy's bundled OpenBLAS "
+               "when found, else SciPy's), numpy or scipy", "auto", enum("auto", "numpy", "scipy"))
 
 
 @hookimpl

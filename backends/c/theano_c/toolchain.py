@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -153,16 +154,24 @@ def build_extension(source_path: str, module: str) -> object:
         raise CompileError("no C compiler found: install gcc (apt-get install gcc) or set CC")
     with open(source_path) as f:
         source = f.read()
+    # Headers of this package that the file includes are part of what is compiled (and keyed).
+    here = os.path.dirname(source_path)
+    for name in sorted(set(re.findall(r'#include "([^"]+)"', source))):
+        with open(os.path.join(here, name)) as f:
+            source += f"\n/* {name} */\n" + f.read()
     include = [sysconfig.get_paths()["include"], numpy.get_include()]
-    flags = [f for f in cflags() if f != "-fopenmp"] + [f"-I{p}" for p in include] + [
-        f'-DMODULE_NAME_STR="{module}"', f"-DMODULE_INIT=PyInit_{module}"]
+    # `omp simd` loops vectorize without the OpenMP runtime; libmvec gives them SIMD exp/log
+    flags = ["-fopenmp-simd" if f == "-fopenmp" else f for f in cflags()] + [f"-I{p}" for p in include] + [
+        f'-DMODULE_NAME_STR="{module}"', f"-DMODULE_INIT=PyInit_{module}"] + (
+        ["-DTHEANO_MVEC=1"] if comp.vector_math else [])
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     key = cache_key(source, comp.path, comp.version, " ".join(flags), numpy.__version__, module,
                     _cpu_id() if "-march=native" in flags else "")
     cdir = CompileDir()
 
     def build(tmp_out: str) -> None:
-        cmd = [comp.path, *flags, source_path, "-o", tmp_out]
+        libs = ["-lmvec", "-lm"] if comp.vector_math else ["-lm"]
+        cmd = [comp.path, *flags, source_path, "-o", tmp_out, *libs]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             raise CompileError(f"compiling {source_path} failed:\n$ {' '.join(map(shlex.quote, cmd))}\n"

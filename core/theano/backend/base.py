@@ -73,6 +73,13 @@ class LinkedGraph:
         exec(compile("\n".join(out) + "\n", f"{self.filename}-{tag}", "exec"), env)
         return env[self.source.split("(", 1)[0].split()[-1]]
 
+    def free(self) -> None:
+        """Drop what node functions keep between calls (the C backend's output buffers)."""
+        for fn in getattr(self, "node_fns", ()):
+            free = getattr(fn, "free", None)
+            if free is not None:
+                free()
+
     def failing_node(self, tb: Any) -> Apply | None:
         """The node whose line in the generated driver is in the traceback `tb`."""
         node = None
@@ -154,6 +161,7 @@ def link_straight_line(fgraph: FunctionGraph, node_fns: dict[Apply, Callable[...
     exec(code, env)
     linked = LinkedGraph(env[name], fgraph, runners, filename, node_at_line, source)
     linked.names = names
+    linked.node_fns = list(node_fns.values())
     linked.env = env
     return linked
 
@@ -180,6 +188,13 @@ class Backend:
     def to_host(self, value: Any) -> np.ndarray:
         """A native array as a host NumPy array."""
         return value
+
+    def input_filter(self, ttype: Any, strict: bool, allow_downcast: bool | None,
+                     python_filter: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+        """Optionally, a faster equivalent of `python_filter` (the type's fast filter) for the
+        inputs of this backend's functions, e.g. compiled; None keeps `python_filter`. It must
+        accept and convert exactly what `python_filter` does, and may call it for the rest."""
+        return None
 
     def report_fallback(self, node: Apply, why: str) -> None:
         """Apply config.fallback to a node this backend runs through its NumPy meaning:

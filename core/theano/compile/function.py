@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import operator
 import sys
 import threading
 import time
@@ -209,7 +210,7 @@ class Function:
         self._single = maker.single_output
         self._updated = maker.updated_containers
         self._shared = maker.shared_containers
-        self.trust_input = maker.trust_input
+        self._trust_input = maker.trust_input
         self._passthrough = frozenset(maker.passthrough | maker.fresh)
         # DebugMode checks every call for ops that return an input's memory without declaring
         # it in view_map (an op bug); other modes trust the declarations and pay nothing.
@@ -227,49 +228,89 @@ class Function:
             self._fn = _timed(self.linked.profiling_fn(self.profile.node_seconds), self.profile)
         # The per-call fast path: one prepared filter per input, flags read once.
         self._n_in = len(self.input_specs)
-        self._filters = [_fast_filter(s) for s in self.input_specs]
         self._device_io = not maker.backend.host_native
+        self._filters = [_fast_filter(s, maker.backend) for s in self.input_specs]
+        self._call = self._build_call()
 
     # -- calling -------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) != self._n_in:
-            args = self._complete_args(args, kwargs)
+    # `f(...)` runs `f._call`, a function generated for this Function alone (see _build_call):
+    # the property is a C-level descriptor, so no Python frame runs between the caller and it.
+    __call__ = property(operator.attrgetter("_call"), doc="Call with the input values (positionally "
+                        "or by name): returns the outputs and applies the updates.")
+
+    @property
+    def trust_input(self) -> bool:
+        """Skip the input checks and casts: the arguments must already be arrays of the
+        inputs' exact types (Theano's `f.trust_input = True`)."""
+        return self._trust_input
+
+    @trust_input.setter
+    def trust_input(self, value: bool) -> None:
+        self._trust_input = bool(value)
+        if hasattr(self, "_filters"):
+            self._call = self._build_call()
+
+    def _build_call(self) -> Any:
+        """The per-call path as straight-line Python made for this function: its number of
+        inputs, filters, shared values, updates and outputs are constants of the source, so a
+        call runs no loops and reads no flags. Every error takes the general path below."""
+        n, n_out = self._n_in, self._n_out
+        host = None if self.backend.host_native else self.backend
+        env: dict[str, Any] = {"complete": self._complete_args, "slow": self._slow_filters,
+                               "fn": self._fn, "runtime_error": self._runtime_error,
+                               "exc_info": sys.exc_info, "ndarray": np.ndarray, "as_output": _as_output,
+                               "backend": self.backend, "B": host, "unalias": _unalias,
+                               "passthrough": self._passthrough, "to_device": self.backend.to_device,
+                               "to_host": self.backend.to_host}
+        a = [f"a{k}" for k in range(n)]
+        v = [f"v{k}" for k in range(n)]
+        lines = ["def call(*args, **kwargs):",
+                 f"    if kwargs or len(args) != {n}:",
+                 "        args = complete(args, kwargs)"]
+        if n:
+            lines.append(f"    {', '.join(a)}, = args")
         if self.trust_input:
-            values = list(args)
-        else:
-            try:
-                values = [f(a) for f, a in zip(self._filters, args)]
-            except Exception:
-                # the slow path raises the message that names the argument and the problem
-                values = [self._filter(k, s, a) for k, (s, a) in enumerate(zip(self.input_specs, args))]
-        backend = self.backend
+            v = a
+        elif n:
+            env.update({f"F{k}": f for k, f in enumerate(self._filters)})
+            lines += ["    try:",
+                      *[f"        {v[k]} = F{k}({a[k]})" for k in range(n)],
+                      "    except Exception:",
+                      f"        {', '.join(v)}, = slow(args)"]
         if self._device_io:
-            values = [backend.to_device(v) for v in values]
-        for c in self._shared:
-            values.append(c.value_for(backend))
-        try:
-            outs = self._fn(*values)
-        except Exception as e:
-            raise self._runtime_error(e, sys.exc_info()[2]) from None
-        n_out = self._n_out
+            lines += [f"    {x} = to_device({x})" for x in v]
+        for k, c in enumerate(self._shared):
+            env[f"C{k}"] = c
+            lines.append(f"    s{k} = C{k}.value if C{k}.backend is B else C{k}.value_for(backend)")
+        values = v + [f"s{k}" for k in range(len(self._shared))]
+        lines += ["    try:",
+                  f"        outs = fn({', '.join(values)})",
+                  "    except Exception as e:",
+                  "        raise runtime_error(e, exc_info()[2]) from None"]
         if self._check_aliasing:
-            _unalias(outs, values, self._passthrough)
+            lines.append(f"    unalias(outs, [{', '.join(values)}], passthrough)")
         # Only now, after everything succeeded, do the updates become visible.
-        if self._updated:
-            for c, v in zip(self._updated, outs[n_out:]):
-                c.store(v, backend)
+        for k, c in enumerate(self._updated):
+            env[f"U{k}"] = c
+            if type(c).store is Container.store:
+                lines.append(f"    U{k}.value = outs[{n_out + k}]; U{k}.backend = B")
+            else:
+                lines.append(f"    U{k}.store(outs[{n_out + k}], backend)")
+        host_out = "to_host(outs[{k}])" if self._device_io else "outs[{k}]"
         if self._single:
-            v = outs[0]
-            if self._device_io:
-                v = backend.to_host(v)
-            return v if type(v) is np.ndarray else _as_output(v)
-        res = outs[:n_out]
-        if self._device_io:
-            res = [backend.to_host(v) for v in res]
-        for k, v in enumerate(res):
-            if type(v) is not np.ndarray:
-                res[k] = _as_output(v)
-        return res
+            lines += [f"    r = {host_out.format(k=0)}",
+                      "    return r if type(r) is ndarray else as_output(r)"]
+        else:
+            for k in range(n_out):
+                lines += [f"    r{k} = {host_out.format(k=k)}",
+                          f"    if type(r{k}) is not ndarray: r{k} = as_output(r{k})"]
+            lines.append(f"    return [{', '.join(f'r{k}' for k in range(n_out))}]")
+        exec(compile("\n".join(lines) + "\n", f"<theano-call {self._label()}>", "exec"), env)
+        return env["call"]
+
+    def _slow_filters(self, args: Sequence[Any]) -> list:
+        """The inputs filtered one by one, raising the message that names the argument."""
+        return [self._filter(k, s, a) for k, (s, a) in enumerate(zip(self.input_specs, args))]
 
     def _label(self) -> str:
         if self.name:
@@ -368,7 +409,9 @@ class Function:
         return Trace([(v, np.asarray(o)) for v, o in zip(tvars, recorded)])
 
     def free(self) -> None:
-        """Accepted for Theano compatibility: intermediate storage is per call already."""
+        """Release the memory the backend keeps between calls (output buffers it would
+        reuse); the function stays usable."""
+        self.linked.free()
 
     def copy(self, share_memory: bool = False, swap: dict | None = None, delete_updates: bool = False,
              name: str | None = None) -> "Function":
@@ -410,12 +453,14 @@ def _as_output(v: Any) -> Any:
     return v if hasattr(v, "tocsr") else np.asarray(v)
 
 
-def _fast_filter(spec: "_InputSpec") -> Any:
-    """A filter for one input: the type's prepared fast filter when it has one."""
+def _fast_filter(spec: "_InputSpec", backend: Any) -> Any:
+    """A filter for one input: the backend's (compiled) one when it offers it, else the type's
+    prepared fast filter when it has one, else the type's filter."""
     t = spec.variable.type
     make = getattr(t, "fast_filter", None)
     if make is not None:
-        return make(spec.strict, spec.allow_downcast)
+        python_filter = make(spec.strict, spec.allow_downcast)
+        return backend.input_filter(t, spec.strict, spec.allow_downcast, python_filter) or python_filter
     return lambda a: t.filter(a, strict=spec.strict, allow_downcast=spec.allow_downcast)
 
 

@@ -7,8 +7,11 @@ is made of the other two and derivatives of any order stay inside this family. E
 its parameters in `__props__` (and static ints), so that compiled backends can lower them by class.
 
 The NumPy meaning is im2col: a strided window view of the padded input
-(`sliding_window_view`, no copy) contracted with the kernel by `tensordot`, which copies the
-windows into one column matrix and calls BLAS. The gradient with respect to the input is the
+(`as_strided`, no copy) contracted with the kernel by `tensordot`, which copies the
+windows into one column matrix and calls BLAS. It is written against an array module (`xm`:
+NumPy, or CuPy, whose tensordot calls cuBLAS), so a GPU backend runs the same code on the device
+(`make_xp_fn`); `geometry` checks the shapes and gives the padding and output size, for
+backends with kernels of their own. The gradient with respect to the input is the
 same correlation applied to the zero-upsampled, fully padded output gradient.
 """
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ...graph.basic import Apply, Variable
 from ...graph.op import Op
@@ -119,54 +121,66 @@ def get_conv_output_shape(image_shape: Sequence[Any], kernel_shape: Sequence[Any
     return (image_shape[0], kernel_shape[0]) + spatial
 
 
-# -- the NumPy kernels ----------------------------------------------------------------------------
+# -- the array kernels (NumPy here; any module with NumPy's API, such as CuPy, on a device) ------
 
-def _pad_spatial(x: np.ndarray, before: Sequence[int], after: Sequence[int] | None = None) -> np.ndarray:
+def _host_ints(value: Any) -> tuple[int, ...]:
+    """A shape vector as Python ints, whether it lives on the host or on a device."""
+    if hasattr(value, "get") and not isinstance(value, np.ndarray):
+        value = value.get()
+    return tuple(int(s) for s in np.asarray(value).reshape(-1))
+
+
+def _pad_spatial(xm: Any, x: Any, before: Sequence[int], after: Sequence[int] | None = None) -> Any:
     after = before if after is None else after
     if not any(before) and not any(after):
         return x
-    return np.pad(x, [(0, 0), (0, 0)] + [(int(b), int(a)) for b, a in zip(before, after)])
-
-
-def _windows(xp: np.ndarray, kshape: Sequence[int], stride: Sequence[int], dilation: Sequence[int],
-             out_shape: Sequence[int]) -> np.ndarray:
-    """A view (B, C, *out_shape, *kshape) of the padded input: the window under each output."""
-    nd = len(kshape)
-    dk = tuple((k - 1) * d + 1 for k, d in zip(kshape, dilation))
-    view = sliding_window_view(xp, dk, axis=tuple(range(2, 2 + nd)))
-    index = ((slice(None), slice(None))
-             + tuple(slice(0, max((o - 1) * s + 1, 0), s) for o, s in zip(out_shape, stride))
-             + tuple(slice(None, None, d) for d in dilation))
-    return view[index]
-
-
-def _batch_chunk(xp: np.ndarray, out_shape: Sequence[int], kshape: Sequence[int]) -> int:
-    col_bytes = xp.itemsize * xp.shape[1] * int(np.prod(out_shape)) * int(np.prod(kshape))
-    return max(1, _COLUMN_BYTES // max(col_bytes, 1))
-
-
-def _correlate(xp: np.ndarray, kern: np.ndarray, stride: Sequence[int], dilation: Sequence[int],
-               groups: int, out_shape: Sequence[int], dtype: np.dtype) -> np.ndarray:
-    """out[b, f, o] = sum over c, u of xp[b, c, o * stride + u * dilation] * kern[f, c, u]."""
-    nd = kern.ndim - 2
-    B, F = xp.shape[0], kern.shape[0]
-    cg, fg = kern.shape[1], F // groups
-    out = np.empty((B, F) + tuple(out_shape), dtype=dtype)
-    if out.size == 0:
-        return out
-    win_axes = [1] + list(range(2 + nd, 2 + 2 * nd))
-    kern_axes = list(range(1, 2 + nd))
-    step = _batch_chunk(xp, out_shape, kern.shape[2:])
-    for b0 in range(0, B, step):
-        win = _windows(xp[b0:b0 + step], kern.shape[2:], stride, dilation, out_shape)
-        for g in range(groups):
-            res = np.tensordot(win[:, g * cg:(g + 1) * cg], kern[g * fg:(g + 1) * fg],
-                               axes=(win_axes, kern_axes))  # (b, *out, fg)
-            out[b0:b0 + step, g * fg:(g + 1) * fg] = np.moveaxis(res, -1, 1)
+    out = xm.zeros(x.shape[:2] + tuple(s + int(b) + int(a) for s, b, a in zip(x.shape[2:], before, after)),
+                   dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(int(b), int(b) + s) for b, s in zip(before, x.shape[2:]))] = x
     return out
 
 
-def _flip(kern: np.ndarray) -> np.ndarray:
+def _windows(xm: Any, padded: Any, kshape: Sequence[int], stride: Sequence[int], dilation: Sequence[int],
+             out_shape: Sequence[int]) -> Any:
+    """A view (B, C, *out_shape, *kshape) of the padded input: the window under each output."""
+    st = padded.strides
+    nd = len(kshape)
+    strides = (st[0], st[1]) + tuple(st[2 + i] * stride[i] for i in range(nd)) + tuple(
+        st[2 + i] * dilation[i] for i in range(nd))
+    shape = padded.shape[:2] + tuple(out_shape) + tuple(kshape)
+    return xm.lib.stride_tricks.as_strided(padded, shape=shape, strides=strides)
+
+
+def _batch_chunk(padded: Any, out_shape: Sequence[int], kshape: Sequence[int]) -> int:
+    col_bytes = padded.itemsize * padded.shape[1] * int(np.prod(out_shape)) * int(np.prod(kshape))
+    return max(1, _COLUMN_BYTES // max(col_bytes, 1))
+
+
+def _correlate(xm: Any, padded: Any, kern: Any, stride: Sequence[int], dilation: Sequence[int],
+               groups: int, out_shape: Sequence[int], dtype: np.dtype) -> Any:
+    """out[b, f, o] = sum over c, u of padded[b, c, o * stride + u * dilation] * kern[f, c, u]."""
+    nd = kern.ndim - 2
+    B, F = padded.shape[0], kern.shape[0]
+    cg, fg = kern.shape[1], F // groups
+    out = xm.empty((B, F) + tuple(out_shape), dtype=dtype)
+    if out.size == 0:
+        return out
+    if kern.size == 0:  # no channels: an empty sum
+        out[...] = 0
+        return out
+    win_axes = [1] + list(range(2 + nd, 2 + 2 * nd))
+    kern_axes = list(range(1, 2 + nd))
+    step = _batch_chunk(padded, out_shape, kern.shape[2:])
+    for b0 in range(0, B, step):
+        win = _windows(xm, padded[b0:b0 + step], kern.shape[2:], stride, dilation, out_shape)
+        for g in range(groups):
+            res = xm.tensordot(win[:, g * cg:(g + 1) * cg], kern[g * fg:(g + 1) * fg],
+                               axes=(win_axes, kern_axes))  # (b, *out, fg)
+            out[b0:b0 + step, g * fg:(g + 1) * fg] = xm.moveaxis(res, -1, 1)
+    return out
+
+
+def _flip(kern: Any) -> Any:
     return kern[(slice(None), slice(None)) + (slice(None, None, -1),) * (kern.ndim - 2)]
 
 
@@ -255,6 +269,12 @@ class BaseConv(Op):
             raise ValueError(f"{type(self).__name__}: the input has {img_shape[1]} channels but the "
                              f"filters (shape {tuple(kern_shape)}) expect {kern_shape[1] * g}")
 
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
+        raise NotImplementedError
+
+    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+        return self.make_xp_fn(node, np)
+
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
         output_storage[0][0] = self.make_py_fn(node)(*[np.asarray(i) for i in inputs])
 
@@ -269,22 +289,27 @@ class Conv2d(BaseConv):
         out = TensorType(scal.upcast(img.type.dtype, kern.type.dtype), bcast)
         return Apply(self, [img, kern], [out()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
-        odt = np.dtype(node.outputs[0].type.dtype)
+    def geometry(self, img_shape: Sequence[int], kern_shape: Sequence[int]) -> tuple[tuple, tuple]:
+        """(pads, output spatial shape) for these shapes; raises the op's error when they do not fit."""
         name = type(self).__name__
+        _check_hint(name, "input shape", self.imshp, img_shape)
+        _check_hint(name, "filter shape", self.kshp, kern_shape)
+        self._check_channels(img_shape, kern_shape)
+        kshape = tuple(kern_shape[2:])
+        pads = self._pads(kshape)
+        return pads, _out_shape(name, img_shape[2:], kshape, pads, self.subsample, self.filter_dilation)
 
-        def fn(img: np.ndarray, kern: np.ndarray) -> np.ndarray:
-            _check_hint(name, "input shape", self.imshp, img.shape)
-            _check_hint(name, "filter shape", self.kshp, kern.shape)
-            self._check_channels(img.shape, kern.shape)
-            kshape = kern.shape[2:]
-            pads = self._pads(kshape)
-            out_shape = _out_shape(name, img.shape[2:], kshape, pads, self.subsample, self.filter_dilation)
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
+        """The op over arrays of the module `xm` (NumPy, or CuPy on a GPU)."""
+        odt = np.dtype(node.outputs[0].type.dtype)
+
+        def fn(img: Any, kern: Any) -> Any:
+            pads, out_shape = self.geometry(img.shape, kern.shape)
             if self.filter_flip:
                 kern = _flip(kern)
-            xp = _pad_spatial(img.astype(odt, copy=False), pads)
-            return _correlate(xp, kern.astype(odt, copy=False), self.subsample, self.filter_dilation,
-                              self.num_groups, out_shape, odt)
+            padded = _pad_spatial(xm, img.astype(odt, copy=False), pads)
+            return _correlate(xm, padded, kern.astype(odt, copy=False), self.subsample,
+                              self.filter_dilation, self.num_groups, out_shape, odt)
 
         return fn
 
@@ -326,35 +351,44 @@ class Conv2dGradWeights(BaseConv):
         out = TensorType(scal.upcast(img.type.dtype, top.type.dtype), bcast)
         return Apply(self, [img, top, shape], [out()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
-        odt = np.dtype(node.outputs[0].type.dtype)
+    def geometry(self, img_shape: Sequence[int], top_shape: Sequence[int],
+                 shape: Any) -> tuple[tuple, tuple, tuple]:
+        """(filter spatial shape, pads, output spatial shape); raises the op's error on a mismatch."""
         name, nd, g = type(self).__name__, self.convdim, self.num_groups
+        kshape = _host_ints(shape)
+        if len(kshape) != nd:
+            raise ValueError(f"{name}: the filters' spatial shape must have {nd} entries, got {kshape}")
+        _check_hint(name, "input shape", self.imshp, img_shape)
+        if img_shape[0] != top_shape[0] or top_shape[1] % g or img_shape[1] % g:
+            raise ValueError(f"{name}: input of shape {tuple(img_shape)} and output gradient of shape "
+                             f"{tuple(top_shape)} do not agree (batch size, or channels vs num_groups={g})")
+        pads = self._pads(kshape)
+        out_shape = _out_shape(name, img_shape[2:], kshape, pads, self.subsample, self.filter_dilation)
+        if tuple(top_shape[2:]) != out_shape:
+            raise ValueError(f"{name}: the output gradient has spatial shape {tuple(top_shape[2:])}, but "
+                             f"the convolution of {tuple(img_shape)} with filters {kshape} gives {out_shape}")
+        return kshape, pads, out_shape
 
-        def fn(img: np.ndarray, top: np.ndarray, shape: np.ndarray) -> np.ndarray:
-            kshape = tuple(int(s) for s in np.asarray(shape).reshape(-1))
-            if len(kshape) != nd:
-                raise ValueError(f"{name}: the filters' spatial shape must have {nd} entries, got {kshape}")
-            _check_hint(name, "input shape", self.imshp, img.shape)
-            if img.shape[0] != top.shape[0] or top.shape[1] % g or img.shape[1] % g:
-                raise ValueError(f"{name}: input of shape {img.shape} and output gradient of shape "
-                                 f"{top.shape} do not agree (batch size, or channels vs num_groups={g})")
-            pads = self._pads(kshape)
-            out_shape = _out_shape(name, img.shape[2:], kshape, pads, self.subsample, self.filter_dilation)
-            if tuple(top.shape[2:]) != out_shape:
-                raise ValueError(f"{name}: the output gradient has spatial shape {top.shape[2:]}, but the "
-                                 f"convolution of {img.shape} with filters {kshape} gives {out_shape}")
-            xp = _pad_spatial(img.astype(odt, copy=False), pads)
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
+        """The op over arrays of the module `xm` (NumPy, or CuPy on a GPU)."""
+        odt = np.dtype(node.outputs[0].type.dtype)
+        nd, g = self.convdim, self.num_groups
+
+        def fn(img: Any, top: Any, shape: Any) -> Any:
+            kshape, pads, out_shape = self.geometry(img.shape, top.shape, shape)
+            padded = _pad_spatial(xm, img.astype(odt, copy=False), pads)
             top = top.astype(odt, copy=False)
             F, C = top.shape[1], img.shape[1]
             fg, cg = F // g, C // g
-            res = np.zeros((F, cg) + kshape, dtype=odt)
+            res = xm.zeros((F, cg) + kshape, dtype=odt)
             axes = [0] + list(range(2, 2 + nd))
-            step = _batch_chunk(xp, out_shape, kshape)
+            step = _batch_chunk(padded, out_shape, kshape)
             for b0 in range(0, img.shape[0], step):
-                win = _windows(xp[b0:b0 + step], kshape, self.subsample, self.filter_dilation, out_shape)
+                win = _windows(xm, padded[b0:b0 + step], kshape, self.subsample, self.filter_dilation,
+                               out_shape)
                 t = top[b0:b0 + step]
                 for k in range(g):
-                    res[k * fg:(k + 1) * fg] += np.tensordot(t[:, k * fg:(k + 1) * fg],
+                    res[k * fg:(k + 1) * fg] += xm.tensordot(t[:, k * fg:(k + 1) * fg],
                                                              win[:, k * cg:(k + 1) * cg], axes=(axes, axes))
             return _flip(res).copy() if self.filter_flip else res
 
@@ -393,47 +427,57 @@ class Conv2dGradInputs(BaseConv):
         out = TensorType(scal.upcast(kern.type.dtype, top.type.dtype), bcast)
         return Apply(self, [kern, top, shape], [out()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
-        odt = np.dtype(node.outputs[0].type.dtype)
+    def geometry(self, kern_shape: Sequence[int], top_shape: Sequence[int],
+                 shape: Any) -> tuple[tuple, tuple, tuple]:
+        """(input spatial shape, pads, output spatial shape); raises the op's error on a mismatch."""
         name, nd, g = type(self).__name__, self.convdim, self.num_groups
+        ishape = _host_ints(shape)
+        if len(ishape) != nd:
+            raise ValueError(f"{name}: the input's spatial shape must have {nd} entries, got {ishape}")
+        _check_hint(name, "filter shape", self.kshp, kern_shape)
+        F = kern_shape[0]
+        if top_shape[1] != F or F % g:
+            raise ValueError(f"{name}: filters of shape {tuple(kern_shape)} and output gradient of shape "
+                             f"{tuple(top_shape)} do not agree (output channels, or num_groups={g})")
+        kshape = tuple(kern_shape[2:])
+        pads = self._pads(kshape)
+        out_shape = _out_shape(name, ishape, kshape, pads, self.subsample, self.filter_dilation)
+        if tuple(top_shape[2:]) != out_shape:
+            raise ValueError(f"{name}: the output gradient has spatial shape {tuple(top_shape[2:])}, but "
+                             f"the convolution of an input of spatial shape {ishape} with filters "
+                             f"{tuple(kern_shape)} gives {out_shape}")
+        return ishape, pads, out_shape
 
-        def fn(kern: np.ndarray, top: np.ndarray, shape: np.ndarray) -> np.ndarray:
-            ishape = tuple(int(s) for s in np.asarray(shape).reshape(-1))
-            if len(ishape) != nd:
-                raise ValueError(f"{name}: the input's spatial shape must have {nd} entries, got {ishape}")
-            _check_hint(name, "filter shape", self.kshp, kern.shape)
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
+        """The op over arrays of the module `xm` (NumPy, or CuPy on a GPU)."""
+        odt = np.dtype(node.outputs[0].type.dtype)
+        nd, g = self.convdim, self.num_groups
+
+        def fn(kern: Any, top: Any, shape: Any) -> Any:
+            ishape, pads, out_shape = self.geometry(kern.shape, top.shape, shape)
             F, cg = kern.shape[:2]
-            if top.shape[1] != F or F % g:
-                raise ValueError(f"{name}: filters of shape {kern.shape} and output gradient of shape "
-                                 f"{top.shape} do not agree (output channels, or num_groups={g})")
-            kshape = kern.shape[2:]
-            pads = self._pads(kshape)
-            out_shape = _out_shape(name, ishape, kshape, pads, self.subsample, self.filter_dilation)
-            if tuple(top.shape[2:]) != out_shape:
-                raise ValueError(f"{name}: the output gradient has spatial shape {top.shape[2:]}, but the "
-                                 f"convolution of an input of spatial shape {ishape} with filters "
-                                 f"{kern.shape} gives {out_shape}")
+            kshape = tuple(kern.shape[2:])
             dk = [(k - 1) * d + 1 for k, d in zip(kshape, self.filter_dilation)]
             padded = [h + 2 * p for h, p in zip(ishape, pads)]
             top = top.astype(odt, copy=False)
             # Scatter the output gradient back to its stride positions, then correlate it, fully
             # padded, with the filters turned around: that is the adjoint of the forward correlation.
             if any(s > 1 for s in self.subsample):
-                up = np.zeros(top.shape[:2] + tuple((o - 1) * s + 1 for o, s in
+                up = xm.zeros(top.shape[:2] + tuple((o - 1) * s + 1 for o, s in
                                                    zip(out_shape, self.subsample)), dtype=odt)
                 up[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in self.subsample)] = top
             else:
                 up = top
             extra = [p - ((o - 1) * s + d) for p, o, s, d in zip(padded, out_shape, self.subsample, dk)]
-            tp = _pad_spatial(up, [d - 1 for d in dk], [d - 1 + e for d, e in zip(dk, extra)])
+            tp = _pad_spatial(xm, up, [d - 1 for d in dk], [d - 1 + e for d, e in zip(dk, extra)])
             fg = F // g
             kk = kern.astype(odt, copy=False).reshape((g, fg, cg) + kshape)
-            kk = np.swapaxes(kk, 1, 2).reshape((g * cg, fg) + kshape)
+            kk = xm.swapaxes(kk, 1, 2).reshape((g * cg, fg) + kshape)
             if not self.filter_flip:
                 kk = _flip(kk)
-            full = _correlate(tp, kk, (1,) * nd, self.filter_dilation, g, padded, odt)
+            full = _correlate(xm, tp, kk, (1,) * nd, self.filter_dilation, g, padded, odt)
             crop = (slice(None), slice(None)) + tuple(slice(p, p + h) for p, h in zip(pads, ishape))
-            return np.ascontiguousarray(full[crop])
+            return xm.ascontiguousarray(full[crop])
 
         return fn
 

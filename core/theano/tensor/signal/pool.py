@@ -14,7 +14,8 @@ Window k along an axis covers [k * stride, k * stride + ws) of the padded input,
 max, sum and average_exc_pad only see the real (unpadded) cells, average_inc_pad divides by the
 window size counting padding (as Theano does, a window cut short by the border counts less).
 The NumPy meaning loops over the offsets inside a window (ws[0] * ws[1] strided slices of the
-whole tensor), never over output cells.
+whole tensor), never over output cells. It is written against an array module (`make_xp_fn`:
+NumPy, or CuPy on a GPU), so a GPU backend runs the same code on the device.
 """
 from __future__ import annotations
 
@@ -87,11 +88,11 @@ class _Geometry:
                             zip(self.out, spatial, op.ws, op.stride, op.pad))
         self.op = op
 
-    def padded(self, x: np.ndarray, fill: Any) -> np.ndarray:
+    def padded(self, x: Any, fill: Any, xm: Any = np) -> Any:
         nd = len(self.spatial)
         if self.extent == self.spatial:
             return x
-        y = np.full(x.shape[:-nd] + self.extent, fill, dtype=x.dtype)
+        y = xm.full(x.shape[:-nd] + self.extent, fill, dtype=x.dtype)
         y[self.crop()] = x
         return y
 
@@ -186,6 +187,16 @@ class PoolBase(Op):
             raise ValueError(f"{type(self).__name__}: {what} has shape {pooled.shape}, but pooling an "
                              f"input of shape {x.shape} gives {want}")
 
+    def geometry(self, x_shape: Sequence[int]) -> _Geometry:
+        """Output size and window extents of this pooling on an input of shape `x_shape`."""
+        return _Geometry(self, x_shape[-self.ndim:])
+
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
+        raise NotImplementedError
+
+    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+        return self.make_xp_fn(node, np)
+
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
         output_storage[0][0] = self.make_py_fn(node)(*[np.asarray(i) for i in inputs])
 
@@ -214,13 +225,14 @@ class Pool(PoolBase):
         return list(imgshape[:-ndim]) + [pool_output_length(v, w, s, p, ignore_border)
                                          for v, w, s, p in zip(spatial, ws, stride, pad)]
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
+        """The op over arrays of the module `xm` (NumPy, or CuPy on a GPU)."""
         nd, mode = self.ndim, self.mode
 
-        def fn(x: np.ndarray) -> np.ndarray:
+        def fn(x: Any) -> Any:
             geo = _Geometry(self, x.shape[-nd:])
-            y = geo.padded(x, _lowest(x.dtype) if mode == "max" else 0)
-            out = np.zeros(x.shape[:-nd] + geo.out, dtype=x.dtype if mode == "max" else
+            y = geo.padded(x, _lowest(x.dtype) if mode == "max" else 0, xm)
+            out = xm.zeros(x.shape[:-nd] + geo.out, dtype=x.dtype if mode == "max" else
                            np.result_type(x.dtype, np.float32) if x.dtype.kind in "iub" else x.dtype)
             first = True
             for sl in geo.offsets():
@@ -228,12 +240,12 @@ class Pool(PoolBase):
                     if first:
                         out[...] = y[sl]
                     else:
-                        np.maximum(out, y[sl], out=out)
+                        xm.maximum(out, y[sl], out=out)
                 else:
                     out += y[sl]
                 first = False
             if mode.startswith("average"):
-                out /= geo.counts().astype(out.dtype)
+                out /= xm.asarray(geo.counts().astype(out.dtype))
             return out.astype(x.dtype, copy=False)
 
         return fn
@@ -281,18 +293,19 @@ class MaxPoolGrad(PoolGrad):
                             f"got {x.type}, {maxout.type}, {gz.type}")
         return Apply(self, [x, maxout, gz], [x.type()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
+        """The op over arrays of the module `xm` (NumPy, or CuPy on a GPU)."""
         nd, odt = self.ndim, np.dtype(node.outputs[0].type.dtype)
 
-        def fn(x: np.ndarray, maxout: np.ndarray, gz: np.ndarray) -> np.ndarray:
+        def fn(x: Any, maxout: Any, gz: Any) -> Any:
             geo = _Geometry(self, x.shape[-nd:])
             self._check_pooled(x, maxout, geo, "maxout")
             self._check_pooled(x, gz, geo, "gz")
-            y = geo.padded(x, _never_equal(x.dtype))
-            gy = np.zeros(x.shape[:-nd] + geo.extent, dtype=odt)
+            y = geo.padded(x, _never_equal(x.dtype), xm)
+            gy = xm.zeros(x.shape[:-nd] + geo.extent, dtype=odt)
             for sl in geo.offsets():
-                gy[sl] += np.where(y[sl] == maxout, gz, 0)
-            return np.ascontiguousarray(gy[geo.crop()])
+                gy[sl] += xm.where(y[sl] == maxout, gz, 0)
+            return xm.ascontiguousarray(gy[geo.crop()])
 
         return fn
 
@@ -326,20 +339,21 @@ class AveragePoolGrad(PoolGrad):
                             f"{x.type} and {gz.type}")
         return Apply(self, [x, gz], [x.type()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
+        """The op over arrays of the module `xm` (NumPy, or CuPy on a GPU)."""
         nd, odt = self.ndim, np.dtype(node.outputs[0].type.dtype)
 
-        def fn(x: np.ndarray, gz: np.ndarray) -> np.ndarray:
+        def fn(x: Any, gz: Any) -> Any:
             geo = _Geometry(self, x.shape[-nd:])
             self._check_pooled(x, gz, geo, "gz")
             work = odt if odt.kind in "fc" else np.dtype("float64")
             g = gz.astype(work, copy=False)
             if self.mode != "sum":
-                g = g / geo.counts().astype(work)
-            gy = np.zeros(x.shape[:-nd] + geo.extent, dtype=work)
+                g = g / xm.asarray(geo.counts().astype(work))
+            gy = xm.zeros(x.shape[:-nd] + geo.extent, dtype=work)
             for sl in geo.offsets():
                 gy[sl] += g
-            return np.ascontiguousarray(gy[geo.crop()]).astype(odt, copy=False)
+            return xm.ascontiguousarray(gy[geo.crop()]).astype(odt, copy=False)
 
         return fn
 
@@ -373,22 +387,28 @@ class DownsampleFactorMaxGradGrad(PoolGrad):
                             f"dimensions, got {x.type}, {maxout.type}, {ggx.type}")
         return Apply(self, [x, maxout, ggx], [maxout.type()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
+        """The op over arrays of the module `xm` (NumPy, or CuPy on a GPU)."""
         nd, odt = self.ndim, np.dtype(node.outputs[0].type.dtype)
 
-        def fn(x: np.ndarray, maxout: np.ndarray, ggx: np.ndarray) -> np.ndarray:
+        def fn(x: Any, maxout: Any, ggx: Any) -> Any:
             geo = _Geometry(self, x.shape[-nd:])
             self._check_pooled(x, maxout, geo, "maxout")
-            if ggx.shape != x.shape:
-                raise ValueError(f"DownsampleFactorMaxGradGrad: ggx has shape {ggx.shape}, x has {x.shape}")
-            y = geo.padded(x, _never_equal(x.dtype))
-            gg = geo.padded(ggx, 0)
-            out = np.zeros(maxout.shape, dtype=odt)
+            self.check_ggx(x.shape, ggx.shape)
+            y = geo.padded(x, _never_equal(x.dtype), xm)
+            gg = geo.padded(ggx, 0, xm)
+            out = xm.zeros(maxout.shape, dtype=odt)
             for sl in geo.offsets():
-                out += np.where(y[sl] == maxout, gg[sl], 0)
+                out += xm.where(y[sl] == maxout, gg[sl], 0)
             return out
 
         return fn
+
+    @staticmethod
+    def check_ggx(x_shape: Sequence[int], ggx_shape: Sequence[int]) -> None:
+        if tuple(ggx_shape) != tuple(x_shape):
+            raise ValueError(f"DownsampleFactorMaxGradGrad: ggx has shape {tuple(ggx_shape)}, x has "
+                             f"{tuple(x_shape)}")
 
     def infer_shape(self, node, shapes):
         return [tuple(shapes[1])]

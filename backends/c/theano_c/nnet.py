@@ -1,0 +1,280 @@
+"""Convolutions and pooling on the C backend: the loops of nnet.c (im2col / col2im, threads over
+the images) and BLAS gemm through SciPy's function pointers.
+
+Each lowering checks the shapes with the op's own `geometry` (so errors are the reference's,
+naming the op and the shapes) before any C runs, makes the inputs C-contiguous in the output's
+dtype, and passes the geometry as a small int64 array. float32 and float64 run compiled; other
+dtypes, and sizes BLAS's 32-bit ints cannot index, run the NumPy meaning (a visible fallback for
+the dtypes, planned at link time).
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from theano.graph.basic import Apply
+from theano.tensor.nnet.abstract_conv import (Conv2d, Conv2dGradInputs, Conv2dGradWeights, Conv3d,
+                                              Conv3dGradInputs, Conv3dGradWeights)
+from theano.tensor.signal.pool import AveragePoolGrad, DownsampleFactorMaxGradGrad, MaxPoolGrad, Pool
+
+from . import lowering
+from .blas import blas_address
+from .toolchain import build_shared_library
+
+CONV_RUNNER = "c (im2col + BLAS)"
+POOL_RUNNER = "c (pool loops)"
+
+_SUFFIX = {np.dtype("float32"): ("_f32", "sgemm"), np.dtype("float64"): ("_f64", "dgemm")}
+_POOL_MODES = {"max": 0, "sum": 1, "average_inc_pad": 2, "average_exc_pad": 3}
+_INT32 = 2 ** 31 - 1
+_p = ctypes.c_void_p
+
+
+@functools.lru_cache(maxsize=None)
+def _library() -> ctypes.CDLL:
+    """nnet.c compiled for float and double into one cached library."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "nnet.c")) as f:
+        body = f.read()
+    source = "".join(f"#define real {t}\n#define SUF(name) name##{s}\n{body}\n#undef real\n#undef SUF\n"
+                     for t, s in (("float", "_f32"), ("double", "_f64")))
+    lib = ctypes.CDLL(os.path.abspath(build_shared_library(source, "nnet (conv, pool)")))
+    for s in ("_f32", "_f64"):
+        for name in ("conv_forward", "conv_grad_weights", "conv_grad_inputs"):
+            fn = getattr(lib, name + s)
+            fn.argtypes, fn.restype = [_p] * 6, ctypes.c_int
+        for name, nargs in (("pool_forward", 3), ("pool_grad", 5), ("pool_grad_grad", 5)):
+            fn = getattr(lib, name + s)
+            fn.argtypes, fn.restype = [_p] * nargs, None
+    return lib
+
+
+@functools.lru_cache(maxsize=None)
+def _blas_thread_control() -> int | None:
+    """The address of OpenBLAS's openblas_set_num_threads_local in the BLAS that SciPy bundles,
+    or None. With it, each of our threads runs its gemm calls alone; without it, BLAS's own
+    threads would wake on every call and compete with ours for the same cores."""
+    import glob
+
+    import scipy
+
+    libs = os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs")
+    for path in sorted(glob.glob(os.path.join(libs, "lib*openblas*.so*"))):
+        try:
+            fn = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        return ctypes.cast(fn, ctypes.c_void_p).value
+    return None
+
+
+def _entry(name: str, dtype: np.dtype) -> Callable[..., int]:
+    """The compiled routine for `dtype`, bound to its gemm and the BLAS thread control."""
+    suffix, gemm = _SUFFIX[dtype]
+    fn = getattr(_library(), name + suffix)
+    gemm_address, threads = blas_address(gemm), _blas_thread_control()
+
+    def call(a: int, b: int, out: int, geometry: int) -> int:
+        return fn(a, b, out, geometry, gemm_address, threads)
+
+    return call
+
+
+def _three(values: Sequence[int], fill: int) -> list[int]:
+    """A 2-D geometry as the 3-D one with a leading axis of `fill`."""
+    return [fill] * (3 - len(values)) + [int(v) for v in values]
+
+
+def _conv_geometry(B: int, C: int, F: int, groups: int, ishape: Sequence[int], kshape: Sequence[int],
+                   out_shape: Sequence[int], op: Any, pads: Sequence[int]) -> np.ndarray | None:
+    """The 22 int64s nnet.c reads, or None when gemm's int arguments would overflow."""
+    K = C // groups * int(np.prod(kshape))
+    N = int(np.prod(out_shape))
+    if max(K * N, K * F, N * F) > _INT32:
+        return None
+    return np.array([B, C, F, groups] + _three(ishape, 1) + _three(kshape, 1) + _three(out_shape, 1)
+                    + _three(op.subsample, 1) + _three(op.filter_dilation, 1) + _three(pads, 0),
+                    dtype=np.int64)
+
+
+def _flipped(kern: np.ndarray) -> np.ndarray:
+    return kern[(slice(None), slice(None)) + (slice(None, None, -1),) * (kern.ndim - 2)]
+
+
+def _float_output(node: Apply) -> np.dtype | None:
+    dt = np.dtype(node.outputs[0].type.dtype)
+    return dt if dt in _SUFFIX else None
+
+
+def _checked(rc: int, op: Any, shapes: Sequence[tuple]) -> None:
+    if rc != 0:
+        raise MemoryError(f"{type(op).__name__}: out of memory for the column buffer (shapes "
+                          f"{', '.join(map(str, shapes))})")
+
+
+@lowering.lower.register(Conv2d)
+@lowering.lower.register(Conv3d)
+def _lower_conv(op: Conv2d, node: Apply, backend: Any) -> lowering.Plan | None:
+    odt = _float_output(node)
+    if odt is None:
+        return None
+    reference = op.make_py_fn(node)
+    c_fn = _entry("conv_forward", odt)
+
+    def run(img: Any, kern: Any) -> np.ndarray:
+        img, kern = np.asarray(img), np.asarray(kern)
+        pads, out_shape = op.geometry(img.shape, kern.shape)
+        geo = _conv_geometry(img.shape[0], img.shape[1], kern.shape[0], op.num_groups, img.shape[2:],
+                             kern.shape[2:], out_shape, op, pads)
+        if geo is None or img.size == 0 or kern.size == 0:
+            return reference(img, kern)
+        img = np.ascontiguousarray(img, dtype=odt)
+        kern = np.ascontiguousarray(_flipped(kern) if op.filter_flip else kern, dtype=odt)
+        out = np.empty((img.shape[0], kern.shape[0]) + tuple(out_shape), dtype=odt)
+        _checked(c_fn(img.ctypes.data, kern.ctypes.data, out.ctypes.data, geo.ctypes.data), op,
+                 (img.shape, kern.shape))
+        return out
+
+    return lowering.Plan(CONV_RUNNER, fn=run)
+
+
+@lowering.lower.register(Conv2dGradWeights)
+@lowering.lower.register(Conv3dGradWeights)
+def _lower_conv_grad_weights(op: Conv2dGradWeights, node: Apply, backend: Any) -> lowering.Plan | None:
+    odt = _float_output(node)
+    if odt is None:
+        return None
+    reference = op.make_py_fn(node)
+    c_fn = _entry("conv_grad_weights", odt)
+    groups = op.num_groups
+
+    def run(img: Any, top: Any, shape: Any) -> np.ndarray:
+        img, top = np.asarray(img), np.asarray(top)
+        kshape, pads, out_shape = op.geometry(img.shape, top.shape, shape)
+        geo = _conv_geometry(img.shape[0], img.shape[1], top.shape[1], groups, img.shape[2:], kshape,
+                             out_shape, op, pads)
+        if geo is None or img.size == 0 or top.size == 0:
+            return reference(img, top, shape)
+        img = np.ascontiguousarray(img, dtype=odt)
+        top = np.ascontiguousarray(top, dtype=odt)
+        dw = np.empty((top.shape[1], img.shape[1] // groups) + tuple(kshape), dtype=odt)
+        _checked(c_fn(img.ctypes.data, top.ctypes.data, dw.ctypes.data, geo.ctypes.data), op,
+                 (img.shape, top.shape))
+        return np.ascontiguousarray(_flipped(dw)) if op.filter_flip else dw
+
+    return lowering.Plan(CONV_RUNNER, fn=run)
+
+
+@lowering.lower.register(Conv2dGradInputs)
+@lowering.lower.register(Conv3dGradInputs)
+def _lower_conv_grad_inputs(op: Conv2dGradInputs, node: Apply, backend: Any) -> lowering.Plan | None:
+    odt = _float_output(node)
+    if odt is None:
+        return None
+    reference = op.make_py_fn(node)
+    c_fn = _entry("conv_grad_inputs", odt)
+    groups = op.num_groups
+
+    def run(kern: Any, top: Any, shape: Any) -> np.ndarray:
+        kern, top = np.asarray(kern), np.asarray(top)
+        ishape, pads, out_shape = op.geometry(kern.shape, top.shape, shape)
+        C = kern.shape[1] * groups
+        geo = _conv_geometry(top.shape[0], C, kern.shape[0], groups, ishape, kern.shape[2:], out_shape,
+                             op, pads)
+        if geo is None or kern.size == 0 or top.size == 0:
+            return reference(kern, top, shape)
+        kern = np.ascontiguousarray(_flipped(kern) if op.filter_flip else kern, dtype=odt)
+        top = np.ascontiguousarray(top, dtype=odt)
+        dimg = np.empty((top.shape[0], C) + tuple(ishape), dtype=odt)
+        _checked(c_fn(kern.ctypes.data, top.ctypes.data, dimg.ctypes.data, geo.ctypes.data), op,
+                 (kern.shape, top.shape))
+        return dimg
+
+    return lowering.Plan(CONV_RUNNER, fn=run)
+
+
+# -- pooling ----------------------------------------------------------------------------------
+
+def _pool_geometry(op: Any, x_shape: Sequence[int]) -> tuple[Any, np.ndarray]:
+    geo = op.geometry(x_shape)
+    nd = op.ndim
+    n = int(np.prod(x_shape[:-nd], dtype=np.int64))
+    arr = np.array([n, _POOL_MODES[op.mode]] + _three(x_shape[-nd:], 1) + _three(op.ws, 1)
+                   + _three(op.stride, 1) + _three(op.pad, 0) + _three(geo.out, 1), dtype=np.int64)
+    return geo, arr
+
+
+def _pool_plan(op: Any, node: Apply, make: Callable[[np.dtype], Callable[..., Any]]) -> lowering.Plan | None:
+    if op.ws is None or op.ndim > 3:
+        return None
+    odt = _float_output(node)
+    if odt is None or any(np.dtype(i.type.dtype) != odt for i in node.inputs):
+        return None
+    return lowering.Plan(POOL_RUNNER, fn=make(odt))
+
+
+@lowering.lower.register(Pool)
+def _lower_pool(op: Pool, node: Apply, backend: Any) -> lowering.Plan | None:
+    def make(odt: np.dtype) -> Callable[..., Any]:
+        c_fn = getattr(_library(), "pool_forward" + _SUFFIX[odt][0])
+
+        def run(x: Any) -> np.ndarray:
+            x = np.ascontiguousarray(x, dtype=odt)
+            geo, p = _pool_geometry(op, x.shape)
+            out = np.empty(x.shape[:-op.ndim] + geo.out, dtype=odt)
+            if out.size:
+                c_fn(x.ctypes.data, out.ctypes.data, p.ctypes.data)
+            return out
+
+        return run
+
+    return _pool_plan(op, node, make)
+
+
+@lowering.lower.register(MaxPoolGrad)
+@lowering.lower.register(AveragePoolGrad)
+def _lower_pool_grad(op: Any, node: Apply, backend: Any) -> lowering.Plan | None:
+    is_max = isinstance(op, MaxPoolGrad)
+
+    def make(odt: np.dtype) -> Callable[..., Any]:
+        c_fn = getattr(_library(), "pool_grad" + _SUFFIX[odt][0])
+
+        def run(x: Any, *rest: Any) -> np.ndarray:
+            x = np.ascontiguousarray(x, dtype=odt)
+            geo, p = _pool_geometry(op, x.shape)
+            rest = [np.ascontiguousarray(r, dtype=odt) for r in rest]
+            for r, what in zip(rest, ("maxout", "gz") if is_max else ("gz",)):
+                op._check_pooled(x, r, geo, what)
+            maxout, gz = rest if is_max else (rest[0], rest[0])
+            gx = np.zeros(x.shape, dtype=odt) if gz.size == 0 else np.empty(x.shape, dtype=odt)
+            if gz.size:
+                c_fn(x.ctypes.data, maxout.ctypes.data, gz.ctypes.data, gx.ctypes.data, p.ctypes.data)
+            return gx
+
+        return run
+
+    return _pool_plan(op, node, make)
+
+
+@lowering.lower.register(DownsampleFactorMaxGradGrad)
+def _lower_pool_grad_grad(op: DownsampleFactorMaxGradGrad, node: Apply, backend: Any
+                          ) -> lowering.Plan | None:
+    def make(odt: np.dtype) -> Callable[..., Any]:
+        c_fn = getattr(_library(), "pool_grad_grad" + _SUFFIX[odt][0])
+
+        def run(x: Any, maxout: Any, ggx: Any) -> np.ndarray:
+            x, maxout, ggx = (np.ascontiguousarray(v, dtype=odt) for v in (x, maxout, ggx))
+            geo, p = _pool_geometry(op, x.shape)
+            op._check_pooled(x, maxout, geo, "maxout")
+            op.check_ggx(x.shape, ggx.shape)
+            out = np.empty(maxout.shape, dtype=odt)
+            if out.size:
+                c_fn(x.ctypes.data, maxout.ctypes.data, ggx.ctypes.data, out.ctypes.data, p.ctypes.data)
+            return out
+
+        return run
+
+    return _pool_plan(op, node, make)

@@ -1,0 +1,52 @@
+"""Convolutions and pooling on the GPU: the ops' own array code (im2col by strided window views
+and `tensordot`, pooling by strided slices; see `make_xp_fn` in abstract_conv.py and pool.py)
+run with CuPy as the array module, so products go to cuBLAS and the GPU computes what the
+reference computes, by the same steps. Shape arguments stay on the host.
+
+cuDNN (through `cupy.cudnn`) would be faster for large layers; it is not used yet.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from theano.graph.basic import Apply
+from theano.tensor.nnet.abstract_conv import (Conv2d, Conv2dGradInputs, Conv2dGradWeights, Conv3d,
+                                              Conv3dGradInputs, Conv3dGradWeights)
+from theano.tensor.signal.pool import AveragePoolGrad, DownsampleFactorMaxGradGrad, MaxPoolGrad, Pool
+
+from .lowering import Plan, _device, lower
+
+__all__ = ["CONV_RUNNER", "POOL_RUNNER"]
+
+CONV_RUNNER = "cuda (im2col + cuBLAS)"
+POOL_RUNNER = "cuda (pool, CuPy)"
+
+
+def _on_device(op: Any, node: Apply, host_inputs: tuple[int, ...]) -> Callable[[Any], Callable[..., Any]]:
+    """A maker of the op's array code over CuPy, with its array inputs moved to the device."""
+
+    def make(be: Any) -> Callable[..., Any]:
+        fn, dev = op.make_xp_fn(node, be.cp), _device(be.cp)
+
+        def run(*args: Any) -> Any:
+            return fn(*[a if k in host_inputs else dev(a) for k, a in enumerate(args)])
+
+        return run
+
+    return make
+
+
+def _plan(label: str, host_inputs: tuple[int, ...] = ()) -> Callable[[Any, Apply, Any], Plan]:
+    def lower_it(op: Any, node: Apply, renderer: Any) -> Plan:
+        return Plan(label, make=_on_device(op, node, host_inputs), host_inputs=host_inputs)
+
+    return lower_it
+
+
+for _cls in (Conv2d, Conv3d):
+    lower.register(_cls)(_plan(CONV_RUNNER))
+# The third input of the gradients is a spatial shape: read on the host.
+for _cls in (Conv2dGradWeights, Conv2dGradInputs, Conv3dGradWeights, Conv3dGradInputs):
+    lower.register(_cls)(_plan(CONV_RUNNER, host_inputs=(2,)))
+for _cls in (Pool, MaxPoolGrad, AveragePoolGrad, DownsampleFactorMaxGradGrad):
+    lower.register(_cls)(_plan(POOL_RUNNER))
