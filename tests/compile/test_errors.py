@@ -50,6 +50,23 @@ def test_lossy_dtype_is_refused_unless_allow_input_downcast():
     np.testing.assert_array_equal(h(np.array([1, 2], dtype="int8")), [2, 3])
 
 
+def test_numpy_scalars_are_values_like_python_numbers():
+    # Theano accepts a NumPy scalar whose value the input type holds exactly, whatever its
+    # dtype (np.float64(1.5) for a float32 input), and refuses one that would be rounded.
+    x = T.fscalar("x")
+    f = theano.function([x], x * 2)
+    assert f(np.float64(1.5)) == 3.0 and f(np.int64(3)) == 6.0
+    assert np.isnan(f(np.float64("nan")))
+    with pytest.raises(TypeError, match="np.float64.0.1.*without loss of precision"):
+        f(np.float64(0.1))
+    i = T.iscalar("i")
+    g = theano.function([i], i + 1)
+    assert g(np.int64(7)) == 8
+    with pytest.raises(TypeError, match="loss of precision"):
+        g(np.int64(2 ** 40))
+    assert f(1.0) == 2.0  # still usable after the errors
+
+
 def test_allow_downcast_per_input():
     x = T.fscalar("x")
     y = T.fscalar("y")

@@ -93,8 +93,11 @@ class TensorType(Type):
             raise TypeError(f"expected an array of dtype {self.dtype} for {self}, got {data.dtype}")
         elif allow_downcast:
             arr = np.asarray(data, dtype=self.dtype)
-        elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
-            src = np.asarray(data)
+        elif isinstance(data, np.ndarray):
+            # An array keeps its dtype's meaning: only a dtype this type holds exactly is
+            # accepted. A NumPy scalar (np.float64(1.5)) is a value like a Python number and
+            # takes the value-exactness path below, as in Theano.
+            src = data
             if upcast(self.dtype, str(src.dtype)) == self.dtype:
                 arr = src.astype(self.dtype)
             else:
