@@ -139,6 +139,21 @@ def test_cache_hit_in_another_process_and_miss_on_flag_change(tmp_path):
     assert set(first) < set(changed)  # the flags are part of the key
 
 
+def test_32_processes_compile_the_same_graph_on_an_empty_cache(tmp_path):
+    # Started together on one empty cache: every process gets a working function, and each
+    # compiled unit exists once (the first builder of an entry holds that entry's lock alone;
+    # the others wait for it rather than compile the same thing again).
+    env = dict(os.environ, THEANO_FLAGS=f"compiledir={tmp_path}")
+    procs = [subprocess.Popen([sys.executable, "-c", _CACHE_SCRIPT], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env) for _ in range(32)]
+    results = [p.communicate(timeout=600) for p in procs]
+    for p, (out, err) in zip(procs, results):
+        assert p.returncode == 0, err
+    keys = {tuple(json.loads(out.strip().splitlines()[-1])) for out, _ in results}
+    assert len(keys) == 1  # every process saw the same complete set of entries
+    assert _entries_after_run(tmp_path) == list(keys.pop())  # and a later process builds nothing
+
+
 def test_corrupt_cache_entry_is_rebuilt(tmp_path):
     first = _entries_after_run(tmp_path)
     from theano.compile.compiledir import CompileDir
