@@ -79,12 +79,41 @@ def _pytensor_conv_pool() -> tuple[Callable[..., Any], Callable[..., Any]]:
     try:
         from pytensor.tensor.conv import conv2d
     except ImportError:
-        conv2d = missing("tensor.conv.conv2d")
+        try:  # PyTensor 2.8 and earlier
+            from pytensor.tensor.nnet import conv2d
+        except ImportError:
+            conv2d = missing("tensor.conv.conv2d")
     try:
         from pytensor.tensor.signal.pool import pool_2d
     except ImportError:
         pool_2d = missing("tensor.signal.pool.pool_2d")
     return conv2d, pool_2d
+
+
+class PytensorWorker:
+    """bench/pytensor_worker.py running under another Python (an older PyTensor)."""
+
+    def __init__(self, python: str, names: list[str]):
+        self.proc = subprocess.Popen([python, str(Path(__file__).resolve().parent / "pytensor_worker.py"),
+                                      *names], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().split()
+        if line[:1] != ["ready"]:
+            raise RuntimeError(f"the PyTensor worker under {python} did not start (see its stderr)")
+        self.version = line[1]
+
+    def runner(self, name: str) -> Callable[[], None]:
+        def run() -> None:
+            self.proc.stdin.write(name + "\n")
+            self.proc.stdin.flush()
+            reply = self.proc.stdout.readline().strip()
+            if reply != "ok":
+                raise RuntimeError(f"PyTensor {self.version} on {name}: {reply}")
+
+        return run
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
 
 
 def time_batch(fn: Callable[[], Any], n: int) -> float:
@@ -100,7 +129,8 @@ def calibrate(fn: Callable[[], Any], target: float = 0.05) -> int:
     return max(1, min(100000, int(target / max(one, 1e-7))))
 
 
-def run_workloads(quick: bool, reps: int, devices: list[str], only: set[str] | None = None) -> list[dict]:
+def run_workloads(quick: bool, reps: int, devices: list[str], only: set[str] | None = None,
+                  other_pytensor: PytensorWorker | None = None) -> list[dict]:
     import theano
 
     pyt = pytensor_lib()
@@ -123,6 +153,15 @@ def run_workloads(quick: bool, reps: int, devices: list[str], only: set[str] | N
                     impls["pytensor"] = w.graph(pyt, {"mode": pyt.mode})
                 except Exception as e:
                     notes["pytensor"] = f"{type(e).__name__}: {e}"[:120]
+            if other_pytensor is not None and "pytensor" not in impls:
+                # This PyTensor cannot build it (W8/W9 on 2.9+): the older one becomes the baseline.
+                try:
+                    run = other_pytensor.runner(w.name)
+                    run()
+                    impls["pytensor"] = run
+                    notes["pytensor"] = f"PyTensor {other_pytensor.version} in another process"
+                except Exception as e:
+                    notes["pytensor"] += f"; {e}"[:200]
         if torch is not None and w.torch is not None:
             for label, compiled in (("torch", False), ("torch.compile", True)):
                 try:
@@ -199,7 +238,7 @@ def format_row(row: dict) -> str:
         bw = f" {row['bytes'] / t / 1e9:.1f}GB/s" if row["bytes"] else ""
         parts.append(f"{k}={fmt_t(t)}{r}{bw}")
     for k, n in row["notes"].items():
-        parts.append(f"{k}: skipped ({n})")
+        parts.append(f"({k}: {n})" if k in med else f"{k}: skipped ({n})")
     return "  ".join(parts)
 
 
@@ -212,6 +251,9 @@ def main() -> int:
     ap.add_argument("--devices", default=None, help="comma-separated theano devices (default: all CPU)")
     ap.add_argument("--only", default=None,
                     help="comma-separated workloads to run (W3 selects every W3-size), e.g. W5,W8")
+    ap.add_argument("--pytensor-python", default=None,
+                    help="a Python whose PyTensor still has conv2d (2.8.x), for W8/W9's PyTensor column; "
+                         "see bench/pytensor_worker.py")
     args = ap.parse_args()
     only = set(args.only.split(",")) if args.only else None
     devices = args.devices.split(",") if args.devices else theano_devices()
@@ -219,7 +261,13 @@ def main() -> int:
     print(f"# theano devices: {', '.join(devices)}; PyTensor: "
           f"{'yes' if pytensor_lib() is not None else 'not installed'}; PyTorch: "
           f"{torch.__version__ if torch is not None else 'not installed'}; {os.cpu_count()} CPUs")
-    rows = run_workloads(args.quick, args.reps, devices, only)
+    other = None
+    if args.pytensor_python:
+        names = [w.name for w in workloads(args.quick) if w.name in ("W8", "W9")]
+        other = PytensorWorker(args.pytensor_python, names)
+    rows = run_workloads(args.quick, args.reps, devices, only, other)
+    if other is not None:
+        other.close()
     comp = [] if args.no_compile or only else compile_times()
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
