@@ -270,18 +270,24 @@ def bincount(x: Any, weights: Any = None, minlength: int | None = None, assert_n
 
 # -- fill_diagonal -------------------------------------------------------------------------------
 
+def _fill_inputs(fname: str, a: Any, val: Any) -> tuple[Variable, Variable]:
+    """The array and the scalar of a fill_diagonal op, checked."""
+    a, val = as_tensor_variable(a), as_tensor_variable(val)
+    if a.type.ndim < 2:
+        raise TypeError(f"{fname}: a must have at least 2 dimensions, got {a.type}")
+    if val.type.ndim != 0:
+        raise TypeError(f"{fname}: val must be a scalar, got {val.type}")
+    if scal.upcast(a.type.dtype, val.type.dtype) != a.type.dtype:
+        raise TypeError(f"{fname}: writing {val.type.dtype} into {a.type.dtype} would lose "
+                        f"precision; cast val first")
+    return a, val
+
+
 class FillDiagonal(Op):
     """A copy of a with its main diagonal set to a scalar value (numpy.fill_diagonal)."""
 
     def make_node(self, a, val):
-        a, val = as_tensor_variable(a), as_tensor_variable(val)
-        if a.type.ndim < 2:
-            raise TypeError(f"fill_diagonal: a must have at least 2 dimensions, got {a.type}")
-        if val.type.ndim != 0:
-            raise TypeError(f"fill_diagonal: val must be a scalar, got {val.type}")
-        if scal.upcast(a.type.dtype, val.type.dtype) != a.type.dtype:
-            raise TypeError(f"fill_diagonal: writing {val.type.dtype} into {a.type.dtype} would lose "
-                            f"precision; cast val first")
+        a, val = _fill_inputs("fill_diagonal", a, val)
         return Apply(self, [a, val], [a.type()])
 
     def make_py_fn(self, node):
@@ -470,16 +476,13 @@ class FillDiagonalOffset(Op):
     """A copy of the matrix a with its diagonal `offset` (> 0 above the main one) set to val."""
 
     def make_node(self, a, val, offset):
-        a, val, offset = as_tensor_variable(a), as_tensor_variable(val), as_tensor_variable(offset)
+        a = as_tensor_variable(a)
         if a.type.ndim != 2:
             raise TypeError(f"fill_diagonal_offset: a must be a matrix, got {a.type}")
-        if val.type.ndim != 0:
-            raise TypeError(f"fill_diagonal_offset: val must be a scalar, got {val.type}")
+        a, val = _fill_inputs("fill_diagonal_offset", a, val)
+        offset = as_tensor_variable(offset)
         if offset.type.ndim != 0 or offset.type.dtype not in scal.integer_dtypes:
             raise TypeError(f"fill_diagonal_offset: offset must be an integer scalar, got {offset.type}")
-        if scal.upcast(a.type.dtype, val.type.dtype) != a.type.dtype:
-            raise TypeError(f"fill_diagonal_offset: writing {val.type.dtype} into {a.type.dtype} would "
-                            f"lose precision; cast val first")
         return Apply(self, [a, val, offset], [a.type()])
 
     def make_py_fn(self, node):
