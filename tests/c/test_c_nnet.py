@@ -1,8 +1,13 @@
 """Convolutions and pooling compiled by the C backend (theano_c/nnet.c): against the reference
 backend and against direct definitions, with every border mode, stride, dilation and flip,
-gradients, groups, 3-D, non-contiguous inputs, the pooling modes with padding and partial
-windows, errors and the runner labels."""
+gradients, groups, 3-D, non-contiguous inputs, column blocks of every size, both BLAS libraries
+(NumPy's ILP64 OpenBLAS and SciPy's routines) and their thread setting, the pooling modes with
+padding and partial windows, errors and the runner labels."""
 from __future__ import annotations
+
+import ctypes
+import threading
+import types
 
 import numpy as np
 import pytest
@@ -20,6 +25,26 @@ pytestmark = pytest.mark.skipif("c" not in registry.records or not registry.reco
 CONV = "c (im2col + BLAS)"
 POOL = "c (pool loops)"
 rng = np.random.RandomState(11)
+
+
+@pytest.fixture(params=["auto", "scipy"])
+def blas_source(request):
+    """A convolution test with NumPy's bundled OpenBLAS (ILP64, when found) and with SciPy's
+    routines (32-bit integers), as the products are tested."""
+    with theano.config.change_flags(c__blas=request.param):
+        yield request.param
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    """Column blocks of one or a few output rows, so that every image's work is cut into many
+    blocks with a remainder: block boundaries, not just whole images, are exercised."""
+    from theano_c import nnet as c_nnet
+
+    def use(nbytes):
+        monkeypatch.setattr(c_nnet, "_COL_BLOCK_BYTES", nbytes)
+
+    return use
 
 
 def runners(f) -> set:
@@ -116,6 +141,7 @@ BORDERS = ["valid", "full", "half", 1, (2, 1)]
 @pytest.mark.parametrize("border_mode", BORDERS)
 @pytest.mark.parametrize("subsample", [(1, 1), (2, 3)])
 @pytest.mark.parametrize("dilation", [(1, 1), (2, 1)])
+@pytest.mark.usefixtures("blas_source")
 def test_conv2d_forward_and_gradients(border_mode, subsample, dilation):
     x, w = T.dtensor4("x"), T.dtensor4("w")
     xv, wv = rng.randn(3, 2, 9, 8), rng.randn(4, 2, 3, 2)
@@ -142,6 +168,7 @@ def test_gradients_match_finite_differences_on_c():
                                     [xv, wv], rng=rng)
 
 
+@pytest.mark.usefixtures("blas_source")
 def test_float32_and_mixed_dtypes_compile():
     x, w = T.ftensor4("x"), T.dtensor4("w")
     y = nnet.conv2d(x, w, border_mode="half")
@@ -164,6 +191,7 @@ def test_float16_is_a_visible_fallback():
     assert f(xv, wv).dtype == np.float16
 
 
+@pytest.mark.usefixtures("blas_source")
 def test_non_contiguous_inputs():
     x, w = T.dtensor4("x"), T.dtensor4("w")
     y = nnet.conv2d(x, w, border_mode="full", subsample=(1, 2))
@@ -177,6 +205,7 @@ def test_non_contiguous_inputs():
                                rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.usefixtures("blas_source")
 def test_groups_and_pointwise_kernels():
     x, w = T.dtensor4("x"), T.dtensor4("w")
     outs = []
@@ -197,6 +226,7 @@ def test_groups_and_pointwise_kernels():
 
 @pytest.mark.parametrize("kw", [dict(), dict(border_mode="full", filter_flip=False),
                                 dict(border_mode=(1, 0, 2), subsample=(2, 1, 2), filter_dilation=(1, 2, 1))])
+@pytest.mark.usefixtures("blas_source")
 def test_conv3d_forward_and_gradients(kw):
     x, w = T.dtensor5("x"), T.dtensor5("w")
     y = nnet.conv3d(x, w, **kw)
@@ -210,6 +240,7 @@ def test_conv3d_forward_and_gradients(kw):
     np.testing.assert_allclose(got[0], want, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.usefixtures("blas_source")
 def test_gradient_ops_called_directly_and_transpose():
     top, w, x = T.dtensor4("top"), T.dtensor4("w"), T.dtensor4("x")
     gi = nnet.abstract_conv.conv2d_grad_wrt_inputs(top, w, (2, 3, 8, 7), border_mode="half", subsample=(2, 2))
@@ -220,6 +251,7 @@ def test_gradient_ops_called_directly_and_transpose():
     close(fc(tv, wv, xv), fr(tv, wv, xv))
 
 
+@pytest.mark.usefixtures("blas_source")
 def test_empty_batch_and_channels():
     x, w = T.dtensor4("x"), T.dtensor4("w")
     y = nnet.conv2d(x, w, border_mode="half")
@@ -227,6 +259,100 @@ def test_empty_batch_and_channels():
     for xs, ws in (((0, 2, 5, 5), (3, 2, 3, 3)), ((2, 0, 5, 5), (3, 0, 3, 3)), ((2, 2, 5, 5), (0, 2, 3, 3))):
         xv, wv = rng.randn(*xs), rng.randn(*ws)
         close(fc(xv, wv), fr(xv, wv))
+
+
+BLOCK_CASES = [
+    (T.dtensor4, (3, 2, 9, 8), (4, 2, 3, 2), dict(border_mode="half", subsample=(2, 3))),
+    (T.dtensor4, (3, 4, 7, 6), (6, 2, 3, 3), dict(border_mode="full", filter_dilation=(2, 1), num_groups=2)),
+    (T.dtensor4, (3, 3, 5, 7), (4, 3, 1, 1), dict()),  # pointwise: blocks of the image read in place
+    (T.ftensor4, (3, 3, 11, 6), (5, 3, 3, 3), dict(border_mode=(1, 2), filter_flip=False)),
+    (T.dtensor5, (3, 2, 4, 5, 4), (3, 2, 2, 3, 2), dict(border_mode=(1, 0, 1), subsample=(1, 2, 1))),
+]
+
+
+@pytest.mark.usefixtures("blas_source")
+@pytest.mark.parametrize("rows", [1, 2, 3, None, "2 images"])
+@pytest.mark.parametrize("case", range(len(BLOCK_CASES)))
+def test_column_blocks_with_remainders(case, rows, tiny_blocks):
+    """Blocks of 1, 2 or 3 output rows (most images then end in a shorter block), all the rows
+    of an image, or two whole images side by side (and the third image alone)."""
+    from theano_c import nnet as c_nnet
+
+    make, xs, ws, kw = BLOCK_CASES[case]
+    x, w = make("x"), make("w")
+    xv, wv = rng.randn(*xs).astype(x.dtype), rng.randn(*ws).astype(x.dtype)
+    nd = len(xs) - 2
+    want = conv_by_definition(xv.astype("float64"), wv.astype("float64"), kw.get("border_mode", "valid"),
+                              kw.get("subsample", (1,) * nd), kw.get("filter_dilation", (1,) * nd),
+                              kw.get("filter_flip", True)) if "num_groups" not in kw else None
+    y = (nnet.conv3d if nd == 3 else nnet.conv2d)(x, w, **kw)
+    out_shape = theano.function([x, w], y, device="numpy")(xv, wv).shape
+    proj = theano.shared(rng.randn(*out_shape).astype(x.dtype))
+    K = ws[1] * int(np.prod(ws[2:]))
+    all_rows = int(np.prod(out_shape[2:-1]))
+    block_rows = {None: all_rows, "2 images": 2 * all_rows}.get(rows, rows)
+    tiny_blocks(block_rows * K * out_shape[-1] * np.dtype(x.dtype).itemsize)
+    fc, fr = both([x, w], [y] + theano.grad((y * proj).sum(), [x, w]))
+    assert CONV in runners(fc)
+    got = fc(xv, wv)
+    close(got, fr(xv, wv), x.dtype)
+    if want is not None:
+        tol = 1e-10 if x.dtype == "float64" else 2e-4
+        np.testing.assert_allclose(got[0], want, rtol=tol, atol=tol)
+    # the blocks are the ones asked for (nnet.c caps a block at all the rows)
+    plain = types.SimpleNamespace(subsample=(1,) * nd, filter_dilation=(1,) * nd)
+    geo = c_nnet._conv_geometry(xs[0], xs[1], ws[0], kw.get("num_groups", 1), xs[2:], ws[2:], out_shape[2:],
+                                plain, (0,) * nd, True, np.dtype(x.dtype).itemsize)
+    assert geo[22] == block_rows
+    assert isinstance(rows, str) or rows is None or all_rows > rows  # every case is cut into blocks
+
+
+def _thread_count(set_threads: int) -> int:
+    """The thread count of the OpenBLAS whose setter is at `set_threads` (it returns the old one)."""
+    setter = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(set_threads)
+    n = setter(1)
+    setter(n)
+    return n
+
+
+def test_blas_thread_count_is_restored_after_concurrent_convolutions(blas_source):
+    """OpenBLAS's openblas_set_num_threads_local sets one process-wide count in these builds:
+    convolutions from several Python threads at once, each on several OpenMP threads, must leave
+    the count (which NumPy's and theano's products run on) as they found it."""
+    from theano_c import nnet as c_nnet
+    from theano_c.blas import blas_routines
+
+    (gemm, _, _), _, _ = blas_routines("s", blas_source)
+    set_threads = c_nnet._blas_thread_control(gemm)
+    if set_threads is None:
+        pytest.skip("this BLAS has no openblas_set_num_threads_local")
+    setter = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(set_threads)
+    before = setter(3)  # a count of our own, so a leftover 1 or the machine's default both show
+    try:
+        x, w = T.ftensor4("x"), T.ftensor4("w")
+        y = nnet.conv2d(x, w, border_mode="half")
+        f = theano.function([x, w], [y] + theano.grad((y ** 2).sum(), [x, w]), device="c")
+        xv, wv = rng.rand(8, 3, 12, 12).astype("float32"), rng.rand(4, 3, 3, 3).astype("float32")
+        want = f(xv, wv)
+        errors = []
+
+        def work():
+            try:
+                for _ in range(30):
+                    for g, v in zip(f(xv, wv), want):
+                        np.testing.assert_allclose(g, v, rtol=2e-4, atol=2e-4)
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        assert _thread_count(set_threads) == 3
+    finally:
+        setter(before)
 
 
 def test_bad_shapes_name_the_op_and_shapes_and_the_function_stays_usable():
@@ -280,6 +406,29 @@ def test_pool_float32_is_identical_to_the_reference_and_handles_nan_and_inf():
         np.testing.assert_array_equal(g, w)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_pool_gradients_keep_inf_and_nan_to_the_maxima(dtype):
+    """Only the cells holding a window's maximum get its gradient: an inf or NaN in gz (or ggx)
+    must not reach the others, and the sums are the reference's bit for bit."""
+    x, gz, ggx = T.tensor4("x", dtype=dtype), T.tensor4("gz", dtype=dtype), T.tensor4("ggx", dtype=dtype)
+    kw = dict(ignore_border=False, ws=(2, 3), stride=(1, 2), pad=(0, 0))
+    out = Pool(mode="max", **kw)(x)
+    fc, fr = both([x, gz, ggx], [MaxPoolGrad(**kw)(x, out, gz), DownsampleFactorMaxGradGrad(**kw)(x, out, ggx)])
+    assert POOL in runners(fc)
+    xv = rng.randn(2, 3, 6, 7).astype(dtype)
+    xv[0, 0, :2, :3] = 0.5  # a tied window
+    gzv = rng.randn(2, 3, 5, 3).astype(dtype)
+    gzv[0, 0, 0, 0], gzv[1, 2, 3, 1], gzv[0, 1, 4, 2] = np.inf, np.nan, -np.inf
+    ggv = rng.randn(2, 3, 6, 7).astype(dtype)
+    ggv[0, 0, 1, 1], ggv[1, 1, 2, 2], ggv[1, 2, 0, 6] = np.nan, np.inf, -np.inf
+    got, want = fc(xv, gzv, ggv), fr(xv, gzv, ggv)
+    for g, w in zip(got, want):  # overlapping windows add a cell's shares in another order
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(w))
+        np.testing.assert_array_equal(np.isinf(g) * np.sign(g), np.isinf(w) * np.sign(w))
+        close([np.nan_to_num(g)], [np.nan_to_num(w)], dtype)
+    assert 0 < (~np.isfinite(got[0])).sum() < 12 and 0 < (~np.isfinite(got[1])).sum() < 12
+
+
 def test_pool_non_contiguous_3d_and_leading_axes():
     x = T.dtensor3("x")
     y = pool_2d(x, ws=(2, 2), stride=(1, 2), ignore_border=True, mode="average_exc_pad")
@@ -309,6 +458,7 @@ def test_pool_gradient_ops_directly_and_grad_grad():
         fc(xv, gzv[:, :, :3], ggv)
 
 
+@pytest.mark.usefixtures("blas_source")
 def test_lenet_step_matches_the_reference():
     x, t = T.ftensor4("x"), T.lvector("t")
     W1 = theano.shared((rng.randn(4, 1, 5, 5) * 0.1).astype("float32"))

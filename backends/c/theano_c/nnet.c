@@ -4,12 +4,14 @@
  * _f32) and = double (_f64). Every geometry is 3-D: a 2-D op passes depth 1, a window of 1,
  * stride 1 and no padding on the leading axis, so one set of loops serves conv2d and conv3d.
  * Arrays are C-contiguous (the Python side makes them so). BLAS is reached through the
- * address of a Fortran-convention gemm passed at each call (SciPy's, see blas.py): nothing
- * links against a BLAS library.
+ * address of a Fortran-convention gemm passed at each call (the one the products use, see
+ * blas.py: NumPy's ILP64 OpenBLAS or SciPy's 32-bit routines): nothing links against a BLAS
+ * library.
  */
 #ifndef THEANO_NNET_COMMON
 #define THEANO_NNET_COMMON
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +19,10 @@
 #include <omp.h>
 #endif
 
-/* conv geometry, 22 int64s: batch, channels, filters, groups, then per axis (3 each):
- * input size, kernel size, output size, stride, dilation, padding before */
-enum { G_B, G_C, G_F, G_GROUPS, G_IN, G_K = 7, G_OUT = 10, G_ST = 13, G_DIL = 16, G_PAD = 19 };
+/* conv geometry, 23 int64s: batch, channels, filters, groups, then per axis (3 each):
+ * input size, kernel size, output size, stride, dilation, padding before; last the output rows
+ * (z, y pairs) per block of columns */
+enum { G_B, G_C, G_F, G_GROUPS, G_IN, G_K = 7, G_OUT = 10, G_ST = 13, G_DIL = 16, G_PAD = 19, G_ROWS = 22 };
 
 /* pool geometry, 17 int64s: images (all leading axes), mode, then per axis: input size,
  * window, stride, padding, output size */
@@ -34,16 +37,44 @@ static int nnet_max_threads(void) {
 #endif
 }
 
-/* OpenBLAS's openblas_set_num_threads_local, when the BLAS has it: a gemm called from one of our
- * threads runs on that thread alone, instead of waking BLAS's own threads to fight ours. */
+/* OpenBLAS's openblas_set_num_threads_local, when the BLAS has it. Despite its name it sets the
+ * library's one global thread count in the pthreads builds that NumPy's and SciPy's wheels ship
+ * (the previous count is returned), so it is called from the calling thread around a parallel
+ * region, never from inside one: two of our threads saving and restoring it at once could leave
+ * the whole process on one BLAS thread. Concurrent convolutions (from several Python threads)
+ * share one count of users per library; the first saves the library's setting and the last
+ * restores it. Meanwhile each gemm runs on the thread that calls it, instead of waking BLAS's
+ * own threads to fight ours for the same cores. */
 typedef int (*nnet_set_threads_fn)(int);
 
-static int nnet_blas_single(void *set_threads) {
-    return set_threads ? ((nnet_set_threads_fn)set_threads)(1) : 0;
+static struct {
+    void *fn;
+    int users, saved;
+} nnet_blas_state[4];
+static pthread_mutex_t nnet_blas_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void nnet_blas_single(void *set_threads) {
+    if (!set_threads) return;
+    pthread_mutex_lock(&nnet_blas_lock);
+    for (int i = 0; i < 4; i++)
+        if (nnet_blas_state[i].fn == set_threads || !nnet_blas_state[i].fn) {
+            nnet_blas_state[i].fn = set_threads;
+            if (nnet_blas_state[i].users++ == 0) nnet_blas_state[i].saved = ((nnet_set_threads_fn)set_threads)(1);
+            break;
+        }
+    pthread_mutex_unlock(&nnet_blas_lock);
 }
 
-static void nnet_blas_restore(void *set_threads, int previous) {
-    if (set_threads) ((nnet_set_threads_fn)set_threads)(previous);
+static void nnet_blas_restore(void *set_threads) {
+    if (!set_threads) return;
+    pthread_mutex_lock(&nnet_blas_lock);
+    for (int i = 0; i < 4; i++)
+        if (nnet_blas_state[i].fn == set_threads) {
+            if (--nnet_blas_state[i].users == 0 && nnet_blas_state[i].saved > 0)
+                ((nnet_set_threads_fn)set_threads)(nnet_blas_state[i].saved);
+            break;
+        }
+    pthread_mutex_unlock(&nnet_blas_lock);
 }
 
 /* Without that control, threads go over the images only when BLAS would run each product on
@@ -121,63 +152,86 @@ static double nnet_count(const nnet_bounds *w, int64_t mode, int64_t oz, int64_t
 typedef void (*SUF(gemm_fn))(const char *, const char *, const int *, const int *, const int *,
                              const real *, const real *, const int *, const real *, const int *,
                              const real *, real *, const int *);
+typedef void (*SUF(gemm64_fn))(const char *, const char *, const int64_t *, const int64_t *,
+                               const int64_t *, const real *, const real *, const int64_t *, const real *,
+                               const int64_t *, const real *, real *, const int64_t *);
 
-/* col[(c, a, i, j), (z, y, x)] = img[c, z*st + a*dil - pad, ...] (0 in the padding): the
- * windows of cg channels of one image as a K x N row-major matrix. */
-static void SUF(im2col)(const real *img, real *col, const int64_t *g, int64_t cg) {
+/* One Fortran-convention gemm, C = alpha * op(A) op(B) + beta * C, through either integer width:
+ * NumPy's OpenBLAS takes 64-bit integers (ILP64), SciPy's exported routines 32-bit ones (the
+ * Python side keeps every dimension below 2**31 for those). */
+static void SUF(gemm)(void *fn, int ilp64, const char *ta, const char *tb, int64_t m, int64_t n, int64_t k,
+                      real alpha, const real *a, int64_t lda, const real *b, int64_t ldb, real beta, real *c,
+                      int64_t ldc) {
+    if (ilp64) {
+        ((SUF(gemm64_fn))fn)(ta, tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc);
+    } else {
+        int m4 = (int)m, n4 = (int)n, k4 = (int)k, lda4 = (int)lda, ldb4 = (int)ldb, ldc4 = (int)ldc;
+        ((SUF(gemm_fn))fn)(ta, tb, &m4, &n4, &k4, &alpha, a, &lda4, b, &ldb4, &beta, c, &ldc4);
+    }
+}
+
+/* col[(c, a, i, j), n] = img[c, z*st + a*dil - pad, ...] (0 in the padding) for the output
+ * positions n of output rows [r0, r1) (a row is one (z, y) pair): the windows of cg channels of
+ * one image as K rows of a row-major matrix whose rows are ld apart. Built a block of rows at a
+ * time, the matrix stays in the cache for the gemm that reads it, instead of making a trip
+ * through memory. */
+static void SUF(im2col)(const real *img, real *col, const int64_t *g, int64_t cg, int64_t r0, int64_t r1,
+                        int64_t ld) {
     const int64_t *in = g + G_IN, *k = g + G_K, *out = g + G_OUT, *st = g + G_ST, *dl = g + G_DIL,
                   *pd = g + G_PAD;
-    int64_t N = out[0] * out[1] * out[2], plane = in[1] * in[2], vol = in[0] * plane;
+    int64_t nb = ld, plane = in[1] * in[2], vol = in[0] * plane;
     for (int64_t c = 0; c < cg; c++)
         for (int64_t a = 0; a < k[0]; a++)
             for (int64_t i = 0; i < k[1]; i++)
                 for (int64_t j = 0; j < k[2]; j++) {
-                    real *row = col + (((c * k[0] + a) * k[1] + i) * k[2] + j) * N;
+                    real *row = col + (((c * k[0] + a) * k[1] + i) * k[2] + j) * nb;
                     int64_t off = j * dl[2] - pd[2], lo, hi;
                     nnet_inside(off, st[2], in[2], out[2], &lo, &hi);
-                    for (int64_t z = 0; z < out[0]; z++) {
+                    for (int64_t r = r0, z = r0 / out[1], y = r0 % out[1]; r < r1;
+                         r++, y = y + 1 < out[1] ? y + 1 : (z++, 0)) {
                         int64_t iz = z * st[0] + a * dl[0] - pd[0];
-                        for (int64_t y = 0; y < out[1]; y++) {
-                            int64_t iy = y * st[1] + i * dl[1] - pd[1];
-                            real *dst = row + (z * out[1] + y) * out[2];
-                            if (iz < 0 || iz >= in[0] || iy < 0 || iy >= in[1]) {
-                                memset(dst, 0, sizeof(real) * out[2]);
-                                continue;
-                            }
-                            const real *src = img + c * vol + iz * plane + iy * in[2];
-                            for (int64_t x = 0; x < lo; x++) dst[x] = 0;
-                            if (st[2] == 1)
-                                memcpy(dst + lo, src + lo + off, sizeof(real) * (hi - lo));
-                            else
-                                for (int64_t x = lo; x < hi; x++) dst[x] = src[x * st[2] + off];
-                            for (int64_t x = hi; x < out[2]; x++) dst[x] = 0;
+                        int64_t iy = y * st[1] + i * dl[1] - pd[1];
+                        real *dst = row + (r - r0) * out[2];
+                        if (iz < 0 || iz >= in[0] || iy < 0 || iy >= in[1]) {
+                            memset(dst, 0, sizeof(real) * out[2]);
+                            continue;
                         }
+                        const real *src = img + c * vol + iz * plane + iy * in[2];
+                        for (int64_t x = 0; x < lo; x++) dst[x] = 0;
+                        if (st[2] == 1)
+                            memcpy(dst + lo, src + lo + off, sizeof(real) * (hi - lo));
+                        else
+                            for (int64_t x = lo; x < hi; x++) dst[x] = src[x * st[2] + off];
+                        for (int64_t x = hi; x < out[2]; x++) dst[x] = 0;
                     }
                 }
 }
 
-/* The adjoint of im2col: every column entry added back to the pixel it was read from. */
-static void SUF(col2im)(const real *col, real *img, const int64_t *g, int64_t cg) {
+/* The adjoint of im2col for the same block of output rows: every column entry added back to
+ * the pixel it was read from. */
+static void SUF(col2im)(const real *col, real *img, const int64_t *g, int64_t cg, int64_t r0, int64_t r1,
+                        int64_t ld) {
     const int64_t *in = g + G_IN, *k = g + G_K, *out = g + G_OUT, *st = g + G_ST, *dl = g + G_DIL,
                   *pd = g + G_PAD;
-    int64_t N = out[0] * out[1] * out[2], plane = in[1] * in[2], vol = in[0] * plane;
+    int64_t nb = ld, plane = in[1] * in[2], vol = in[0] * plane;
     for (int64_t c = 0; c < cg; c++)
         for (int64_t a = 0; a < k[0]; a++)
             for (int64_t i = 0; i < k[1]; i++)
                 for (int64_t j = 0; j < k[2]; j++) {
-                    const real *row = col + (((c * k[0] + a) * k[1] + i) * k[2] + j) * N;
+                    const real *row = col + (((c * k[0] + a) * k[1] + i) * k[2] + j) * nb;
                     int64_t off = j * dl[2] - pd[2], lo, hi;
                     nnet_inside(off, st[2], in[2], out[2], &lo, &hi);
-                    for (int64_t z = 0; z < out[0]; z++) {
+                    for (int64_t r = r0, z = r0 / out[1], y = r0 % out[1]; r < r1;
+                         r++, y = y + 1 < out[1] ? y + 1 : (z++, 0)) {
                         int64_t iz = z * st[0] + a * dl[0] - pd[0];
-                        if (iz < 0 || iz >= in[0]) continue;
-                        for (int64_t y = 0; y < out[1]; y++) {
-                            int64_t iy = y * st[1] + i * dl[1] - pd[1];
-                            if (iy < 0 || iy >= in[1]) continue;
-                            const real *src = row + (z * out[1] + y) * out[2];
-                            real *dst = img + c * vol + iz * plane + iy * in[2];
-                            for (int64_t x = lo; x < hi; x++) dst[x * st[2] + off] += src[x];
-                        }
+                        int64_t iy = y * st[1] + i * dl[1] - pd[1];
+                        if (iz < 0 || iz >= in[0] || iy < 0 || iy >= in[1]) continue;
+                        const real *src = row + (r - r0) * out[2];
+                        real *dst = img + c * vol + iz * plane + iy * in[2];
+                        /* one loop for every stride: a vectorized stride-1 copy of it spent more on
+                         * its overlap checks than on the adds in rows this short (LeNet's input
+                         * gradient ran 12% slower) */
+                        for (int64_t x = lo; x < hi; x++) dst[x * st[2] + off] += src[x];
                     }
                 }
 }
@@ -189,111 +243,228 @@ static int SUF(is_pointwise)(const int64_t *g) {
     return 1;
 }
 
-/* Threads go over the images; each runs its own (single) gemm calls. Returns -1 when out of
- * memory. kern is (F, C/groups, k...) already turned around for a convolution. */
+/* The work of a group is cut into blocks of columns whose matrix (K x columns) fits in a core's
+ * cache, g[G_ROWS] output rows (z, y pairs) of them: a block is either some rows of one image
+ * or, when an image has fewer rows than that, several whole images side by side (one larger
+ * gemm instead of many small ones, each of which would pack the kernel again). */
+typedef struct {
+    int64_t B, C, F, G, cg, fg, K, N, vol, per_row, rows_all;
+    int64_t rows, per_image; /* a block: `rows` rows of one image, or `per_image` whole images */
+    int64_t blocks;          /* per group */
+} SUF(conv_dims);
+
+static SUF(conv_dims) SUF(dims)(const int64_t *g) {
+    SUF(conv_dims) d;
+    d.B = g[G_B], d.C = g[G_C], d.F = g[G_F], d.G = g[G_GROUPS];
+    d.cg = d.C / d.G, d.fg = d.F / d.G;
+    d.K = d.cg * g[G_K] * g[G_K + 1] * g[G_K + 2];
+    d.per_row = g[G_OUT + 2];
+    d.rows_all = g[G_OUT] * g[G_OUT + 1];
+    d.N = d.rows_all * d.per_row;
+    d.vol = g[G_IN] * g[G_IN + 1] * g[G_IN + 2];
+    int64_t want = g[G_ROWS] < 1 ? 1 : g[G_ROWS];
+    if (d.rows_all == 0) {
+        d.rows = 1, d.per_image = 1, d.blocks = 0;
+    } else if (want < 2 * d.rows_all || d.B < 2) {
+        d.rows = want < d.rows_all ? want : d.rows_all, d.per_image = 1;
+        d.blocks = d.B * ((d.rows_all + d.rows - 1) / d.rows);
+    } else {
+        d.rows = d.rows_all, d.per_image = want / d.rows_all < d.B ? want / d.rows_all : d.B;
+        d.blocks = (d.B + d.per_image - 1) / d.per_image;
+    }
+    return d;
+}
+
+/* Block `t` of a group: images [b0, b1), output rows [r0, r1) of each. */
+typedef struct {
+    int64_t b0, b1, r0, r1, n0, nr, nb; /* nr columns per image from n0 on, nb in all */
+} SUF(conv_block);
+
+static SUF(conv_block) SUF(block)(const SUF(conv_dims) *d, int64_t t) {
+    SUF(conv_block) k;
+    if (d->per_image > 1) {
+        k.b0 = t * d->per_image, k.b1 = k.b0 + d->per_image < d->B ? k.b0 + d->per_image : d->B;
+        k.r0 = 0, k.r1 = d->rows_all;
+    } else {
+        int64_t per = (d->rows_all + d->rows - 1) / d->rows;
+        k.b0 = t / per, k.b1 = k.b0 + 1, k.r0 = t % per * d->rows;
+        k.r1 = k.r0 + d->rows < d->rows_all ? k.r0 + d->rows : d->rows_all;
+    }
+    k.n0 = k.r0 * d->per_row, k.nr = (k.r1 - k.r0) * d->per_row, k.nb = (k.b1 - k.b0) * k.nr;
+    return k;
+}
+
+/* The columns of a block: each image's im2col, side by side. */
+static void SUF(block_columns)(const real *img, real *col, const int64_t *g, const SUF(conv_dims) *d,
+                               const SUF(conv_block) *k, int64_t grp) {
+    for (int64_t b = k->b0; b < k->b1; b++)
+        SUF(im2col)(img + (b * d->C + grp * d->cg) * d->vol, col + (b - k->b0) * k->nr, g, d->cg, k->r0, k->r1,
+                    k->nb);
+}
+
+/* Between a (B, F, N) array's columns of a block and an nb x fg column-major matrix (the
+ * layout gemm reads and writes), for blocks of several images. */
+static void SUF(block_pack)(const real *x, real *tmp, const SUF(conv_dims) *d, const SUF(conv_block) *k,
+                            int64_t grp) {
+    for (int64_t f = 0; f < d->fg; f++)
+        for (int64_t b = k->b0; b < k->b1; b++)
+            memcpy(tmp + f * k->nb + (b - k->b0) * k->nr, x + (b * d->F + grp * d->fg + f) * d->N + k->n0,
+                   sizeof(real) * k->nr);
+}
+
+static void SUF(block_unpack)(const real *tmp, real *x, const SUF(conv_dims) *d, const SUF(conv_block) *k,
+                              int64_t grp) {
+    for (int64_t f = 0; f < d->fg; f++)
+        for (int64_t b = k->b0; b < k->b1; b++)
+            memcpy(x + (b * d->F + grp * d->fg + f) * d->N + k->n0, tmp + f * k->nb + (b - k->b0) * k->nr,
+                   sizeof(real) * k->nr);
+}
+
+/* Per-thread buffers: the block's columns, and for blocks of several images the nb x fg
+ * matrix that stands for the output (or top) columns. NULL members where not needed. */
+static int SUF(buffers)(const SUF(conv_dims) *d, int direct, real **col, real **tmp) {
+    int64_t nb = d->per_image * d->rows * d->per_row;
+    *col = direct ? NULL : (real *)malloc(sizeof(real) * d->K * nb);
+    *tmp = d->per_image > 1 ? (real *)malloc(sizeof(real) * d->fg * nb) : NULL;
+    return (!direct && !*col) || (d->per_image > 1 && !*tmp);
+}
+
+/* out[b, group] (fg x N) = kern[group] (fg x K) times columns (K x N), a block at a time. The
+ * blocks are the tasks, handed out dynamically: on a machine shared with other work, a thread
+ * that got less of its core takes fewer blocks instead of being waited for. Each gemm runs on
+ * the thread that calls it. Returns -1 when out of memory. kern is (F, C/groups, k...) already
+ * turned around for a convolution. */
 int SUF(conv_forward)(const real *img, const real *kern, real *out, const int64_t *g, void *gemm_ptr,
-                      void *set_threads) {
-    SUF(gemm_fn) gemm = (SUF(gemm_fn))gemm_ptr;
-    int64_t B = g[G_B], C = g[G_C], F = g[G_F], G = g[G_GROUPS], cg = C / G, fg = F / G;
-    int64_t K = cg * g[G_K] * g[G_K + 1] * g[G_K + 2];
-    int64_t N = g[G_OUT] * g[G_OUT + 1] * g[G_OUT + 2], vol = g[G_IN] * g[G_IN + 1] * g[G_IN + 2];
-    int direct = SUF(is_pointwise)(g), failed = 0;
-    int m = (int)N, n = (int)fg, kk = (int)K;
-    const real one = 1, zero = 0;
-    int par = nnet_parallel(set_threads, B * G, N, fg, K);
+                      void *set_threads, int ilp64) {
+    SUF(conv_dims) d = SUF(dims)(g);
+    int64_t tasks = d.G * d.blocks;
+    int direct = SUF(is_pointwise)(g) && d.per_image == 1, failed = 0;
+    int par = nnet_parallel(set_threads, tasks, d.per_image * d.rows * d.per_row, d.fg, d.K);
+    if (par) nnet_blas_single(set_threads);
 #pragma omp parallel if (par)
     {
-        int previous = par ? nnet_blas_single(set_threads) : 0;
-        real *col = direct ? NULL : (real *)malloc(sizeof(real) * K * N);
-        if (!direct && !col) failed = 1;
-#pragma omp for schedule(static)
-        for (int64_t t = 0; t < B * G; t++) {
-            int64_t b = t / G, grp = t % G;
-            const real *src = img + (b * C + grp * cg) * vol;
+        real *col, *tmp;
+        if (SUF(buffers)(&d, direct, &col, &tmp)) failed = 1;
+#pragma omp for schedule(dynamic)
+        for (int64_t t = 0; t < tasks; t++) {
+            int64_t grp = t / d.blocks;
+            SUF(conv_block) k = SUF(block)(&d, t % d.blocks);
+            const real *src = img + (k.b0 * d.C + grp * d.cg) * d.vol;
+            real *dst = out + (k.b0 * d.F + grp * d.fg) * d.N + k.n0;
             if (failed) continue;
-            if (!direct) SUF(im2col)(src, col, g, cg);
-            gemm("N", "N", &m, &n, &kk, &one, direct ? src : col, &m, kern + grp * fg * K, &kk, &zero,
-                 out + (b * F + grp * fg) * N, &m);
+            if (!direct) SUF(block_columns)(img, col, g, &d, &k, grp);
+            SUF(gemm)(gemm_ptr, ilp64, "N", "N", k.nb, d.fg, d.K, 1, direct ? src + k.n0 : col,
+                      direct ? d.N : k.nb, kern + grp * d.fg * d.K, d.K, 0, tmp ? tmp : dst, tmp ? k.nb : d.N);
+            if (tmp) SUF(block_unpack)(tmp, out, &d, &k, grp);
         }
         free(col);
-        if (par) nnet_blas_restore(set_threads, previous);
+        free(tmp);
     }
+    if (par) nnet_blas_restore(set_threads);
     return failed ? -1 : 0;
 }
 
-/* dW = sum over images of top (fg x N) times columns^T (N x K): each thread sums its images into
- * its own buffer, added up at the end in thread order. */
-int SUF(conv_grad_weights)(const real *img, const real *top, real *dw, const int64_t *g,
-                           void *gemm_ptr, void *set_threads) {
-    SUF(gemm_fn) gemm = (SUF(gemm_fn))gemm_ptr;
-    int64_t B = g[G_B], C = g[G_C], F = g[G_F], G = g[G_GROUPS], cg = C / G, fg = F / G;
-    int64_t K = cg * g[G_K] * g[G_K + 1] * g[G_K + 2];
-    int64_t N = g[G_OUT] * g[G_OUT + 1] * g[G_OUT + 2], vol = g[G_IN] * g[G_IN + 1] * g[G_IN + 2];
-    int direct = SUF(is_pointwise)(g), failed = 0;
-    int nthreads = nnet_parallel(set_threads, B, K, fg, N) ? nnet_max_threads() : 1;
-    real *partial = nthreads > 1 ? (real *)calloc((size_t)(nthreads - 1) * F * K, sizeof(real)) : NULL;
+/* dW = sum over blocks of top (fg x nb) times columns^T (nb x K): each thread sums its blocks
+ * (a static share, so the order of the sums is fixed for a given thread count) into its own
+ * buffer, added up at the end in thread order. */
+int SUF(conv_grad_weights)(const real *img, const real *top, real *dw, const int64_t *g, void *gemm_ptr,
+                           void *set_threads, int ilp64) {
+    SUF(conv_dims) d = SUF(dims)(g);
+    int64_t FK = d.F * d.K;
+    int direct = SUF(is_pointwise)(g) && d.per_image == 1, failed = 0;
+    int nthreads = nnet_parallel(set_threads, d.blocks, d.K, d.fg, d.N) ? nnet_max_threads() : 1;
+    real *partial = nthreads > 1 ? (real *)calloc((size_t)(nthreads - 1) * FK, sizeof(real)) : NULL;
     if (nthreads > 1 && !partial) return -1;
-    int m = (int)K, n = (int)fg, kk = (int)N;
-    const real one = 1;
-    memset(dw, 0, sizeof(real) * F * K);
+    memset(dw, 0, sizeof(real) * FK);
+    if (nthreads > 1) nnet_blas_single(set_threads);
 #pragma omp parallel num_threads(nthreads)
     {
         int tid = nnet_thread();
-        int previous = nthreads > 1 ? nnet_blas_single(set_threads) : 0;
-        real *acc = tid == 0 ? dw : partial + (size_t)(tid - 1) * F * K;
-        real *col = direct ? NULL : (real *)malloc(sizeof(real) * K * N);
-        if (!direct && !col) failed = 1;
+        real *acc = tid == 0 ? dw : partial + (size_t)(tid - 1) * FK;
+        real *col, *tmp;
+        if (SUF(buffers)(&d, direct, &col, &tmp)) failed = 1;
 #pragma omp for schedule(static)
-        for (int64_t b = 0; b < B; b++) {
+        for (int64_t t = 0; t < d.blocks; t++) {
             if (failed) continue;
-            for (int64_t grp = 0; grp < G; grp++) {
-                const real *src = img + (b * C + grp * cg) * vol;
-                if (!direct) SUF(im2col)(src, col, g, cg);
-                gemm("T", "N", &m, &n, &kk, &one, direct ? src : col, &kk, top + (b * F + grp * fg) * N,
-                     &kk, &one, acc + grp * fg * K, &m);
+            SUF(conv_block) k = SUF(block)(&d, t);
+            for (int64_t grp = 0; grp < d.G; grp++) {
+                const real *src = img + (k.b0 * d.C + grp * d.cg) * d.vol;
+                const real *gy = top + (k.b0 * d.F + grp * d.fg) * d.N + k.n0;
+                if (!direct) SUF(block_columns)(img, col, g, &d, &k, grp);
+                if (tmp) SUF(block_pack)(top, tmp, &d, &k, grp);
+                SUF(gemm)(gemm_ptr, ilp64, "T", "N", d.K, d.fg, k.nb, 1, direct ? src + k.n0 : col,
+                          direct ? d.N : k.nb, tmp ? tmp : gy, tmp ? k.nb : d.N, 1, acc + grp * d.fg * d.K, d.K);
             }
         }
         free(col);
-        if (nthreads > 1) nnet_blas_restore(set_threads, previous);
+        free(tmp);
     }
+    if (nthreads > 1) nnet_blas_restore(set_threads);
     for (int t = 1; t < nthreads; t++) {
-        const real *p = partial + (size_t)(t - 1) * F * K;
-        for (int64_t e = 0; e < F * K; e++) dw[e] += p[e];
+        const real *p = partial + (size_t)(t - 1) * FK;
+        for (int64_t e = 0; e < FK; e++) dw[e] += p[e];
     }
     free(partial);
     return failed ? -1 : 0;
 }
 
-/* dImg: per image, columns = kern^T (K x fg) times top (fg x N), then col2im. */
-int SUF(conv_grad_inputs)(const real *kern, const real *top, real *dimg, const int64_t *g,
-                          void *gemm_ptr, void *set_threads) {
-    SUF(gemm_fn) gemm = (SUF(gemm_fn))gemm_ptr;
-    int64_t B = g[G_B], C = g[G_C], F = g[G_F], G = g[G_GROUPS], cg = C / G, fg = F / G;
-    int64_t K = cg * g[G_K] * g[G_K + 1] * g[G_K + 2];
-    int64_t N = g[G_OUT] * g[G_OUT + 1] * g[G_OUT + 2], vol = g[G_IN] * g[G_IN + 1] * g[G_IN + 2];
-    int direct = SUF(is_pointwise)(g), failed = 0;
-    int m = (int)N, n = (int)K, kk = (int)fg;
-    const real one = 1, zero = 0;
-    int par = nnet_parallel(set_threads, B * G, N, K, fg);
-    if (!direct) memset(dimg, 0, sizeof(real) * B * C * vol);
+/* dImg: per block, columns = kern^T (K x fg) times top (fg x nb), then col2im. Blocks within one
+ * image add into the same pixels, so a task is then a whole image and group, its blocks in
+ * order; a block of whole images is a task of its own. */
+int SUF(conv_grad_inputs)(const real *kern, const real *top, real *dimg, const int64_t *g, void *gemm_ptr,
+                          void *set_threads, int ilp64) {
+    SUF(conv_dims) d = SUF(dims)(g);
+    int direct = SUF(is_pointwise)(g) && d.per_image == 1, failed = 0;
+    int64_t per_task = d.per_image > 1 || d.B == 0 ? 1 : d.blocks / d.B, tasks = d.G * d.blocks / per_task;
+    int par = nnet_parallel(set_threads, tasks, d.per_image * d.rows * d.per_row, d.K, d.fg);
+    if (!direct) memset(dimg, 0, sizeof(real) * d.B * d.C * d.vol);
+    if (par) nnet_blas_single(set_threads);
 #pragma omp parallel if (par)
     {
-        int previous = par ? nnet_blas_single(set_threads) : 0;
-        real *col = direct ? NULL : (real *)malloc(sizeof(real) * K * N);
-        if (!direct && !col) failed = 1;
-#pragma omp for schedule(static)
-        for (int64_t t = 0; t < B * G; t++) {
-            int64_t b = t / G, grp = t % G;
-            real *dst = dimg + (b * C + grp * cg) * vol;
+        real *col, *tmp;
+        if (SUF(buffers)(&d, direct, &col, &tmp)) failed = 1;
+#pragma omp for schedule(dynamic)
+        for (int64_t t = 0; t < tasks; t++) {
+            int64_t per_group = d.blocks / per_task, grp = t / per_group, first = t % per_group * per_task;
             if (failed) continue;
-            gemm("N", "T", &m, &n, &kk, &one, top + (b * F + grp * fg) * N, &m, kern + grp * fg * K, &n,
-                 &zero, direct ? dst : col, &m);
-            if (!direct) SUF(col2im)(col, dst, g, cg);
+            for (int64_t u = first; u < first + per_task; u++) {
+                SUF(conv_block) k = SUF(block)(&d, u);
+                real *dst = dimg + (k.b0 * d.C + grp * d.cg) * d.vol;
+                const real *gy = top + (k.b0 * d.F + grp * d.fg) * d.N + k.n0;
+                if (tmp) SUF(block_pack)(top, tmp, &d, &k, grp);
+                SUF(gemm)(gemm_ptr, ilp64, "N", "T", k.nb, d.K, d.fg, 1, tmp ? tmp : gy, tmp ? k.nb : d.N,
+                          kern + grp * d.fg * d.K, d.K, 0, direct ? dst + k.n0 : col, direct ? d.N : k.nb);
+                if (!direct)
+                    for (int64_t b = k.b0; b < k.b1; b++)
+                        SUF(col2im)(col + (b - k.b0) * k.nr, dimg + (b * d.C + grp * d.cg) * d.vol, g, d.cg, k.r0,
+                                    k.r1, k.nb);
+            }
         }
         free(col);
-        if (par) nnet_blas_restore(set_threads, previous);
+        free(tmp);
     }
+    if (par) nnet_blas_restore(set_threads);
     return failed ? -1 : 0;
+}
+
+/* v when keep, else +0.0, without a branch: which cell of a window holds its maximum is data,
+ * and a mispredicted branch per cell cost five times the loop's own work (max pooling's
+ * gradient on random data). Masking the bits keeps inf and NaN out of the cells that do not get
+ * them (a multiplication by 0 would not), and adding +0.0 changes nothing: a cell starts at
+ * +0.0 and a rounded sum never turns it into -0.0. */
+static inline real SUF(kept)(int keep, real v) {
+    if (sizeof(real) == 4) {
+        uint32_t u;
+        memcpy(&u, &v, 4);
+        u &= -(uint32_t)keep;
+        memcpy(&v, &u, 4);
+    } else {
+        uint64_t u;
+        memcpy(&u, &v, 8);
+        u &= -(uint64_t)keep;
+        memcpy(&v, &u, 8);
+    }
+    return v;
 }
 
 /* Pooling goes one row of outputs (an image, oz, oy) at a time, and within a row offset by
@@ -358,7 +529,7 @@ static void SUF(pool_grad_row)(const real *src, const real *mrow, const real *gr
                 int64_t lo = w->jlo[j], hi = w->jhi[j], off = j - pad;
                 if (mode == POOL_MAX) {
                     for (int64_t ox = lo; ox < hi; ox++)
-                        if (xrow[ox * st + off] == mrow[ox]) drow[ox * st + off] += grow[ox];
+                        drow[ox * st + off] += SUF(kept)(xrow[ox * st + off] == mrow[ox], grow[ox]);
                 } else {
                     for (int64_t ox = lo; ox < hi; ox++) drow[ox * st + off] += grow[ox];
                 }
@@ -411,7 +582,7 @@ void SUF(pool_grad_grad)(const real *x, const real *maxout, const real *ggx, rea
                 for (int64_t j = 0; j < p[P_WS + 2]; j++) {
                     int64_t lo = w.jlo[j], hi = w.jhi[j], off = j - pad;
                     for (int64_t ox = lo; ox < hi; ox++)
-                        if (x[base + ox * st + off] == mrow[ox]) dst[ox] += ggx[base + ox * st + off];
+                        dst[ox] += SUF(kept)(x[base + ox * st + off] == mrow[ox], ggx[base + ox * st + off]);
                 }
             }
     }

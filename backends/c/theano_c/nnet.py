@@ -1,11 +1,12 @@
-"""Convolutions and pooling on the C backend: the loops of nnet.c (im2col / col2im, threads over
-the images) and BLAS gemm through SciPy's function pointers.
+"""Convolutions and pooling on the C backend: the loops of nnet.c (im2col / col2im in blocks of
+columns that stay in the cache, threads over the blocks and images) and BLAS gemm through the
+function pointers the products use (`blas_routines`, flag c__blas).
 
 Each lowering checks the shapes with the op's own `geometry` (so errors are the reference's,
 naming the op and the shapes) before any C runs, makes the inputs C-contiguous in the output's
 dtype, and passes the geometry as a small int64 array. float32 and float64 run compiled; other
-dtypes, and sizes BLAS's 32-bit ints cannot index, run the NumPy meaning (a visible fallback for
-the dtypes, planned at link time).
+dtypes, and sizes a 32-bit-integer BLAS cannot index, run the NumPy meaning (a visible fallback
+for the dtypes, planned at link time).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from theano.tensor.nnet.abstract_conv import (Conv2d, Conv2dGradInputs, Conv2dGr
 from theano.tensor.signal.pool import AveragePoolGrad, DownsampleFactorMaxGradGrad, MaxPoolGrad, Pool
 
 from . import lowering
-from .blas import blas_address
+from .blas import BlasUnavailable, blas_routines
 from .toolchain import build_shared_library
 
 CONV_RUNNER = "c (im2col + BLAS)"
@@ -32,6 +33,9 @@ _SUFFIX = {np.dtype("float32"): ("_f32", "sgemm"), np.dtype("float64"): ("_f64",
 _POOL_MODES = {"max": 0, "sum": 1, "average_inc_pad": 2, "average_exc_pad": 3}
 _INT32 = 2 ** 31 - 1
 _p = ctypes.c_void_p
+# A block's column matrix (K x columns) aims at this size: it then stays in a core's L2 for the
+# gemm that reads it right after im2col wrote it (1-2 MiB per core on current x86 servers).
+_COL_BLOCK_BYTES = 1 << 19
 
 
 @functools.lru_cache(maxsize=None)
@@ -45,42 +49,54 @@ def _library() -> ctypes.CDLL:
     for s in ("_f32", "_f64"):
         for name in ("conv_forward", "conv_grad_weights", "conv_grad_inputs"):
             fn = getattr(lib, name + s)
-            fn.argtypes, fn.restype = [_p] * 6, ctypes.c_int
+            fn.argtypes, fn.restype = [_p] * 6 + [ctypes.c_int], ctypes.c_int
         for name, nargs in (("pool_forward", 3), ("pool_grad", 5), ("pool_grad_grad", 5)):
             fn = getattr(lib, name + s)
             fn.argtypes, fn.restype = [_p] * nargs, None
     return lib
 
 
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
 @functools.lru_cache(maxsize=None)
-def _blas_thread_control() -> int | None:
-    """The address of OpenBLAS's openblas_set_num_threads_local in the BLAS that SciPy bundles,
-    or None. With it, each of our threads runs its gemm calls alone; without it, BLAS's own
-    threads would wake on every call and compete with ours for the same cores."""
-    import glob
+def _blas_thread_control(gemm_address: int) -> int | None:
+    """The address of openblas_set_num_threads_local in the library that holds `gemm_address`
+    (NumPy's and SciPy's OpenBLAS both export it under that plain name), or None. With it, our
+    threads run their gemm calls alone; without it, BLAS's own threads would wake on every call
+    and compete with ours for the same cores."""
+    try:
+        libc = ctypes.CDLL(None)
+        dladdr = libc.dladdr
+    except (OSError, AttributeError):  # pragma: no cover - every glibc has dladdr
+        return None
+    dladdr.argtypes, dladdr.restype = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)], ctypes.c_int
+    info = _DlInfo()
+    if not dladdr(gemm_address, ctypes.byref(info)) or not info.dli_fname:
+        return None
+    try:
+        fn = ctypes.CDLL(info.dli_fname.decode()).openblas_set_num_threads_local
+    except (OSError, AttributeError):
+        return None
+    return ctypes.cast(fn, ctypes.c_void_p).value
 
-    import scipy
 
-    libs = os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs")
-    for path in sorted(glob.glob(os.path.join(libs, "lib*openblas*.so*"))):
-        try:
-            fn = ctypes.CDLL(path).openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-        return ctypes.cast(fn, ctypes.c_void_p).value
-    return None
+def _entry(name: str, dtype: np.dtype) -> tuple[Callable[..., int], bool]:
+    """The compiled routine for `dtype`, bound to the gemm of the BLAS chosen by c__blas and
+    that library's thread control, and whether that BLAS takes 64-bit integers."""
+    from theano.config import config
 
-
-def _entry(name: str, dtype: np.dtype) -> Callable[..., int]:
-    """The compiled routine for `dtype`, bound to its gemm and the BLAS thread control."""
     suffix, gemm = _SUFFIX[dtype]
     fn = getattr(_library(), name + suffix)
-    gemm_address, threads = blas_address(gemm), _blas_thread_control()
+    (gemm_address, _, _), ilp64, _ = blas_routines(gemm[0], config.c__blas)
+    threads = _blas_thread_control(gemm_address)
 
     def call(a: int, b: int, out: int, geometry: int) -> int:
-        return fn(a, b, out, geometry, gemm_address, threads)
+        return fn(a, b, out, geometry, gemm_address, threads, int(ilp64))
 
-    return call
+    return call, ilp64
 
 
 def _three(values: Sequence[int], fill: int) -> list[int]:
@@ -89,14 +105,17 @@ def _three(values: Sequence[int], fill: int) -> list[int]:
 
 
 def _conv_geometry(B: int, C: int, F: int, groups: int, ishape: Sequence[int], kshape: Sequence[int],
-                   out_shape: Sequence[int], op: Any, pads: Sequence[int]) -> np.ndarray | None:
-    """The 22 int64s nnet.c reads, or None when gemm's int arguments would overflow."""
+                   out_shape: Sequence[int], op: Any, pads: Sequence[int], ilp64: bool,
+                   itemsize: int) -> np.ndarray | None:
+    """The 23 int64s nnet.c reads, or None when a 32-bit BLAS's int arguments would overflow."""
     K = C // groups * int(np.prod(kshape))
     N = int(np.prod(out_shape))
-    if max(K * N, K * F, N * F) > _INT32:
+    if not ilp64 and max(K * N, K * F, N * F) > _INT32:
         return None
-    return np.array([B, C, F, groups] + _three(ishape, 1) + _three(kshape, 1) + _three(out_shape, 1)
-                    + _three(op.subsample, 1) + _three(op.filter_dilation, 1) + _three(pads, 0),
+    out3 = _three(out_shape, 1)
+    rows = max(1, _COL_BLOCK_BYTES // max(1, K * out3[2] * itemsize))
+    return np.array([B, C, F, groups] + _three(ishape, 1) + _three(kshape, 1) + out3
+                    + _three(op.subsample, 1) + _three(op.filter_dilation, 1) + _three(pads, 0) + [rows],
                     dtype=np.int64)
 
 
@@ -122,13 +141,16 @@ def _lower_conv(op: Conv2d, node: Apply, backend: Any) -> lowering.Plan | None:
     if odt is None:
         return None
     reference = op.make_py_fn(node)
-    c_fn = _entry("conv_forward", odt)
+    try:
+        c_fn, ilp64 = _entry("conv_forward", odt)
+    except BlasUnavailable:
+        return None
 
     def run(img: Any, kern: Any) -> np.ndarray:
         img, kern = np.asarray(img), np.asarray(kern)
         pads, out_shape = op.geometry(img.shape, kern.shape)
         geo = _conv_geometry(img.shape[0], img.shape[1], kern.shape[0], op.num_groups, img.shape[2:],
-                             kern.shape[2:], out_shape, op, pads)
+                             kern.shape[2:], out_shape, op, pads, ilp64, odt.itemsize)
         if geo is None or img.size == 0 or kern.size == 0:
             return reference(img, kern)
         img = np.ascontiguousarray(img, dtype=odt)
@@ -148,14 +170,17 @@ def _lower_conv_grad_weights(op: Conv2dGradWeights, node: Apply, backend: Any) -
     if odt is None:
         return None
     reference = op.make_py_fn(node)
-    c_fn = _entry("conv_grad_weights", odt)
+    try:
+        c_fn, ilp64 = _entry("conv_grad_weights", odt)
+    except BlasUnavailable:
+        return None
     groups = op.num_groups
 
     def run(img: Any, top: Any, shape: Any) -> np.ndarray:
         img, top = np.asarray(img), np.asarray(top)
         kshape, pads, out_shape = op.geometry(img.shape, top.shape, shape)
         geo = _conv_geometry(img.shape[0], img.shape[1], top.shape[1], groups, img.shape[2:], kshape,
-                             out_shape, op, pads)
+                             out_shape, op, pads, ilp64, odt.itemsize)
         if geo is None or img.size == 0 or top.size == 0:
             return reference(img, top, shape)
         img = np.ascontiguousarray(img, dtype=odt)
@@ -175,7 +200,10 @@ def _lower_conv_grad_inputs(op: Conv2dGradInputs, node: Apply, backend: Any) -> 
     if odt is None:
         return None
     reference = op.make_py_fn(node)
-    c_fn = _entry("conv_grad_inputs", odt)
+    try:
+        c_fn, ilp64 = _entry("conv_grad_inputs", odt)
+    except BlasUnavailable:
+        return None
     groups = op.num_groups
 
     def run(kern: Any, top: Any, shape: Any) -> np.ndarray:
@@ -183,7 +211,7 @@ def _lower_conv_grad_inputs(op: Conv2dGradInputs, node: Apply, backend: Any) -> 
         ishape, pads, out_shape = op.geometry(kern.shape, top.shape, shape)
         C = kern.shape[1] * groups
         geo = _conv_geometry(top.shape[0], C, kern.shape[0], groups, ishape, kern.shape[2:], out_shape,
-                             op, pads)
+                             op, pads, ilp64, odt.itemsize)
         if geo is None or kern.size == 0 or top.size == 0:
             return reference(kern, top, shape)
         kern = np.ascontiguousarray(_flipped(kern) if op.filter_flip else kern, dtype=odt)
