@@ -38,10 +38,12 @@ class _Counting:
 def test_shared_variables_stay_on_the_device(backend, monkeypatch):
     w = theano.shared(np.arange(4.0), "w")
     x = T.dvector("x")
+    # counting from before compiling: a Function may bind the transfer functions when built
+    c = _Counting(backend, monkeypatch)
     f = theano.function([x], (w * x).sum(), updates=[(w, w + x)], device=DEV)
     f(np.ones(4))  # the first call moves w to the device
     assert type(w.container.value) is backend.Array
-    c = _Counting(backend, monkeypatch)
+    c.up = c.down = 0
     for _ in range(3):
         f(np.ones(4))
     # one input up and one output down per call; w never moves
@@ -72,13 +74,12 @@ def test_an_error_in_a_call_leaves_shared_variables_intact():
 
 def test_fallbacks_are_labelled_and_honour_config_fallback():
     x = T.dmatrix("x")
-    out = T.nnet.softmax(x) * 2  # softmax has no OpenCL lowering
+    out = T.sort(x, axis=1) * 2  # sort has no OpenCL lowering
     f = theano.function([x], out, device=DEV)
     labels = set(f.linked.runners.values())
     assert "numpy (fallback)" in labels and "opencl kernel" in labels
     v = np.random.RandomState(0).randn(4, 5)
-    e = np.exp(v - v.max(1, keepdims=True))
-    np.testing.assert_allclose(f(v), 2 * e / e.sum(1, keepdims=True), rtol=1e-12)
+    np.testing.assert_array_equal(f(v), 2 * np.sort(v, axis=1))
     text = theano.printing.debugprint(f, file="str")
     assert "fallback" in text
     with theano.config.change_flags(fallback="raise"):

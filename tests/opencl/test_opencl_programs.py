@@ -54,3 +54,38 @@ def test_float32_mlp_converges_to_the_reference_loss():
     ocl = _train_mlp("opencl")
     assert ocl[-1] < 0.5 * ocl[0]  # it learns
     np.testing.assert_allclose(ocl, ref, rtol=2e-3, atol=2e-4)
+
+
+_CACHE_PROG = """
+import numpy as np, theano, theano.tensor as T
+x = T.fvector("x")
+f = theano.function([x], T.exp(x) * 3 + T.nnet.softmax(x.dimshuffle("x", 0))[0], device="opencl")
+print(f(np.arange(3, dtype="float32")).tolist())
+"""
+
+
+def _built(root: Path) -> dict[str, int]:
+    """The compiled programs and work-group functions under the cache (not PoCL's temp files),
+    with their modification times: a rebuild would rewrite them."""
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")
+            if p.suffix in (".bc", ".so", ".bin")}
+
+
+def test_program_builds_are_cached_on_disk(tmp_path: Path) -> None:
+    """A second process compiling the same graph builds nothing: every program and kernel
+    binary it needs is already under <compiledir>/opencl."""
+    root = tmp_path / "cd"
+    env = {k: v for k, v in os.environ.items() if k != "POCL_CACHE_DIR"}
+    env["THEANO_FLAGS"] = f"compiledir={root}"
+
+    def run() -> str:
+        r = subprocess.run([sys.executable, "-c", _CACHE_PROG], env=env, capture_output=True,
+                           text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    first = run()
+    built = _built(root / "opencl")
+    assert built, sorted(p.name for p in root.rglob("*"))
+    assert run() == first
+    assert _built(root / "opencl") == built

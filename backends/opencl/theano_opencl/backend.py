@@ -1,6 +1,7 @@
 """The OpenCL backend: values are pyopencl arrays on one OpenCL device; elementwise (fused)
-kernels are rendered by the OpenCL dialect of the shared renderer, reductions and products by
-generated work-group kernels, views are strided arrays over the same buffer; a graph's kernels
+kernels are rendered by the OpenCL dialect of the shared renderer, reductions, products, the
+softmax/cross-entropy family, convolutions and pooling by generated kernels, views are strided
+arrays over the same buffer; a graph's kernels
 are compiled as one program at link time (cached on disk by PyOpenCL); every other op falls
 back per node to its NumPy meaning, with host transfers, visibly."""
 from __future__ import annotations
@@ -18,7 +19,8 @@ from theano.kernel.opencl_dialect import OpenCLRenderer
 from theano.scalar import basic as scal
 from theano.tensor.type import TensorType
 
-from . import lowering
+from . import lowering, lowering_conv, lowering_nnet, lowering_products  # noqa: F401 (they register ops)
+from .cpu_render import CpuOpenCLRenderer
 from .runtime import BuildError, runtime_for
 
 __all__ = ["OpenCLBackend", "BuildError", "Float64Unsupported"]
@@ -41,7 +43,8 @@ class OpenCLBackend(Backend):
         super().__init__(device)
         self.rt = runtime_for(device)
         self.Array = self.rt.cla.Array
-        self.renderer = OpenCLRenderer()
+        # rows for strided arrays on a CPU (cpu_render); a GPU keeps a work-item per element
+        self.renderer = CpuOpenCLRenderer() if self.rt.is_cpu else OpenCLRenderer()
         self._copiers: dict[tuple[str, str, int], Callable[..., Any]] = {}
         self._lock = threading.Lock()
 

@@ -1,5 +1,7 @@
 """How the OpenCL backend runs each op: a per-op dispatch table (singledispatch on the Op class),
-grouped by topic below: elementwise kernels, reductions, products, views and shapes.
+grouped by topic below: elementwise kernels, reductions, products, views and shapes; the nnet
+row ops register themselves from `lowering_nnet`, matrix products from `lowering_products`,
+convolutions and pooling from `lowering_conv`.
 
 A lowering returns a Plan: the OpenCL sources the node needs (compiled together with the
 rest of the graph's at link time) and `bind`, which turns the compiled kernels into the node's
@@ -22,16 +24,16 @@ from numpy.lib.stride_tricks import as_strided
 
 from theano.compile.function import DeepCopyOp
 from theano.graph.basic import Apply, Constant
-from theano.kernel.ir import Kernel, elemwise_kernel, kernel_from_composite
+from theano.kernel.ir import Kernel, elemwise_kernel, kernel_from_composite, reduction_kernel
 from theano.kernel.render import RenderError
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
-from theano.tensor.math import All, Any as AnyOp, Dot, Max, Min, Prod, Sum
-from theano.tensor.rewriting.blas import Gemm, Gemv
+from theano.tensor.math import All, Any as AnyOp, Max, Min, Prod, Sum
 from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 from theano.tensor.subtensor import Subtensor, _fill_index
 
-from .kernels import MATMUL_TILE, reduction_source, matmul_source
+from .cpu_rows import ROW_LOCAL, RowMerger
+from .kernels import reduction_source
 
 __all__ = ["Plan", "lower", "plan", "NATIVE", "VIEW"]
 
@@ -137,6 +139,33 @@ def _lower_elemwise(op: Elemwise, node: Apply, backend: Any) -> Plan | None:
     return Plan(NATIVE, sources=(src,), bind=bind)
 
 
+def loop_shape(node: Apply | None, bcast: Sequence[Sequence[bool]], args: Sequence[Any],
+               nd: int) -> tuple[int, ...]:
+    """The loop's shape under Theano's broadcasting rule (a broadcastable axis has length 1, the
+    others agree), raising the NumPy meaning's error otherwise."""
+    shape = []
+    for d in range(nd):
+        n = None
+        for a, b in zip(args, bcast):
+            if not b[d]:
+                s = a.shape[d]
+                if n is None:
+                    n = s
+                elif s != n:
+                    if node is not None:
+                        _raise_like(node, args)
+                    raise ValueError(f"elementwise kernel: input shapes {[a.shape for a in args]} "
+                                     f"do not match")
+        shape.append(1 if n is None else n)
+    for a, b in zip(args, bcast):  # a broadcastable axis must have length 1
+        for d in range(nd):
+            if b[d] and a.shape[d] != 1:
+                if node is not None:
+                    _raise_like(node, args)
+                raise ValueError(f"elementwise kernel: broadcastable axis {d} has length {a.shape[d]}")
+    return tuple(shape)
+
+
 def elemwise_launcher(backend: Any, node: Apply | None, kernel: Kernel, clk: Any,
                       host_fn: Callable[..., Any] | None) -> Callable[..., Any]:
     """The run-time function of an elementwise kernel: Theano's broadcast check, outputs
@@ -158,6 +187,8 @@ def elemwise_launcher(backend: Any, node: Apply | None, kernel: Kernel, clk: Any
     i64, i32 = np.int64, np.int32
     dev = backend.dev
     Array = rt.cla.Array
+    rows_path = backend.renderer.row_loops and nd > 0
+    merger = RowMerger(backend, kernel) if rows_path and nd > 1 else None
 
     def fn(*args: Any) -> Any:
         if host_fn is not None and not any(type(a) is Array for a in args) and \
@@ -165,27 +196,7 @@ def elemwise_launcher(backend: Any, node: Apply | None, kernel: Kernel, clk: Any
             with np.errstate(all="ignore"):
                 return host_fn(*args)  # shape arithmetic: stays on the host
         args = [dev(a) for a in args]
-        shape = []
-        for d in range(nd):
-            n = None
-            for a, b in zip(args, bcast):
-                if not b[d]:
-                    s = a.shape[d]
-                    if n is None:
-                        n = s
-                    elif s != n:
-                        if node is not None:
-                            _raise_like(node, args)
-                        raise ValueError(f"elementwise kernel: input shapes {[a.shape for a in args]} "
-                                         f"do not match")
-            shape.append(1 if n is None else n)
-        for a, b in zip(args, bcast):  # a broadcastable axis must have length 1
-            for d in range(nd):
-                if b[d] and a.shape[d] != 1:
-                    if node is not None:
-                        _raise_like(node, args)
-                    raise ValueError(f"elementwise kernel: broadcastable axis {d} has length {a.shape[d]}")
-        shape = tuple(shape)
+        shape = loop_shape(node, bcast, args, nd)
         outs = [rt.empty(shape, dt) for dt in out_dtypes]
         n = 1
         for s in shape:
@@ -204,10 +215,17 @@ def elemwise_launcher(backend: Any, node: Apply | None, kernel: Kernel, clk: Any
                 kargs += [i64(s) for s in o.strides]
                 kargs.append(i64(o.offset))
             kargs[1 + nd] = i32(1 if contiguous else 0)
-            groups = min((n + LS - 1) // LS, max_groups)
+            if merger is not None and not contiguous and merger.launch(
+                    shape, args, [[0 if bb else st for bb, st in zip(b, a.strides)] for a, b in zip(args, bcast)],
+                    outs, n):
+                return outs[0] if nout == 1 else tuple(outs)
+            if rows_path and not contiguous:  # a work-item per row (CpuOpenCLRenderer)
+                groups, ls = -(-(n // shape[-1]) // ROW_LOCAL), ROW_LOCAL
+            else:
+                groups, ls = min((n + LS - 1) // LS, max_groups), LS
             with lock:
                 clk.set_args(*kargs)
-                cl.enqueue_nd_range_kernel(queue, clk, (groups * LS,), (LS,))
+                cl.enqueue_nd_range_kernel(queue, clk, (groups * ls,), (ls,))
         return outs[0] if nout == 1 else tuple(outs)
 
     return fn
@@ -245,7 +263,40 @@ def _lower_reduce(op: CAReduce, node: Apply, backend: Any) -> Plan | None:
     ndim = node.inputs[0].type.ndim
     axes = op._axes(ndim)
     py = op.make_py_fn(node)
+    if name in ("add", "mul", "maximum", "minimum"):
+        cols = _column_plan(node, backend, reduction_kernel(node), (),
+                            lambda _k: reduce_launcher(backend, name, idt, acc, odt, axes, ndim, py))
+        if cols is not None:
+            return cols
     return Plan(NATIVE, bind=lambda _k: reduce_launcher(backend, name, idt, acc, odt, axes, ndim, py))
+
+
+def _column_plan(node: Apply, backend: Any, kernel: Kernel | None, general_sources: tuple[str, ...],
+                 general: Callable[[dict[str, Any]], Callable[..., Any]]) -> Plan | None:
+    """On a CPU device, a reduction over leading axes with its elementwise graph inline
+    (lowering_colreduce), and the general plan (its sources and bind) for the layouts it does
+    not take; None elsewhere."""
+    if not backend.rt.is_cpu or kernel is None or kernel.reduction is None:
+        return None
+    if kernel.reduction.acc_dtype == "float64" and not backend.rt.fp64:
+        return None
+    if not backend.renderer.can_render(kernel)[0]:
+        return None
+    from .lowering_colreduce import column_reducer, column_sources
+
+    srcs = column_sources(backend, kernel)
+
+    def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
+        cols = column_reducer(backend, node, kernel, {nr: kernels[s] for nr, s in srcs.items()})
+        other = general(kernels)
+
+        def fn(*args: Any) -> Any:
+            out = cols(*args)
+            return other(*args) if out is None else out
+
+        return fn
+
+    return Plan(NATIVE, sources=tuple(srcs.values()) + general_sources, bind=bind)
 
 
 def _collapse(dims: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
@@ -321,84 +372,6 @@ def reduce_launcher(backend: Any, name: str, idt: str, acc: str, odt: str, axes:
         with rt.launch_lock(clk):
             clk.set_args(*kargs)
             cl.enqueue_nd_range_kernel(rt.queue, clk, (groups * L,), (L,))
-        return out
-
-    return fn
-
-
-# -- products -------------------------------------------------------------------------------
-
-_MATMUL_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                  "float32", "float64")
-
-
-def _lower_product(op: Any, node: Apply, backend: Any) -> Plan | None:
-    gemm = isinstance(op, (Gemm, Gemv))
-    xv, yv = (node.inputs[2], node.inputs[3]) if gemm else (node.inputs[0], node.inputs[1])
-    odt = node.outputs[0].type.dtype
-    if any(d not in _MATMUL_DTYPES for d in (xv.type.dtype, yv.type.dtype, odt)):
-        return None
-    tile, per_item = backend.rt.matmul_tiling(np.dtype(odt).itemsize)
-    src = matmul_source(xv.type.dtype, yv.type.dtype, odt, gemm, tile, per_item)
-    py = op.make_py_fn(node)
-
-    def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
-        return matmul_launcher(backend, node, kernels[src], odt, gemm, py, tile, per_item)
-
-    return Plan(NATIVE, sources=(src,), bind=bind)
-
-
-for _cls in (Dot, Gemm, Gemv):
-    lower.register(_cls)(_lower_product)
-
-
-def _as_matrix(a: Any, row_vector: bool) -> tuple[int, int, int, int]:
-    """(rows, cols, row stride, col stride) of a matrix, or of a vector seen as a 1 x k row
-    (row_vector) or a k x 1 column."""
-    if a.ndim == 2:
-        return a.shape[0], a.shape[1], a.strides[0], a.strides[1]
-    if row_vector:
-        return 1, a.shape[0], 0, a.strides[0]
-    return a.shape[0], 1, a.strides[0], 0
-
-
-def matmul_launcher(backend: Any, node: Apply, clk: Any, odt: str, gemm: bool,
-                    py: Callable[..., Any], T: int = MATMUL_TILE, per_item: int = 4) -> Callable[..., Any]:
-    rt = backend.rt
-    cl = rt.cl
-    R = T // per_item
-    i64 = np.int64
-    isz = np.dtype(odt).itemsize
-    dev = backend.dev
-    lock = rt.launch_lock(clk)
-
-    def fn(*args: Any) -> Any:
-        args = [dev(a) for a in args]
-        z, alpha, x, y, beta = args if gemm else (None, None, args[0], args[1], None)
-        if x.shape[-1] != y.shape[0]:
-            _raise_like(node, args)
-        M, K, as0, as1 = _as_matrix(x, True)
-        K2, N, bs0, bs1 = _as_matrix(y, False)
-        oshape = tuple(x.shape[:-1]) + tuple(y.shape[1:])
-        if gemm and tuple(z.shape) != oshape:
-            raise ValueError(f"{node.op}: z of shape {z.shape} cannot hold dot(x, y) of shape {oshape}")
-        out = rt.empty(oshape, odt)
-        if M == 0 or N == 0:
-            return out
-        cs0 = N * isz if x.ndim == 2 else 0
-        cs1 = isz if y.ndim == 2 else 0
-        kargs: list[Any] = [i64(M), i64(N), i64(K),
-                            x.base_data if x.size else out.base_data, i64(x.offset), i64(as0), i64(as1),
-                            y.base_data if y.size else out.base_data, i64(y.offset), i64(bs0), i64(bs1),
-                            out.base_data, i64(out.offset), i64(cs0), i64(cs1)]
-        if gemm:
-            zs0, zs1 = z.strides[0], (z.strides[1] if z.ndim == 2 else 0)
-            kargs += [z.base_data, i64(z.offset), i64(zs0), i64(zs1),
-                      alpha.base_data, i64(alpha.offset), beta.base_data, i64(beta.offset)]
-        gsize = (((N + T - 1) // T) * T, ((M + T - 1) // T) * R)
-        with lock:
-            clk.set_args(*kargs)
-            cl.enqueue_nd_range_kernel(rt.queue, clk, gsize, (T, R))
         return out
 
     return fn
@@ -612,6 +585,9 @@ if FusedReduction is not None:
 
             return fn
 
+        cols = _column_plan(node, backend, reduction_kernel(node), (src,), bind)
+        if cols is not None:
+            return cols
         return Plan(NATIVE, sources=(src,), bind=bind)
 
 
