@@ -121,7 +121,10 @@ def test_plans_cover_kernels_reductions_products_and_views():
     x, w = T.fmatrix("x"), T.fmatrix("w")
     b = T.fvector("b")
     h = T.tanh(T.dot(x, w) + b)
-    plans = _plans([x, w, b], [h.sum(axis=1), h.T[1:], h.reshape((-1,)), T.max(x, axis=0)])
+    # h is needed in memory (views of it are outputs), so its sum reads it; exp(x) * 2 is not,
+    # so its sum is one fused kernel + reduction.
+    plans = _plans([x, w, b], [h.sum(axis=1), h.T[1:], h.reshape((-1,)), T.max(x, axis=0),
+                               (T.exp(x) * 2).sum(axis=0)])
     runners = sorted({p.runner for p in plans.values()})
     assert "cuda kernel" in runners and "cuda reduction" in runners
     assert "cuda kernel + reduction" in runners  # a reduction fused with its elementwise input

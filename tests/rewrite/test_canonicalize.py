@@ -140,3 +140,23 @@ def test_print_rewrites(capsys):
         theano.function([x], -(-x) * 1)
     out = capsys.readouterr().out
     assert "local_neg_neg" in out
+
+
+def test_reductions_over_broadcastable_axes_are_the_value_itself():
+    from theano.tensor.elemwise import CAReduce
+
+    r = T.frow("r")
+    b = T.TensorType("int8", (True, False, True))("b")
+    outs = [r.sum(axis=0), T.max(r, axis=0), b.sum(axis=(0, 2)), T.prod(b, axis=0), T.all(b, axis=2),
+            r.sum(axis=0, acc_dtype="float64")]
+    f, g = both([r, b], outs)
+    assert not [n for n in f.maker.fgraph.toposort() if isinstance(n.op, CAReduce)]
+    for o, w in zip(f.maker.fgraph.outputs, g.maker.fgraph.outputs):
+        assert o.type == w.type  # int8 sums still give int64, all() still bool
+    rv = np.array([[1.5, -np.inf, np.nan]], dtype="float32")
+    bv = np.array([[[-128], [0], [127]]], dtype="int8")
+    assert_same(f, g, rv, bv)
+    # a reduction over an axis that merely has length 1 at run time is kept (not known statically)
+    m = T.fmatrix("m")
+    h, _ = both([m], m.sum(axis=0))
+    assert [n for n in h.maker.fgraph.toposort() if isinstance(n.op, CAReduce)]

@@ -160,11 +160,13 @@ def test_reduction_dtypes_and_ops():
     assert_same(f, g, a, np.array([100, -128, 127], dtype="int8"), rtol=1e-6)
 
 
-def test_shared_intermediate_stays_for_its_other_readers():
+def test_an_intermediate_that_is_also_an_output_is_summed_from_memory():
+    # t must be written out for the caller anyway: the sum reads it rather than recompute tanh.
     x = T.dmatrix("x")
     t = T.tanh(x) * 3
     f, g = both([x], [T.sum(t, axis=1), t])
-    assert len(reductions(f)) == 1
+    assert not reductions(f)
+    assert sum("tanh" in str(n.op) for n in f.maker.fgraph.toposort()) == 1
     assert_same(f, g, np.random.RandomState(8).randn(3, 4))
 
 
@@ -188,3 +190,19 @@ def test_reduction_fusion_respects_max_inputs():
     fuse_reductions(fg, max_inputs=4)
     for n in fg.toposort():
         assert len(n.inputs) <= 4
+
+
+def test_reduction_reads_a_value_that_must_be_in_memory_anyway():
+    # tanh(x) is read by a product, so it is computed into memory once; the bias-gradient-like
+    # sum reads it instead of recomputing tanh inside the reduction.
+    x, w, y = T.fmatrix("x"), T.fmatrix("w"), T.fmatrix("y")
+    h = T.tanh(x + 1)
+    f, g = both([x, w, y], [T.dot(h, w), (y * (1 - h * h)).sum(axis=0)])
+    red = reductions(f)
+    assert len(red) == 1 and "tanh" not in red[0].op.scalar_op.pretty()
+    tanh_kernels = [n for n in f.maker.fgraph.toposort()
+                    if isinstance(n.op, Elemwise) and "tanh" in str(n.op)]
+    assert len(tanh_kernels) == 1
+    rs = np.random.RandomState(3)
+    a, b, c = (rs.randn(*s).astype("float32") for s in ((4, 3), (3, 2), (4, 3)))
+    assert_same(f, g, a, b, c, rtol=1e-6)

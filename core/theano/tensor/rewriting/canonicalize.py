@@ -10,8 +10,8 @@ import numpy as np
 from ...graph.basic import Constant
 from ...rewrite.basic import node_rewriter
 from ...scalar import basic as scal
-from ..basic import Rebroadcast, constant, second
-from ..elemwise import DimShuffle, Elemwise
+from ..basic import Rebroadcast, cast, constant, second
+from ..elemwise import CAReduce, DimShuffle, Elemwise
 from ..math import ge, switch
 from ..shape import Reshape
 from .matching import elemwise_of, fit_type, is_float, scalar_constant, single_client
@@ -230,6 +230,21 @@ def local_dimshuffle_merge(fgraph, node):
         return [base]
     new = DimShuffle(base.type.broadcastable, order)(base)
     return [fit_type(new, node.outputs[0])]
+
+
+@register("canonicalize")
+@node_rewriter([CAReduce], name="local_reduce_broadcastable_axes")
+def local_reduce_broadcastable_axes(fgraph, node):
+    """A sum, product, max, min, all or any over axes of length 1 only (broadcastable) is
+    the value itself without those axes (cast to the reduction's output dtype): gradients of
+    broadcast operands produce these, e.g. sum(axis=0) of a row."""
+    x = node.inputs[0]
+    axes = node.op._axes(x.type.ndim)
+    if not all(x.type.broadcastable[a] for a in axes):
+        return None
+    kept = x.dimshuffle([d for d in range(x.type.ndim) if d not in axes])
+    out = node.outputs[0]
+    return [fit_type(cast(kept, out.type.dtype) if kept.type.dtype != out.type.dtype else kept, out)]
 
 
 @register("canonicalize")

@@ -319,8 +319,9 @@ def fuse_reductions(fgraph, max_inputs: int = MAX_FUSED_INPUTS, stats: Any = Non
     """Turn every Sum/Prod/Max/Min of an elementwise subgraph into one FusedReduction.
 
     The subgraph is absorbed when nothing else reads it; an elementwise value also read
-    elsewhere is recomputed inside the reduction (at most MAX_DUPLICATED_NODES of them per
-    kernel) and stays in the graph for its other readers. Runs before elementwise fusion,
+    elsewhere only by elementwise nodes is recomputed inside the reduction (at most
+    MAX_DUPLICATED_NODES of them per kernel) and stays in the graph for its other readers;
+    one that something else needs in memory anyway is read, not recomputed. Runs before elementwise fusion,
     so those readers can then fuse what is left. Returns the number of kernels made."""
     order = fgraph.toposort()
     pos: dict[Any, int] = {n: k for k, n in enumerate(order)}
@@ -350,8 +351,13 @@ def fuse_reductions(fgraph, max_inputs: int = MAX_FUSED_INPUTS, stats: Any = Non
             if p not in fgraph.apply_nodes or not _fusable(p):
                 continue
             pv = p.outputs[0]
-            shared = any(c not in inside and c not in group for c, _ in fgraph.clients.get(pv, ()))
-            if shared and duplicated >= MAX_DUPLICATED_NODES:
+            others = [c for c, _ in fgraph.clients.get(pv, ()) if c not in inside and c not in group]
+            shared = bool(others)
+            # Recomputing pays only when the value may then never be written out: a reader
+            # that is not elementwise (a product, a graph output) needs it in memory anyway,
+            # and reading it back is cheaper than recomputing it (tanh, exp ...).
+            if shared and (duplicated >= MAX_DUPLICATED_NODES
+                           or any(c == "output" or not _fusable(c) for c in others)):
                 continue
             new_ext = {i for i in p.inputs if not _inlinable(i) and i not in ext}
             if len(ext) - (pv in ext) + len(new_ext) > max_inputs:
