@@ -4,7 +4,12 @@ PyTensor 2.9 and later dropped `conv2d` and `pool_2d`, so the convolution worklo
 can only be compared with a PyTensor that still has them (2.8.x, which needs NumPy < 1.26):
 
     python -m venv /tmp/pyt28 && /tmp/pyt28/bin/pip install "pytensor==2.8.11" "numpy<1.26" "scipy<1.14"
-    python bench/run.py --only W8,W9 --pytensor-python /tmp/pyt28/bin/python
+    L=/tmp/pyt28/lib/python3.11/site-packages/scipy.libs   # its BLAS: SciPy's bundled OpenBLAS
+    python bench/run.py --only W8,W9 --pytensor-python /tmp/pyt28/bin/python \
+        --pytensor-flags "base_compiledir=/tmp/pyt28cache,blas__ldflags=-L$L -l:libopenblasp-r0-01191904.3.27.so -Wl\,-rpath\,$L"
+
+(without blas__ldflags PyTensor 2.8 finds no BLAS to link and its convolutions run in Python;
+the library's file name is the one in that scipy.libs folder).
 
 This script runs in that environment as a long-lived worker: it builds the workloads named on
 its command line, prints "ready <pytensor version>", then for every line "NAME" on stdin runs

@@ -93,9 +93,11 @@ def _pytensor_conv_pool() -> tuple[Callable[..., Any], Callable[..., Any]]:
 class PytensorWorker:
     """bench/pytensor_worker.py running under another Python (an older PyTensor)."""
 
-    def __init__(self, python: str, names: list[str]):
+    def __init__(self, python: str, names: list[str], flags: str | None = None):
+        env = dict(os.environ, **({"PYTENSOR_FLAGS": flags} if flags is not None else {}))
         self.proc = subprocess.Popen([python, str(Path(__file__).resolve().parent / "pytensor_worker.py"),
-                                      *names], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                      *names], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     env=env)
         line = self.proc.stdout.readline().split()
         if line[:1] != ["ready"]:
             raise RuntimeError(f"the PyTensor worker under {python} did not start (see its stderr)")
@@ -121,6 +123,13 @@ def time_batch(fn: Callable[[], Any], n: int) -> float:
     for _ in range(n):
         fn()
     return (time.perf_counter() - t0) / n
+
+
+def settle(seconds: float = 0.25) -> None:
+    """Let the previous implementation's idle thread pools go to sleep before timing the next:
+    OpenBLAS workers spin for a while after each product (and PoCL's, and those of the PyTensor
+    worker process), and on 2 cores they would be charged to whoever runs next."""
+    time.sleep(seconds)
 
 
 def calibrate(fn: Callable[[], Any], target: float = 0.05) -> int:
@@ -172,6 +181,7 @@ def run_workloads(quick: bool, reps: int, devices: list[str], only: set[str] | N
         samples: dict[str, list[float]] = {k: [] for k in impls}
         for _ in range(reps):  # interleaved: every implementation once per round
             for k, f in impls.items():
+                settle()
                 samples[k].append(time_batch(f, counts[k]))
         med = {k: statistics.median(v) for k, v in samples.items()}
         rows.append({"workload": w.name, "label": w.label, "median_s": med, "notes": notes,
@@ -251,6 +261,8 @@ def main() -> int:
     ap.add_argument("--devices", default=None, help="comma-separated theano devices (default: all CPU)")
     ap.add_argument("--only", default=None,
                     help="comma-separated workloads to run (W3 selects every W3-size), e.g. W5,W8")
+    ap.add_argument("--pytensor-flags", default=None,
+                    help="PYTENSOR_FLAGS for that other PyTensor only (e.g. its blas__ldflags)")
     ap.add_argument("--pytensor-python", default=None,
                     help="a Python whose PyTensor still has conv2d (2.8.x), for W8/W9's PyTensor column; "
                          "see bench/pytensor_worker.py")
@@ -264,7 +276,7 @@ def main() -> int:
     other = None
     if args.pytensor_python:
         names = [w.name for w in workloads(args.quick) if w.name in ("W8", "W9")]
-        other = PytensorWorker(args.pytensor_python, names)
+        other = PytensorWorker(args.pytensor_python, names, args.pytensor_flags)
     rows = run_workloads(args.quick, args.reps, devices, only, other)
     if other is not None:
         other.close()
