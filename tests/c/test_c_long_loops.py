@@ -53,3 +53,19 @@ def test_empty_and_huge_elementwise_loops():
     assert f(np.zeros(0)).shape == (0,)
     v = np.arange(float(N))
     np.testing.assert_array_equal(f(v), np.sqrt(v) + 1)
+
+
+def test_transcendental_kernels_take_threads_sooner():
+    from theano_c.renderer import PARALLEL_FLOOR, PARALLEL_MIN, parallel_min
+
+    x, y = T.dvectors("x", "y")
+    heavy = theano.function([x, y], T.exp(-x ** 2) * T.sin(y) + 0.5 * T.tanh(x * y), device="c")
+    light = theano.function([x, y], x * y + 1, device="c")
+    (hn,), (ln,) = heavy.maker.fgraph.toposort(), light.maker.fgraph.toposort()
+    h, lt = parallel_min(hn.op.kernel(hn)), parallel_min(ln.op.kernel(ln))
+    assert lt == PARALLEL_MIN and PARALLEL_FLOOR <= h < PARALLEL_MIN // 16
+    r = np.random.RandomState(1)
+    for n in (h - 1, h + 1, 3 * h + 7):  # each side of the switch, and a ragged length
+        a, b = r.randn(n), r.randn(n)
+        want = np.exp(-a ** 2) * np.sin(b) + 0.5 * np.tanh(a * b)
+        np.testing.assert_allclose(heavy(a, b), want, rtol=1e-14, atol=1e-15)

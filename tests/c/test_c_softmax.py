@@ -138,3 +138,23 @@ def test_mlp_step_matches_the_reference():
     for _ in range(5):
         np.testing.assert_allclose(fc(X, yv), fn(X, yv), rtol=1e-5)
     np.testing.assert_allclose(Wc.get_value(), Wn.get_value(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_long_matrices_share_rows_among_threads(dtype):
+    # 300 x 512 is past the rows' threading threshold; rows with NaN and infinities sit among
+    # ordinary ones, and every row must come out as the reference computes it.
+    x, dy = T.matrix("x", dtype=dtype), T.matrix("dy", dtype=dtype)
+    b, y = T.vector("b", dtype=dtype), T.lvector("y")
+    nll, sm, am = crossentropy_softmax_argmax_1hot_with_bias(x, b, y)
+    outs = [Softmax()(x), LogSoftmax()(x), SoftmaxGrad()(dy, Softmax()(x)), nll, sm, am,
+            crossentropy_softmax_1hot_with_bias_dx(nll, sm, y)]
+    f, g = _pair([x, dy, b, y], outs)
+    assert _runner(f, Softmax) == {"c (softmax rows)"}
+    r = np.random.RandomState(4)
+    xv = (r.randn(300, 512) * 4).astype(dtype)
+    xv[7, 3], xv[100, :], xv[201, 9], xv[299, 0] = np.nan, -np.inf, np.inf, -np.inf
+    args = (xv, r.randn(300, 512).astype(dtype), r.randn(512).astype(dtype), r.randint(0, 512, 300))
+    _same(f, g, *args, dtype=dtype)
+    first = f(*args)
+    assert all(np.array_equal(a, c, equal_nan=True) for a, c in zip(first, f(*args)))  # reproducible

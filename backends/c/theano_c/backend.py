@@ -18,7 +18,7 @@ from theano.graph.fg import FunctionGraph
 from theano.kernel.ir import Kernel
 
 from . import lowering
-from .renderer import CKernelRenderer, entry_source
+from .renderer import CKernelRenderer, entry_source, parallel_min
 from .toolchain import CompileError, build_extension, build_shared_library, find_compiler
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,14 +45,14 @@ class CBackend(Backend):
         self._entries: dict[str, tuple[Any, int]] = {}  # kernel source -> (library, address)
 
     # -- compiled pieces ----------------------------------------------------------------
-    def _extension(self, source: str, module: str) -> Any:
+    def _extension(self, source: str, module: str, openmp: bool = False) -> Any:
         """A CPython extension of this package, compiled once per machine (cached on disk)."""
         mod = self._extensions.get(module)
         if mod is None:
             with self._lock:
                 mod = self._extensions.get(module)
                 if mod is None:
-                    mod = build_extension(os.path.join(_HERE, source), module)
+                    mod = build_extension(os.path.join(_HERE, source), module, openmp)
                     self._extensions[module] = mod
         return mod
 
@@ -69,7 +69,7 @@ class CBackend(Backend):
     @property
     def rows(self) -> Any:
         """The extension whose RowOp objects run softmax and its cross-entropies (softmax_rows.c)."""
-        return self._extension("softmax_rows.c", "_theano_c_softmax")
+        return self._extension("softmax_rows.c", "_theano_c_softmax", openmp=True)
 
     def input_filter(self, ttype: Any, strict: bool, allow_downcast: bool | None,
                      python_filter: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
@@ -96,7 +96,7 @@ class CBackend(Backend):
         serial = (self._serial_renderer.render(kernel, "theano_kernel_serial")
                   if self._serial_renderer is not None else None)
         full = entry_source(src, "theano_kernel", len(kernel.inputs) + len(kernel.outputs), serial,
-                            kernel.ndim)
+                            kernel.ndim, parallel_min(kernel))
         path = build_shared_library(full, str(kernel))
         lib = ctypes.CDLL(os.path.abspath(path))
         addr = ctypes.cast(lib.theano_entry, ctypes.c_void_p).value

@@ -35,9 +35,10 @@ class CKernelRenderer(CRenderer):
 
     def __init__(self, openmp: bool, vector_math: bool):
         # Threads pay off only for long loops: short ones would wait for threads that BLAS (or
-        # another kernel) keeps busy; 2**20 elements is where two cores win here.
-        pragma = ("omp parallel for simd schedule(static) if(parallel: {n} > %d)" % PARALLEL_MIN if openmp
-                  else "omp simd")  # the modifier: a plain if() would turn simd off too
+        # another kernel) keeps busy. The length is per kernel (see parallel_min), defined
+        # by entry_source.
+        pragma = ("omp parallel for simd schedule(static) if(parallel: {n} > THEANO_PARALLEL_MIN)"
+                  if openmp else "omp simd")  # the modifier: a plain if() would turn simd off too
         self.loop_header = (f"_Pragma(\"{pragma}\")\n"
                             "    for ({index} {i} = 0; {i} < {n}; ++{i}) {{")
         if vector_math:
@@ -135,14 +136,27 @@ class CKernelRenderer(CRenderer):
                    "}"])
 
 
-#: the element count past which the entry point runs the OpenMP variant of a kernel
+#: the element count past which the entry point runs the OpenMP variant of a kernel doing
+#: plain arithmetic: 2**20 elements is where two cores win here for such memory-bound loops
 PARALLEL_MIN = 1048576
+#: what one transcendental function (exp, sin, tanh ...) costs per element, in units of
+#: plain arithmetic: a loop of them is compute-bound and pays for threads much sooner
+TRANSCENDENTAL_COST = 8
+#: no kernel goes parallel below this many elements (waking the threads costs a few us)
+PARALLEL_FLOOR = 32768
+
+
+def parallel_min(kernel: Kernel) -> int:
+    """The element count past which `kernel` runs on OpenMP threads: PARALLEL_MIN divided by
+    its estimated work per element."""
+    heavy = sum(1 for st in kernel.steps if getattr(st.op, "name", "") in _MVEC)
+    return max(PARALLEL_FLOOR, PARALLEL_MIN // (1 + TRANSCENDENTAL_COST * heavy))
 #: the chunks a long full reduction is split into (fixed, so results are reproducible)
 REDUCTION_CHUNKS = 16
 
 
 def entry_source(kernel_source: str, name: str, n_args: int, serial_source: str | None = None,
-                 ndim: int = 0) -> str:
+                 ndim: int = 0, threads_from: int = PARALLEL_MIN) -> str:
     """The kernel plus a uniform entry point for the launcher (arrays passed as arrays).
 
     With `serial_source` (the same kernel rendered without OpenMP threads, named name +
@@ -157,8 +171,9 @@ def entry_source(kernel_source: str, name: str, n_args: int, serial_source: str 
         kernel_source += "\n" + serial_source[start:]
         # the work is the whole loop's size: for a reduction, more than its n outputs
         call = (f"int64_t work = 1;\n  for (int d = 0; d < {ndim}; ++d) work *= shape[d];\n"
-                f"  if (work > {PARALLEL_MIN}) {call}\n"
+                f"  if (work > THEANO_PARALLEL_MIN) {call}\n"
                 f"  else {serial_name}(n, shape, contiguous, {args});")
-    return (kernel_source + "\nvoid theano_entry(int64_t n, const int64_t* shape, int contiguous, "
+    return (f"#define THEANO_PARALLEL_MIN {int(threads_from)}\n" + kernel_source
+            + "\nvoid theano_entry(int64_t n, const int64_t* shape, int contiguous, "
             "char** data, const int64_t** strides) {\n"
             f"  {call}\n}}\n")

@@ -37,6 +37,23 @@ float expf(float);
 
 #define GIL_FREE_WORK 65536
 
+/* Rows are independent: long matrices share them among OpenMP threads (when the module is
+ * built with OpenMP). Each element costs an exp, so threads pay off well below the 2**20
+ * elements of plain arithmetic loops; below the threshold the plain loop avoids the cost of
+ * entering a parallel region at all. */
+#define ROWS_PARALLEL_MIN 131072
+#ifdef _OPENMP
+#define FOR_ROWS(n, k, ...)                                                                    \
+    if ((n) * (k) >= ROWS_PARALLEL_MIN) {                                                      \
+        _Pragma("omp parallel for schedule(static)")                                           \
+        for (npy_intp i = 0; i < (n); i++) __VA_ARGS__                                         \
+    } else {                                                                                   \
+        for (npy_intp i = 0; i < (n); i++) __VA_ARGS__                                         \
+    }
+#else
+#define FOR_ROWS(n, k, ...) for (npy_intp i = 0; i < (n); i++) __VA_ARGS__
+#endif
+
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
@@ -49,6 +66,7 @@ typedef struct {
     static T row_max_##T(const T *z, npy_intp k) {                                              \
         T m = -INFINITY;                                                                        \
         int nan = 0;                                                                            \
+        _Pragma("omp simd reduction(max:m) reduction(|:nan)")                                   \
         for (npy_intp j = 0; j < k; j++) {                                                      \
             T v = z[j];                                                                         \
             nan |= v != v;                                                                      \
@@ -58,7 +76,7 @@ typedef struct {
     }                                                                                           \
     /* softmax (log_out 0) or log-softmax (1) of each row of x (+ b when b is not NULL) */   \
     static void softmax_##T(const T *x, const T *b, T *out, npy_intp n, npy_intp k, int log_out) { \
-        for (npy_intp i = 0; i < n; i++) {                                                      \
+        FOR_ROWS(n, k, {                                                                      \
             const T *xr = x + i * k;                                                            \
             T *o = out + i * k, s = 0;                                                          \
             if (b != NULL) {                                                                    \
@@ -86,21 +104,21 @@ typedef struct {
             }                                                                                   \
             _Pragma("omp simd")                                                                 \
             for (npy_intp j = 0; j < k; j++) o[j] = o[j] / s;                                   \
-        }                                                                                       \
+        })                                                                                      \
     }                                                                                           \
     static void softmax_grad_##T(const T *dy, const T *sm, T *out, npy_intp n, npy_intp k) {    \
-        for (npy_intp i = 0; i < n; i++) {                                                      \
+        FOR_ROWS(n, k, {                                                                      \
             const T *d = dy + i * k, *p = sm + i * k;                                           \
             T *o = out + i * k, s = 0;                                                          \
             _Pragma("omp simd reduction(+:s)")                                                  \
             for (npy_intp j = 0; j < k; j++) s += d[j] * p[j];                                  \
             _Pragma("omp simd")                                                                 \
             for (npy_intp j = 0; j < k; j++) o[j] = (d[j] - s) * p[j];                          \
-        }                                                                                       \
+        })                                                                                      \
     }                                                                                           \
     static void xent_##T(const T *x, const T *b, const int64_t *y, T *nll, T *sm, int64_t *am,  \
                          npy_intp n, npy_intp k) {                                              \
-        for (npy_intp i = 0; i < n; i++) {                                                      \
+        FOR_ROWS(n, k, {                                                                      \
             const T *xr = x + i * k;                                                            \
             T *o = sm + i * k, s = 0;                                                           \
             for (npy_intp j = 0; j < k; j++) o[j] = xr[j] + b[j];                               \
@@ -123,16 +141,16 @@ typedef struct {
             am[i] = best;                                                                       \
             _Pragma("omp simd")                                                                 \
             for (npy_intp j = 0; j < k; j++) o[j] = EXP(o[j]);                                  \
-        }                                                                                       \
+        })                                                                                      \
     }                                                                                           \
     static void dx_##T(const T *dy, const T *sm, const int64_t *y, T *dx, npy_intp n, npy_intp k) { \
-        for (npy_intp i = 0; i < n; i++) {                                                      \
+        FOR_ROWS(n, k, {                                                                      \
             const T d = dy[i], *s = sm + i * k;                                                 \
             T *o = dx + i * k;                                                                  \
             _Pragma("omp simd")                                                                 \
             for (npy_intp j = 0; j < k; j++) o[j] = s[j] * d;                                   \
             o[y[i]] = o[y[i]] - d;                                                              \
-        }                                                                                       \
+        })                                                                                      \
     }
 ROWS(float, expf, logf)
 ROWS(double, exp, log)

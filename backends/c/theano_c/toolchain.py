@@ -139,10 +139,11 @@ def _loadable(path: str) -> bool:
         return False
 
 
-def build_extension(source_path: str, module: str) -> object:
+def build_extension(source_path: str, module: str, openmp: bool = False) -> object:
     """Compile a CPython extension module from a C file of this package (cached) and import it.
 
     The key includes Python's and NumPy's versions: the module is built against their headers.
+    With `openmp`, its `omp parallel` loops get threads when the backend's OpenMP is on.
     """
     import importlib.machinery
     import importlib.util
@@ -161,7 +162,7 @@ def build_extension(source_path: str, module: str) -> object:
             source += f"\n/* {name} */\n" + f.read()
     include = [sysconfig.get_paths()["include"], numpy.get_include()]
     # `omp simd` loops vectorize without the OpenMP runtime; libmvec gives them SIMD exp/log
-    flags = ["-fopenmp-simd" if f == "-fopenmp" else f for f in cflags()] + [f"-I{p}" for p in include] + [
+    flags = [f if openmp or f != "-fopenmp" else "-fopenmp-simd" for f in cflags()] + [f"-I{p}" for p in include] + [
         f'-DMODULE_NAME_STR="{module}"', f"-DMODULE_INIT=PyInit_{module}"] + (
         ["-DTHEANO_MVEC=1"] if comp.vector_math else [])
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
