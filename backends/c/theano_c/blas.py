@@ -1,9 +1,12 @@
-"""BLAS for generated C code without a system BLAS: the function pointers SciPy exports.
+"""BLAS for compiled code without a system BLAS: function pointers, never a link.
 
-`scipy.linalg.cython_blas` publishes its Fortran-convention BLAS routines (the OpenBLAS that
-SciPy's wheel bundles) as capsules in ``__pyx_capi__``; their addresses are passed to compiled
-code, which calls them through a function pointer. Nothing links against a BLAS library, so
-the same compiled unit works wherever SciPy is installed.
+Two sources, both already loaded in the process: the OpenBLAS that NumPy's wheels bundle
+(64-bit integers, `scipy_*64_` symbols, found among the process's libraries), and the
+Fortran-convention routines `scipy.linalg.cython_blas` publishes as capsules in
+``__pyx_capi__``. Their addresses are passed to compiled code, which calls them through a
+function pointer, so the same compiled unit works wherever NumPy and SciPy are installed.
+`c__blas=auto` prefers NumPy's (one BLAS thread pool for NumPy and theano), `scipy` forces
+SciPy's.
 """
 from __future__ import annotations
 
