@@ -134,94 +134,69 @@ def _checked(rc: int, op: Any, shapes: Sequence[tuple]) -> None:
                           f"{', '.join(map(str, shapes))})")
 
 
-@lowering.lower.register(Conv2d)
-@lowering.lower.register(Conv3d)
-def _lower_conv(op: Conv2d, node: Apply, backend: Any) -> lowering.Plan | None:
+def _conv_plan(op: Any, node: Apply, routine: str,
+               layout: Callable[..., tuple]) -> lowering.Plan | None:
+    """The plan shared by the three convolution ops: `layout(a.shape, b.shape, *shape)` gives
+    (batch, channels, filters, image shape, kernel shape, output shape, pads, shape of the
+    result, which of "a", "b", "out" holds the kernel to flip under filter_flip)."""
     odt = _float_output(node)
     if odt is None:
         return None
     reference = op.make_py_fn(node)
     try:
-        c_fn, ilp64 = _entry("conv_forward", odt)
+        c_fn, ilp64 = _entry(routine, odt)
     except BlasUnavailable:
         return None
+    groups = op.num_groups
 
-    def run(img: Any, kern: Any) -> np.ndarray:
-        img, kern = np.asarray(img), np.asarray(kern)
-        pads, out_shape = op.geometry(img.shape, kern.shape)
-        geo = _conv_geometry(img.shape[0], img.shape[1], kern.shape[0], op.num_groups, img.shape[2:],
-                             kern.shape[2:], out_shape, op, pads, ilp64, odt.itemsize)
-        if geo is None or img.size == 0 or kern.size == 0:
-            return reference(img, kern)
-        img = np.ascontiguousarray(img, dtype=odt)
-        kern = np.ascontiguousarray(_flipped(kern) if op.filter_flip else kern, dtype=odt)
-        out = np.empty((img.shape[0], kern.shape[0]) + tuple(out_shape), dtype=odt)
-        _checked(c_fn(img.ctypes.data, kern.ctypes.data, out.ctypes.data, geo.ctypes.data), op,
-                 (img.shape, kern.shape))
-        return out
+    def run(a: Any, b: Any, *shape: Any) -> np.ndarray:
+        a, b = np.asarray(a), np.asarray(b)
+        B, C, F, ishape, kshape, oshape, pads, result, kernel_at = layout(a.shape, b.shape, *shape)
+        geo = _conv_geometry(B, C, F, groups, ishape, kshape, oshape, op, pads, ilp64, odt.itemsize)
+        if geo is None or a.size == 0 or b.size == 0:
+            return reference(a, b, *shape)
+        flip = op.filter_flip
+        a = np.ascontiguousarray(_flipped(a) if flip and kernel_at == "a" else a, dtype=odt)
+        b = np.ascontiguousarray(_flipped(b) if flip and kernel_at == "b" else b, dtype=odt)
+        out = np.empty(result, dtype=odt)
+        _checked(c_fn(a.ctypes.data, b.ctypes.data, out.ctypes.data, geo.ctypes.data), op,
+                 (a.shape, b.shape))
+        return np.ascontiguousarray(_flipped(out)) if flip and kernel_at == "out" else out
 
     return lowering.Plan(CONV_RUNNER, fn=run)
+
+
+@lowering.lower.register(Conv2d)
+@lowering.lower.register(Conv3d)
+def _lower_conv(op: Conv2d, node: Apply, backend: Any) -> lowering.Plan | None:
+    def layout(img: tuple, kern: tuple) -> tuple:
+        pads, oshape = op.geometry(img, kern)
+        return (img[0], img[1], kern[0], img[2:], kern[2:], oshape, pads,
+                (img[0], kern[0]) + tuple(oshape), "b")
+
+    return _conv_plan(op, node, "conv_forward", layout)
 
 
 @lowering.lower.register(Conv2dGradWeights)
 @lowering.lower.register(Conv3dGradWeights)
 def _lower_conv_grad_weights(op: Conv2dGradWeights, node: Apply, backend: Any) -> lowering.Plan | None:
-    odt = _float_output(node)
-    if odt is None:
-        return None
-    reference = op.make_py_fn(node)
-    try:
-        c_fn, ilp64 = _entry("conv_grad_weights", odt)
-    except BlasUnavailable:
-        return None
-    groups = op.num_groups
+    def layout(img: tuple, top: tuple, shape: Any) -> tuple:
+        kshape, pads, oshape = op.geometry(img, top, shape)
+        return (img[0], img[1], top[1], img[2:], kshape, oshape, pads,
+                (top[1], img[1] // op.num_groups) + tuple(kshape), "out")
 
-    def run(img: Any, top: Any, shape: Any) -> np.ndarray:
-        img, top = np.asarray(img), np.asarray(top)
-        kshape, pads, out_shape = op.geometry(img.shape, top.shape, shape)
-        geo = _conv_geometry(img.shape[0], img.shape[1], top.shape[1], groups, img.shape[2:], kshape,
-                             out_shape, op, pads, ilp64, odt.itemsize)
-        if geo is None or img.size == 0 or top.size == 0:
-            return reference(img, top, shape)
-        img = np.ascontiguousarray(img, dtype=odt)
-        top = np.ascontiguousarray(top, dtype=odt)
-        dw = np.empty((top.shape[1], img.shape[1] // groups) + tuple(kshape), dtype=odt)
-        _checked(c_fn(img.ctypes.data, top.ctypes.data, dw.ctypes.data, geo.ctypes.data), op,
-                 (img.shape, top.shape))
-        return np.ascontiguousarray(_flipped(dw)) if op.filter_flip else dw
-
-    return lowering.Plan(CONV_RUNNER, fn=run)
+    return _conv_plan(op, node, "conv_grad_weights", layout)
 
 
 @lowering.lower.register(Conv2dGradInputs)
 @lowering.lower.register(Conv3dGradInputs)
 def _lower_conv_grad_inputs(op: Conv2dGradInputs, node: Apply, backend: Any) -> lowering.Plan | None:
-    odt = _float_output(node)
-    if odt is None:
-        return None
-    reference = op.make_py_fn(node)
-    try:
-        c_fn, ilp64 = _entry("conv_grad_inputs", odt)
-    except BlasUnavailable:
-        return None
-    groups = op.num_groups
+    def layout(kern: tuple, top: tuple, shape: Any) -> tuple:
+        ishape, pads, oshape = op.geometry(kern, top, shape)
+        C = kern[1] * op.num_groups
+        return (top[0], C, kern[0], ishape, kern[2:], oshape, pads, (top[0], C) + tuple(ishape), "a")
 
-    def run(kern: Any, top: Any, shape: Any) -> np.ndarray:
-        kern, top = np.asarray(kern), np.asarray(top)
-        ishape, pads, out_shape = op.geometry(kern.shape, top.shape, shape)
-        C = kern.shape[1] * groups
-        geo = _conv_geometry(top.shape[0], C, kern.shape[0], groups, ishape, kern.shape[2:], out_shape,
-                             op, pads, ilp64, odt.itemsize)
-        if geo is None or kern.size == 0 or top.size == 0:
-            return reference(kern, top, shape)
-        kern = np.ascontiguousarray(_flipped(kern) if op.filter_flip else kern, dtype=odt)
-        top = np.ascontiguousarray(top, dtype=odt)
-        dimg = np.empty((top.shape[0], C) + tuple(ishape), dtype=odt)
-        _checked(c_fn(kern.ctypes.data, top.ctypes.data, dimg.ctypes.data, geo.ctypes.data), op,
-                 (kern.shape, top.shape))
-        return dimg
-
-    return lowering.Plan(CONV_RUNNER, fn=run)
+    return _conv_plan(op, node, "conv_grad_inputs", layout)
 
 
 # -- pooling ----------------------------------------------------------------------------------
