@@ -12,7 +12,7 @@ from typing import Any, Callable
 import numpy as np
 
 from theano.backend import Backend, LinkedGraph, link_straight_line
-from theano.graph.basic import Apply, Constant
+from theano.graph.basic import Constant
 from theano.graph.fg import FunctionGraph
 from theano.kernel.ir import kernel_from_composite
 from theano.kernel.opencl_dialect import OpenCLRenderer
@@ -149,8 +149,6 @@ class OpenCLBackend(Backend):
                     f"use float32 (THEANO_FLAGS=floatX=float32).")
 
     def link(self, fgraph: FunctionGraph) -> LinkedGraph:
-        from theano.config import config
-
         order = fgraph.toposort()
         plans = {node: lowering.plan(node, self) for node in order}
         sources = [s for p in plans.values() for s in p.sources]

@@ -210,8 +210,10 @@ def _elf_complete(path: str) -> bool:
         size = os.path.getsize(path)
     except OSError:
         return False
-    if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2:  # 64-bit ELF only here
-        return head[:4] == b"\x7fELF"
+    if len(head) < 64 or head[:4] != b"\x7fELF":
+        return False
+    if head[4] != 2:  # the header layout read below is ELF64's; a 32-bit library is not checked
+        return True
     order = "<" if head[5] == 1 else ">"
     (shoff,) = struct.unpack_from(order + "Q", head, 0x28)
     shentsize, shnum = struct.unpack_from(order + "HH", head, 0x3A)

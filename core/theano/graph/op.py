@@ -85,8 +85,16 @@ class Op:
 
     # -- meaning ----------------------------------------------------------------
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list[list[Any]]) -> None:
-        """Compute the outputs with NumPy into output_storage[i][0]."""
-        raise NotImplementedError(f"{self} has no perform")
+        """Compute the outputs with NumPy into output_storage[i][0]; by default through
+        make_py_fn, so an op defines one of the two."""
+        if type(self).make_py_fn is Op.make_py_fn:
+            raise NotImplementedError(f"{self} has neither perform nor make_py_fn")
+        res = self.make_py_fn(node)(*inputs)
+        if len(output_storage) == 1:
+            output_storage[0][0] = res
+        else:
+            for store, r in zip(output_storage, res):
+                store[0] = r
 
     def make_py_fn(self, node: Apply) -> Callable[..., Any]:
         """A pure function of the input values returning the output value (one output) or a

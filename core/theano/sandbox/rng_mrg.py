@@ -145,9 +145,6 @@ class FromUniform(Op):
 
         return fn
 
-    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def grad(self, inputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list[Variable]:
         from ..gradient import grad_undefined
 

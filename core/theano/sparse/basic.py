@@ -64,16 +64,9 @@ def _fmt_cls(fmt: str) -> Any:
     return SparseType.format_cls[fmt]
 
 
-class _SparseOp(Op):
-    """One-output ops defined by make_py_fn."""
-
-    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
-
 # -- conversions -----------------------------------------------------------------------------
 
-class DenseFromSparse(_SparseOp):
+class DenseFromSparse(Op):
     """The dense ndarray of a sparse matrix. Its gradient is structured unless sparse_grad=False."""
 
     __props__ = ("sparse_grad",)
@@ -101,7 +94,7 @@ class DenseFromSparse(_SparseOp):
 dense_from_sparse = DenseFromSparse()
 
 
-class SparseFromDense(_SparseOp):
+class SparseFromDense(Op):
     """The sparse matrix (format 'csr' or 'csc') of the nonzeros of a dense matrix."""
 
     __props__ = ("format",)
@@ -133,7 +126,7 @@ csr_from_dense = SparseFromDense("csr")
 csc_from_dense = SparseFromDense("csc")
 
 
-class AsFormat(_SparseOp):
+class AsFormat(Op):
     """The same sparse matrix in another format (csr <-> csc)."""
 
     __props__ = ("format",)
@@ -160,7 +153,7 @@ def _in_format(x: Variable, fmt: str) -> Variable:
     return x if x.type.format == fmt else AsFormat(fmt)(x)
 
 
-class Transpose(_SparseOp):
+class Transpose(Op):
     """The transpose; a csr matrix becomes csc and the reverse."""
 
     def make_node(self, x: Any) -> Apply:
@@ -227,7 +220,7 @@ def _values_at(pattern: Any, src: Any) -> np.ndarray:
     return np.asarray(src.tocsr()[coo.row, coo.col]).ravel()
 
 
-class StructuredUnary(_SparseOp):
+class StructuredUnary(Op):
     """f applied to the stored entries of a sparse matrix (the pattern is kept)."""
 
     __props__ = ("name",)
@@ -265,7 +258,7 @@ class StructuredUnary(_SparseOp):
         return [StructuredUnaryGrad(self.name)(x, gz)]
 
 
-class StructuredUnaryGrad(_SparseOp):
+class StructuredUnaryGrad(Op):
     """f'(x) * gz on the stored entries of x (the gradient of StructuredUnary)."""
 
     __props__ = ("name",)
@@ -328,7 +321,7 @@ structured_log = _unary("log", "log of the stored entries (zeros stay zero).")
 
 # -- sums and products of two matrices --------------------------------------------------------------
 
-class AddSS(_SparseOp):
+class AddSS(Op):
     """Sparse + sparse, in the first operand's format."""
 
     def make_node(self, x: Any, y: Any) -> Apply:
@@ -353,7 +346,7 @@ class AddSS(_SparseOp):
         return [_in_format(gz, x.type.format), _in_format(gz, y.type.format)]
 
 
-class AddSD(_SparseOp):
+class AddSD(Op):
     """Sparse + dense matrix: a dense matrix."""
 
     def make_node(self, x: Any, y: Any) -> Apply:
@@ -380,7 +373,7 @@ class AddSD(_SparseOp):
         return [mul(sp_ones_like(x), gz), gz]
 
 
-class MulSS(_SparseOp):
+class MulSS(Op):
     """Elementwise sparse * sparse (nonzero where both are)."""
 
     def make_node(self, x: Any, y: Any) -> Apply:
@@ -405,7 +398,7 @@ class MulSS(_SparseOp):
         return [_in_format(MulSS()(gz, y), x.type.format), _in_format(MulSS()(gz, x), y.type.format)]
 
 
-class MulSD(_SparseOp):
+class MulSD(Op):
     """Sparse * dense (a scalar, a row vector or a matrix, broadcast): sparse, in x's pattern."""
 
     def make_node(self, x: Any, y: Any) -> Apply:
@@ -481,7 +474,7 @@ def mul(x: Any, y: Any) -> Variable:
 
 # -- reductions and patterns ------------------------------------------------------------------------
 
-class SpSum(_SparseOp):
+class SpSum(Op):
     """Sum of a sparse matrix over axis None, 0 or 1 (a dense result). With sparse_grad the
     gradient is structured; otherwise it is the full (sparse-typed) gradient."""
 
@@ -530,7 +523,7 @@ def sp_sum(x: Any, axis: int | None = None, sparse_grad: bool = False) -> Variab
     return SpSum(axis, sparse_grad)(x)
 
 
-class SpOnesLike(_SparseOp):
+class SpOnesLike(Op):
     """Ones at the stored entries of x (its pattern)."""
 
     def make_node(self, x: Any) -> Apply:

@@ -7,15 +7,16 @@ import numpy as np
 import scipy.sparse
 
 from ..graph.basic import Apply, Variable
+from ..graph.op import Op
 from ..scalar.basic import upcast
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
-from .basic import (SparseFromDense, _SparseOp, as_sparse_variable, is_sparse_variable, transpose)
+from .basic import SparseFromDense, as_sparse_variable, is_sparse_variable, transpose
 
 __all__ = ["StructuredDot", "structured_dot", "StructuredDotGradSparse", "Dot", "dot"]
 
 
-class StructuredDot(_SparseOp):
+class StructuredDot(Op):
     """sparse a @ dense b (a matrix or a vector): dense. The gradient of a is structured: only
     a's stored entries get one."""
 
@@ -48,7 +49,7 @@ def structured_dot(a: Any, b: Any) -> Variable:
     return StructuredDot()(a, b)
 
 
-class StructuredDotGradSparse(_SparseOp):
+class StructuredDotGradSparse(Op):
     """(gz @ b.T) at the stored entries of a: the structured gradient of a in a @ b."""
 
     def make_node(self, a: Any, b: Any, gz: Any) -> Apply:
@@ -74,7 +75,7 @@ class StructuredDotGradSparse(_SparseOp):
         return [shapes[0]]
 
 
-class Dot(_SparseOp):
+class Dot(Op):
     """x @ y where x or y (or both) is sparse: a dense result, with regular (not structured)
     gradients; a sparse operand's gradient is a sparse matrix of the full dense gradient."""
 

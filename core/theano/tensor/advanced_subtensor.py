@@ -60,9 +60,6 @@ class AdvancedSubtensor1(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         return [(shapes[1][0],) + tuple(shapes[0][1:])]
 
@@ -132,9 +129,6 @@ class AdvancedIncSubtensor1(Op):
             return out
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         return [shapes[0]]
@@ -332,9 +326,6 @@ class AdvancedSubtensor(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         return [_advanced_shape(self.idx_list, node.inputs, shapes)]
 
@@ -429,9 +420,6 @@ class AdvancedIncSubtensor(Op):
             return out
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         return [shapes[0]]

@@ -359,9 +359,6 @@ class Alloc(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         return [tuple(node.inputs[1:])]
 
@@ -460,9 +457,6 @@ class ARange(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         from .math import ceil, maximum, true_div
 
@@ -523,9 +517,6 @@ class Eye(Op):
         dt = self.dtype
         return lambda n, m, k: np.eye(int(n), int(m), int(k), dtype=dt)
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         return [(cast(node.inputs[0], "int64"), cast(node.inputs[1], "int64"))]
 
@@ -579,9 +570,6 @@ class Tile(Op):
             return np.tile(x, tuple(int(r) for r in reps))
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         reps = node.inputs[1]

@@ -127,9 +127,6 @@ class RepeatOp(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         x, repeats = node.inputs
         out = list(shapes[0])
@@ -244,9 +241,6 @@ class BinCount(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def L_op(self, inputs, outputs, gouts):
         from ..gradient import DisconnectedType
 
@@ -300,9 +294,6 @@ class FillDiagonal(Op):
             return out
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         return [shapes[0]]
@@ -436,9 +427,6 @@ class SearchsortedOp(Op):
         return lambda x, v, sorter=None: np.asarray(np.searchsorted(x, v, side=side, sorter=sorter),
                                                     dtype="int64")
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         return [shapes[1]]
 
@@ -454,7 +442,6 @@ def searchsorted(x: Any, v: Any, side: str = "left", sorter: Any = None) -> Vari
     """The indices at which the values v would be inserted into the sorted vector x."""
     op = SearchsortedOp(side)
     return op(x, v) if sorter is None else op(x, v, sorter)
-
 
 
 # -- diagonals with an offset -----------------------------------------------------------------------
@@ -495,9 +482,6 @@ class FillDiagonalOffset(Op):
             return out
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         return [shapes[0]]
@@ -637,9 +621,6 @@ class RavelMultiIndex(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def grad(self, inputs, gouts):
         from ..gradient import grad_undefined
 
@@ -677,9 +658,6 @@ class InversePermutation(Op):
             return out
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         return [shapes[0]]

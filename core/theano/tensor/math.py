@@ -594,9 +594,6 @@ class Dot(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         sx, sy = shapes
         return [tuple(sx[:-1]) + (tuple(sy[1:]) if len(sy) == 2 else ())]
@@ -760,9 +757,6 @@ class _TensordotCheck(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         return [shapes[0]]
 
@@ -808,9 +802,6 @@ class BatchedDot(Op):
             return np.asarray(r, dtype=odt)
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         sx, sy = shapes

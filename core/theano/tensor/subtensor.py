@@ -107,9 +107,6 @@ class SliceLength(Op):
 
         return fn
 
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
-
     def infer_shape(self, node, shapes):
         return [()]
 
@@ -171,9 +168,6 @@ class Subtensor(Op):
                 r = x[_fill_index(idx_list, vals)]
                 return r if type(r) is np.ndarray else np.asarray(r)
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         x = node.inputs[0]
@@ -249,9 +243,6 @@ class IncSubtensor(Op):
             return out
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         return [shapes[0]]

@@ -13,7 +13,6 @@ from ...scalar import basic as scal
 from ..basic import as_tensor_variable, cast
 from ..elemwise import DimShuffle, Elemwise
 from ..math import Dot, neg
-from ..type import TensorType
 from .matching import all_broadcastable, elemwise_of
 from .registry import register
 
@@ -68,9 +67,6 @@ class _GemmBase(Op):
             return np.asarray(z * beta + alpha * d, dtype=z.dtype)
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         return [shapes[0]]

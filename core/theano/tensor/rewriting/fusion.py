@@ -19,7 +19,7 @@ from ...graph.basic import Apply, Constant, Variable
 from ...graph.fg import InconsistencyError
 from ...rewrite.basic import GraphRewriter, gc_paused
 from ...scalar import basic as scal
-from ..elemwise import CAReduce, Elemwise
+from ..elemwise import Elemwise
 from ..type import TensorType
 from .registry import register
 from ...graph.op import Op
@@ -183,9 +183,6 @@ class FusedReduction(Op):
             return evaluate(*args)[0]
 
         return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(*inputs)
 
     def infer_shape(self, node, shapes):
         nd = node.inputs[0].type.ndim
