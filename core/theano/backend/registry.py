@@ -60,6 +60,7 @@ class Registry:
         self._loaded = False
         self._lock = threading.RLock()
         self._instances: dict[str, Any] = {}
+        self._noted: set[str] = set()  # CPU backends already reported unusable for device "cpu"
 
     def load(self, config: Any) -> None:
         """Load every installed plugin (once); also lets them declare their config flags."""
@@ -205,6 +206,18 @@ class Registry:
     def _error(self, msg: str) -> UnknownDeviceError:
         return UnknownDeviceError(msg + "\n" + backends_table(self))
 
+    def _note_unusable_cpus(self, chosen: BackendRecord) -> None:
+        """Warn once when device 'cpu' skips a preferred CPU backend that is unusable here
+        (the C backend without Python's headers, say): the user should know why it is slower."""
+        for rec in self.records.values():
+            if rec.is_cpu and rec.priority > chosen.priority and rec.name not in self._noted:
+                probe = rec.probe_cached()
+                if not probe.usable:
+                    self._noted.add(rec.name)
+                    warnings.warn(f"device 'cpu': backend {rec.name!r} is unusable here ({probe.reason}"
+                                  + (f"; fix: {probe.fix}" if probe.fix else "")
+                                  + f"), so {chosen.name!r} runs instead", BackendPluginWarning, stacklevel=3)
+
     def resolve(self, device: str) -> tuple[BackendRecord, str]:
         """The backend record and canonical device string for `device`."""
         requested = device
@@ -216,6 +229,7 @@ class Registry:
             # Ties go to the first name alphabetically, so the choice never depends on the
             # order in which entry points happen to be listed.
             best = min(cpus, key=lambda r: (-r.priority, r.name))
+            self._note_unusable_cpus(best)
             devs = best.probe_cached().devices
             return best, devs[0] if devs else best.name
         # A device a backend lists by its exact name wins over prefix matching.
