@@ -8,6 +8,9 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .config import config
+from .compat import flags as _compat_flags
+
+_theano10_flags = _compat_flags.declare_theano10_flags(config)  # before a backend reads its flags
 from .graph.basic import Apply, Constant, Variable
 from .graph.fg import FunctionGraph
 from .graph.op import Op
@@ -34,6 +37,7 @@ _registry.load(config)
 from .rewrite.db import rewrite_db as _rewrite_db  # noqa: E402
 
 _registry.register_rewrites(_rewrite_db)  # backends' own rewrites, tagged with their names
+_compat_flags.apply_theano10_flags(config, _theano10_flags)
 for _name in config.check_unknown({f.name for f in _registry.failures} | set(_registry.disabled)):
     import warnings as _warnings
 

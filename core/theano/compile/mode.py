@@ -18,6 +18,10 @@ _OPTIMIZER_TAGS = {
 }
 
 
+def _flag_tags(name: str) -> tuple[str, ...]:
+    return tuple(t for t in str(getattr(config, name, "")).split(":") if t)
+
+
 class Mode:
     """How to compile: `optimizer` ('fast_run', 'fast_compile', 'merge' or None) plus tags to
     include or exclude; `linker` is accepted for Theano compatibility; `device` overrides the
@@ -32,8 +36,9 @@ class Mode:
                              f"merge, None")
         self.optimizer = optimizer if optimizer != "None" else None
         self.linker = linker
-        self.include = tuple(include)
-        self.exclude = tuple(exclude)
+        # Theano's optimizer_including/_excluding flags: colon-separated tags added to every mode.
+        self.include = tuple(include) + _flag_tags("optimizer_including")
+        self.exclude = tuple(exclude) + _flag_tags("optimizer_excluding")
         self.device = device
         self.name = name
 
