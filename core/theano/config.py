@@ -240,6 +240,9 @@ def declare_core_flags(cfg: Config) -> None:
     cfg.add("optimizer", "Rewrites to run: fast_run, fast_compile, merge, None",
             "fast_run", enum("fast_run", "fast_compile", "merge", "None", "o4", "o3", "o2", "o1"))
     cfg.add("compiledir", "Where compiled code is cached", _default_compiledir(), string)
+    cfg.add("compiledir_unsafe_ok", "Load compiled code from a compiledir (and entries) that other "
+            "users can write: only for a cache shared with people you trust, who can then run code "
+            "as you (docs/cache.md)", False, boolean)
     cfg.add("fallback", "What to do when a backend cannot run a node: warn, raise or silent",
             "warn", enum("warn", "raise", "silent"))
     cfg.add("exception_verbosity", "low: short errors; high: with the full graph context",
