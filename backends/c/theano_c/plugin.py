@@ -7,13 +7,10 @@ VERSION = "0.1.0"
 
 
 def _probe() -> Probe:
-    from .toolchain import find_compiler
+    # Imported on first use: listing the plugins must not load the toolchain.
+    from .probe import probe
 
-    comp = find_compiler()
-    if comp is None:
-        return Probe(False, "no C compiler found (tried $CC, Python's CC, cc, gcc, clang)",
-                     "apt-get install gcc, or set CC / THEANO_FLAGS=c__compiler=/path/to/cc")
-    return Probe(True, devices=["c"], device_info={"c": comp.version + (" +OpenMP" if comp.openmp else "")})
+    return probe()
 
 
 def _factory(device: str):
