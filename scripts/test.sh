@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The test command: set up (idempotent), then the project's tests on the default device
-# (which include every tutorial program on every usable CPU backend), then, for every
-# backend plugins.toml names, the conformance suite and the project's tests on that device
-# where the backend is usable here (and why not where it is not).
+# (which include every tutorial program on every usable CPU backend), spread over the CPUs,
+# then, for every backend plugins.toml names, the conformance suite (side by side) and the
+# device-dependent tests on that device where the backend is usable here (and why not where
+# it is not). Extra arguments go to the main pytest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-python3 -m pytest tests -p no:cacheprovider "$@"
-python3 scripts/ci_backends.py
+source scripts/setup.sh
+start=$SECONDS
+"$PY" -m pytest tests -p no:cacheprovider -n "$(nproc)" "$@"
+echo "== main test run: $((SECONDS - start)) s"
+"$PY" scripts/ci_backends.py
+echo "== the test command took $((SECONDS - start)) s after set-up"

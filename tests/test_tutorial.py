@@ -1,4 +1,4 @@
-"""Every program of the tutorial (shared/seed/theano-guia-rapido.txt), run as a user runs it,
+"""Every program of the tutorial (examples/tutorial/theano-guia-rapido.txt), run as a user runs it,
 with the output the tutorial shows (the matrix product corrected: row 2 is 35, not 25)."""
 from __future__ import annotations
 
@@ -96,10 +96,7 @@ def test_pydotprint_programs_write_png(prog: str, tmp_path: Path) -> None:
 
 def test_examples_match_the_tutorial_text() -> None:
     """The example files hold the tutorial's code (only the indentation restored)."""
-    seed = Path(__file__).resolve().parents[2] / "shared" / "seed" / "theano-guia-rapido.txt"
-    if not seed.exists():
-        pytest.skip(f"the tutorial text is not beside the checkout ({seed})")
-    text = seed.read_text(encoding="utf-8")
+    text = (EXAMPLES / "theano-guia-rapido.txt").read_text(encoding="utf-8")
     for prog in list(EXPECTED) + list(IMAGES):
         for line in (EXAMPLES / prog).read_text().splitlines():
             if line.strip():

@@ -1,0 +1,55 @@
+"""Options shared by the whole test tree.
+
+The README's test command runs the tests once on the default device and then again on every
+other usable device (scripts/ci_backends.py). Tests that never depend on the `device` flag,
+because they pin their backend or compile nothing, need to run only once: the second and
+later runs pass `--device-dependent`, which deselects them. The list names folders and files
+under tests/; a test that starts to depend on the device must leave it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+
+# Folders and files whose tests give the same result whatever THEANO_FLAGS' device is.
+DEVICE_INDEPENDENT = (
+    "backend",        # the registry and plugin loading
+    "c",              # pin device="c"
+    "conformance",    # run the suite on named backends
+    "cuda",           # the emulated CUDA backend and its sources
+    "distributed",    # mpirun children start with THEANO_FLAGS removed
+    "graph",          # graph structures, nothing compiled
+    "kernel",         # the renderer and its C builds
+    "opencl",         # pin device="opencl"
+    "scripts",        # the set-up scripts
+    "test_readme.py",
+    "test_config.py",
+    "test_plugins_manifest.py",
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--device-dependent", action="store_true",
+                     help="run only the tests whose result depends on THEANO_FLAGS' device "
+                          "(for the second and later devices of the test command)")
+
+
+def is_device_independent(path: Path) -> bool:
+    """Whether the test file `path` is under one of the DEVICE_INDEPENDENT entries."""
+    try:
+        first = Path(path).resolve().relative_to(TESTS).parts[0]
+    except (ValueError, IndexError):
+        return False
+    return first in DEVICE_INDEPENDENT
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--device-dependent"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if is_device_independent(item.path) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
