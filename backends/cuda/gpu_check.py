@@ -5,7 +5,8 @@
 Run from the repository root (gpu_check.sh does). Steps, each with its own time limit, all
 within the budget (a step that would not fit is recorded as skipped, never left half-run):
 
- 1. environment: nvidia-smi, Python, CuPy; installs cupy-cuda12x when it is missing
+ 1. environment: nvidia-smi, Python, CuPy; installs the CuPy wheel matching the driver's CUDA
+    (theano_cuda.driver) when it is missing
     (pip; --find-links $CUPY_WHEELHOUSE when set, for machines without an index)
  2. the backend's tests: pytest tests/cuda (nvcc, emulated and real-GPU tests)
  3. the conformance suite: python -m theano_conformance --backend cuda --json
@@ -26,6 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from theano_cuda.driver import NEWEST, WHEELS, driver_cuda_version, wheel_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -180,7 +183,8 @@ def main() -> int:
 
     # Only where a GPU is: on other machines installing CuPy would only change the environment.
     if importlib.util.find_spec("cupy") is None and shutil.which("nvidia-smi"):
-        cmd = [py, "-m", "pip", "install", "-q", "--disable-pip-version-check", "cupy-cuda12x"]
+        wheel = wheel_for(driver_cuda_version()) or WHEELS[NEWEST]
+        cmd = [py, "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel]
         if os.environ.get("CUPY_WHEELHOUSE"):
             cmd[4:4] = ["--find-links", os.environ["CUPY_WHEELHOUSE"]]
         r.run("install_cupy", cmd, 150, need=30)

@@ -14,7 +14,7 @@ from theano.kernel.cuda_dialect import CudaRenderer
 from theano.kernel.ir import elemwise_kernel
 
 pytest.importorskip("theano_cuda", reason="the cuda backend (backends/cuda) is not installed")
-from theano_cuda import lowering, plugin  # noqa: E402
+from theano_cuda import driver, lowering, plugin  # noqa: E402
 from theano_cuda.reduction import reduction_spec, render_reduction  # noqa: E402
 
 
@@ -40,10 +40,36 @@ def test_importing_the_plugin_does_not_import_cupy():
 
 def test_probe_without_cupy_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` raises ImportError
+    monkeypatch.setattr(plugin, "driver_cuda_version", lambda: None)
     p = plugin._probe()
     assert not p.usable
     assert "CuPy is not installed" in p.reason
-    assert "pip install cupy-cuda12x" in p.fix
+    # No driver here: the fix lists the per-CUDA extras instead of guessing a wheel.
+    assert "theano-cuda[cuda12]" in p.fix and "theano-cuda[cuda13]" in p.fix and "no NVIDIA driver" in p.fix
+
+
+@pytest.mark.parametrize("version, wheel", [((13, 0), "cupy-cuda13x"), ((12, 4), "cupy-cuda12x"),
+                                            ((11, 8), "cupy-cuda11x"), ((14, 1), "cupy-cuda13x"),
+                                            ((10, 2), None), (None, None)])
+def test_the_wheel_matches_the_driver(version, wheel):
+    assert driver.wheel_for(version) == wheel
+    hint = driver.install_hint(version)
+    if wheel:
+        assert hint.startswith(f"pip install {wheel} (the driver supports CUDA {version[0]}.{version[1]}")
+    elif version:
+        assert "update the driver" in hint
+
+
+def test_probe_names_the_wheel_of_the_driver_it_finds(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    monkeypatch.setattr(plugin, "driver_cuda_version", lambda: (13, 0))
+    assert plugin._probe().fix.startswith("pip install cupy-cuda13x")
+
+
+def test_driver_version_is_read_without_cupy():
+    # No NVIDIA driver on CI machines: None, not an exception; on a GPU machine a real version.
+    v = driver.driver_cuda_version()
+    assert v is None or (isinstance(v, tuple) and v[0] >= 11)
 
 
 def test_probe_without_driver_or_gpu(monkeypatch):

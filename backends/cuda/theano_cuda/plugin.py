@@ -5,22 +5,23 @@ import os
 
 from theano.backend import BackendRecord, Probe, hookimpl
 
+from .driver import driver_cuda_version, install_hint
+
 VERSION = "0.1.0"
 
-_FIX_CUPY = ("pip install cupy-cuda12x (or theano-cuda[cupy]; cupy-cuda11x / cupy-cuda13x for "
-             "other CUDA versions)")
 _FIX_GPU = ("run on a machine with an NVIDIA GPU and its driver (nvidia-smi must list the GPU); "
             "CUDA_VISIBLE_DEVICES must not hide it")
 
 
 def _probe() -> Probe:
+    fix_cupy = install_hint(driver_cuda_version())
     try:
         import cupy
     except ImportError as e:
-        return Probe(False, f"CuPy is not installed ({e})", _FIX_CUPY)
+        return Probe(False, f"CuPy is not installed ({e})", fix_cupy)
     except Exception as e:  # a broken CuPy install (e.g. wheel for another CUDA)
         return Probe(False, f"CuPy fails to import: {type(e).__name__}: {e}",
-                     "reinstall the CuPy wheel matching the machine's CUDA: " + _FIX_CUPY)
+                     "reinstall the CuPy wheel matching the machine's CUDA: " + fix_cupy)
     try:
         n = int(cupy.cuda.runtime.getDeviceCount())
     except Exception as e:
