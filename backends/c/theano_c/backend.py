@@ -19,7 +19,7 @@ from theano.kernel.ir import Kernel
 
 from . import lowering
 from .renderer import CKernelRenderer, entry_source, parallel_min
-from .toolchain import CompileError, build_extension, build_shared_library, find_compiler
+from .toolchain import CompileError, build_extension, find_compiler, load_shared_library
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -97,8 +97,8 @@ class CBackend(Backend):
                   if self._serial_renderer is not None else None)
         full = entry_source(src, "theano_kernel", len(kernel.inputs) + len(kernel.outputs), serial,
                             kernel.ndim, parallel_min(kernel))
-        path = build_shared_library(full, str(kernel))
-        lib = ctypes.CDLL(os.path.abspath(path))
+        # A cached library that fails to load or lacks the entry point is rebuilt, not fatal.
+        lib = load_shared_library(full, str(kernel), ("theano_entry",))
         addr = ctypes.cast(lib.theano_entry, ctypes.c_void_p).value
         with self._lock:
             self._entries[src] = (lib, addr)

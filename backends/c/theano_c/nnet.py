@@ -24,7 +24,7 @@ from theano.tensor.signal.pool import AveragePoolGrad, DownsampleFactorMaxGradGr
 
 from . import lowering
 from .blas import BlasUnavailable, blas_routines
-from .toolchain import build_shared_library
+from .toolchain import load_shared_library
 
 CONV_RUNNER = "c (im2col + BLAS)"
 POOL_RUNNER = "c (pool loops)"
@@ -45,7 +45,10 @@ def _library() -> ctypes.CDLL:
         body = f.read()
     source = "".join(f"#define real {t}\n#define SUF(name) name##{s}\n{body}\n#undef real\n#undef SUF\n"
                      for t, s in (("float", "_f32"), ("double", "_f64")))
-    lib = ctypes.CDLL(os.path.abspath(build_shared_library(source, "nnet (conv, pool)")))
+    lib = load_shared_library(source, "nnet (conv, pool)", tuple(
+        name + s for s in ("_f32", "_f64") for name in ("conv_forward", "conv_grad_weights",
+                                                        "conv_grad_inputs", "pool_forward",
+                                                        "pool_grad", "pool_grad_grad")))
     for s in ("_f32", "_f64"):
         for name in ("conv_forward", "conv_grad_weights", "conv_grad_inputs"):
             fn = getattr(lib, name + s)

@@ -1,8 +1,11 @@
 """The system C compiler: finding it, its flags, and building cached shared libraries."""
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
+import importlib.machinery
+import importlib.util
 import os
 import re
 import shlex
@@ -101,8 +104,8 @@ def cflags() -> list[str]:
     return flags + ["-fwrapv", "-ffp-contract=off", "-fPIC", "-shared"]
 
 
-def build_shared_library(source: str, name: str, extra_flags: tuple[str, ...] = ()) -> str:
-    """Compile `source` into a shared library (cached by content) and return its path."""
+def _library_unit(source: str, name: str, extra_flags: tuple[str, ...]) -> tuple:
+    """(cache, key, build, meta) of a shared library compiled from `source`."""
     comp = find_compiler()
     if comp is None:
         raise CompileError("no C compiler found: install gcc (apt-get install gcc) or set CC")
@@ -113,7 +116,7 @@ def build_shared_library(source: str, name: str, extra_flags: tuple[str, ...] = 
 
     def build(tmp_out: str) -> None:
         src_path = cdir.path_for("c-src", key, ".c")  # kept beside, not an entry of the cache
-        os.makedirs(os.path.dirname(src_path), exist_ok=True)
+        cdir.make_dir(os.path.dirname(src_path))
         with open(src_path, "w") as f:
             f.write(source)
         libs = ["-lmvec", "-lm"] if comp.vector_math else ["-lm"]
@@ -124,19 +127,30 @@ def build_shared_library(source: str, name: str, extra_flags: tuple[str, ...] = 
             raise CompileError(f"compiling {name} failed (source kept at {src_path}):\n"
                                f"$ {' '.join(shlex.quote(c) for c in cmd)}\n{msg[-4000:]}")
 
-    return cdir.get_or_build("c", key, ".so", build, _loadable,
-                             meta={"name": name, "compiler": comp.version, "flags": " ".join(flags)})
+    return cdir, key, build, {"name": name, "compiler": comp.version, "flags": " ".join(flags)}
 
 
-def _loadable(path: str) -> bool:
-    """A shared library that the dynamic loader accepts (a truncated file is not)."""
-    import ctypes
+def build_shared_library(source: str, name: str, extra_flags: tuple[str, ...] = ()) -> str:
+    """Compile `source` into a shared library (cached by content) and return its path, checked
+    (safe and intact) but not loaded; `load_shared_library` also loads it."""
+    cdir, key, build, meta = _library_unit(source, name, extra_flags)
+    return cdir.get_or_build("c", key, ".so", build, meta=meta)
 
-    try:
-        ctypes.CDLL(os.path.abspath(path))
-        return True
-    except OSError:
-        return False
+
+def load_shared_library(source: str, name: str, symbols: tuple[str, ...] = (),
+                        extra_flags: tuple[str, ...] = ()) -> ctypes.CDLL:
+    """`source` compiled into a shared library (cached by content) and loaded, with `symbols`
+    present: a cached library that fails to load or lacks one is rebuilt, not fatal."""
+    cdir, key, build, meta = _library_unit(source, name, extra_flags)
+    return cdir.load("c", key, ".so", build, functools.partial(_open_library, symbols=symbols), meta)
+
+
+def _open_library(path: str, symbols: tuple[str, ...]) -> ctypes.CDLL:
+    lib = ctypes.CDLL(os.path.abspath(path))
+    for sym in symbols:
+        if not hasattr(lib, sym):
+            raise AttributeError(f"{path} has no symbol {sym}")
+    return lib
 
 
 def build_extension(source_path: str, module: str, openmp: bool = False) -> object:
@@ -145,9 +159,6 @@ def build_extension(source_path: str, module: str, openmp: bool = False) -> obje
     The key includes Python's and NumPy's versions: the module is built against their headers.
     With `openmp`, its `omp parallel` loops get threads when the backend's OpenMP is on.
     """
-    import importlib.machinery
-    import importlib.util
-
     import numpy
 
     comp = find_compiler()
@@ -178,7 +189,11 @@ def build_extension(source_path: str, module: str, openmp: bool = False) -> obje
             raise CompileError(f"compiling {source_path} failed:\n$ {' '.join(map(shlex.quote, cmd))}\n"
                                f"{(res.stderr or res.stdout)[-4000:]}")
 
-    path = cdir.get_or_build("ext", key, suffix, build, _loadable, meta={"name": module})
+    return cdir.load("ext", key, suffix, build, functools.partial(_import_extension, module),
+                     {"name": module})
+
+
+def _import_extension(module: str, path: str) -> object:
     spec = importlib.util.spec_from_file_location(module, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
