@@ -21,6 +21,11 @@ class ConfigError(ValueError):
     """A flag is unknown or its value is invalid."""
 
 
+class FlagValueError(ConfigError):
+    """The user gave a flag a value its parser refuses: the user's error, never the declaring
+    plugin's, so it reaches the user instead of disabling the plugin."""
+
+
 class _Flag:
     __slots__ = ("name", "doc", "default", "parse", "value", "source")
 
@@ -131,7 +136,7 @@ class Config:
         try:
             flag.value = flag.parse(value)
         except ConfigError as e:
-            raise ConfigError(f"config flag {flag.name} (from {source}): {e}") from None
+            raise FlagValueError(f"config flag {flag.name} (from {source}): {e}") from None
         flag.source = source
 
     @contextmanager

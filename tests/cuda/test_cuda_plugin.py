@@ -10,6 +10,7 @@ import pytest
 
 import theano
 import theano.tensor as T
+from theano.config import ConfigError
 from theano.kernel.cuda_dialect import CudaRenderer
 from theano.kernel.ir import elemwise_kernel
 
@@ -174,3 +175,19 @@ def test_reduction_spec_and_source():
     assert "__shfl_down_sync" in src and 'extern "C" __global__ void red(' in src
     s = reduction_spec(T.sum(x).owner)
     assert s.acc_dtype == "float64" and s.out_dtype == "float32"  # float32 sums accumulate in float64
+
+
+@pytest.mark.parametrize("value, ok", [("256", 256), (32, 32), ("1024", 1024), ("100", None), ("0", None),
+                                       ("2048", None), ("16", None), ("big", None)])
+def test_block_size_flag_is_whole_warps_within_the_block_limit(value, ok):
+    if ok is None:
+        with pytest.raises(ConfigError, match="must be"):
+            plugin.block_size(value)
+    else:
+        assert plugin.block_size(value) == ok
+
+
+def test_a_bad_block_size_in_theano_flags_is_a_clear_error():
+    res = subprocess.run([sys.executable, "-c", "import theano; print(theano.config.cuda__block_size)"],
+                         capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "THEANO_FLAGS": "cuda__block_size=100"})
+    assert res.returncode != 0 and "cuda__block_size" in res.stderr and "multiple of 32" in res.stderr

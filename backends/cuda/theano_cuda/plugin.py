@@ -4,6 +4,7 @@ and the fix) on machines without CuPy, a GPU or a driver."""
 import os
 
 from theano.backend import BackendRecord, Probe, hookimpl
+from theano.config import ConfigError
 
 from .driver import driver_cuda_version, install_hint
 
@@ -43,6 +44,18 @@ def _probe() -> Probe:
     return Probe(True, devices=devices, device_info=info)
 
 
+def block_size(v) -> int:
+    """Parse cuda__block_size: whole warps, and no more threads than a block may have."""
+    try:
+        n = int(str(v).strip())
+    except ValueError:
+        raise ConfigError(f"must be an integer; got {v!r}") from None
+    if n < 32 or n > 1024 or n % 32:
+        raise ConfigError(f"must be a multiple of 32 (the warp size) from 32 to 1024 (CUDA's limit "
+                          f"of threads per block); got {n}")
+    return n
+
+
 def _factory(device: str):
     from .backend import CudaBackend
 
@@ -53,8 +66,8 @@ def _factory(device: str):
 def theano_add_config(config):
     from theano.config import boolean
 
-    config.add("cuda__block_size", "Threads per block of the cuda backend's elementwise kernels",
-               256, int)
+    config.add("cuda__block_size", "Threads per block of the cuda backend's elementwise kernels "
+               "(a multiple of 32, the warp size, from 32 to 1024)", 256, block_size)
     config.add("cuda__fast_math", "Compile the cuda backend's kernels with --use_fast_math "
                                   "(faster, less accurate transcendental functions)", False, boolean)
 

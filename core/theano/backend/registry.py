@@ -12,6 +12,7 @@ from typing import Any
 import pluggy
 
 from . import hookspec
+from ..config import FlagValueError
 from .records import BackendRecord
 
 __all__ = ["registry", "get_backend", "resolve_device", "UnknownDeviceError", "BackendLoadError",
@@ -167,6 +168,8 @@ class Registry:
             return
         try:
             self.pm.subset_hook_caller("theano_add_config", remove_plugins=others)(config=config)
+        except FlagValueError:
+            raise  # a bad value the user gave one of the plugin's flags: theirs to fix, as for core flags
         except Exception as e:
             self.pm.unregister(plugin)
             self._fail(name, f"its theano_add_config hook raised {type(e).__name__}: {e}", reinstall,
