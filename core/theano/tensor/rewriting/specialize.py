@@ -52,7 +52,7 @@ def local_pow_specialize(fgraph, node):
     return [fit_type(new, out)]
 
 
-@register("specialize")
+@register("specialize", "blas")
 @node_rewriter([Sum], name="local_sum_mul_to_dot")
 def local_sum_mul_to_dot(fgraph, node):
     """sum(x * y) over two vectors -> dot(x, y), when the sum accumulates in the vectors'
