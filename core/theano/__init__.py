@@ -5,26 +5,37 @@ with ``theano.grad`` and compile them with ``theano.function``.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import core_version, version as __version__  # "1.0.5": the Theano API implemented
 
+__api_version__ = 1
 from .config import config
-from .compat import flags as _compat_flags
+from . import compat  # noqa: E402  (installs the import hook for deliberately absent modules)
+from .compat import absent as _absent, flags as _compat_flags
 
 _theano10_flags = _compat_flags.declare_theano10_flags(config)  # before a backend reads its flags
 from .graph.basic import Apply, Constant, Variable
 from .graph.fg import FunctionGraph
 from .graph.op import Op
 from .graph.type import Type
+from .graph.fg import InconsistencyError
 from . import scalar, tensor  # noqa: E402
-from .compile import (Function, In, Mode, Out, Param, SharedVariable, function, shared,
+from . import gof  # noqa: E402
+from .gof import Generic, generic, object2, utils
+from .compile import (Container, Function, In, Mode, Out, Param, SharedVariable, SymbolicInput,
+                      SymbolicOutput, function, function_dump, predefined_modes, shared,
                       shared_constructor, FAST_COMPILE, FAST_RUN)
 from .compile.function import deep_copy_op
 from .config import change_flags  # noqa: E402
 from .gradient import grad, Lop, Rop
 from . import gradient, printing, compile  # noqa: E402
 from . import ifelse, sandbox  # noqa: E402
-from .scan import scan  # noqa: E402
+from .scan import scan, map, reduce, foldl, foldr  # noqa: E402,A004  (Theano's names)
+from .updates import OrderedUpdates  # noqa: E402
 from . import scan_module  # noqa: E402
+from .scan_module import clone  # noqa: E402
+from .compat import PY3  # noqa: E402
+from .tensor import get_scalar_constant_value  # noqa: E402
+from . import tests, version, updates  # noqa: E402
 from . import distributed  # noqa: E402  (declares distributed__* flags before check_unknown; no mpi4py import)
 from .printing import pp, pprint
 from .tensor import dot
@@ -48,22 +59,19 @@ theano = __import__(__name__)  # `from theano import *` then `theano.function(..
 __all__ = ["Apply", "Constant", "FunctionGraph", "In", "Mode", "Op", "Out", "Param", "SharedVariable",
            "Type", "Variable", "config", "compile", "dot", "function", "gradient", "grad", "printing",
            "pp", "pprint", "scalar", "shared", "shared_constructor", "tensor", "theano", "Lop", "Rop",
-           "FAST_COMPILE", "FAST_RUN", "scan", "scan_module", "change_flags", "int8", "int16", "int32",
-           "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64", "complex64", "complex128", "function_dump"]
+           "FAST_COMPILE", "FAST_RUN", "OrderedUpdates", "scan", "scan_module", "change_flags", "int8", "int16", "int32",
+           "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64", "complex64", "complex128", "function_dump",
+           "gof", "clone", "foldl", "foldr", "Generic", "generic", "InconsistencyError", "Container",
+           "SymbolicInput", "SymbolicOutput", "predefined_modes", "get_scalar_constant_value", "version"]
 
 
-def function_dump(filename: str, inputs, outputs=None, **kwargs) -> None:
-    """Pickle the arguments of a theano.function call, to reproduce a problem elsewhere."""
-    import pickle
-
-    with open(filename, "wb") as f:
-        pickle.dump(dict(inputs=inputs, outputs=outputs, **kwargs), f, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def __getattr__(name: str):
+def _lazy_submodule(name: str):
     """Lazy submodules: `theano.sparse` loads scipy.sparse only when first used."""
     if name == "sparse":
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__getattr__ = _absent.module_getattr(__name__, _lazy_submodule)

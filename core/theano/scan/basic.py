@@ -8,6 +8,7 @@ from ..compile.sharedvalue import SharedVariable
 from ..graph.basic import Constant, Variable, clone_get_equiv, graph_inputs
 from ..tensor.basic import as_tensor_variable, patternbroadcast
 from ..tensor.type import TensorType
+from ..updates import OrderedUpdates
 from .op import Scan, ScanSpec
 
 __all__ = ["scan", "until", "map", "reduce", "foldl", "foldr"]
@@ -52,9 +53,9 @@ def _split_return(ret: Any) -> tuple[list, OrderedDict, Any]:
 def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None,
          non_sequences: Any = None, n_steps: Any = None, truncate_gradient: int = -1,
          go_backwards: bool = False, mode: Any = None, name: str | None = None, profile: bool = False,
-         allow_gc: Any = None, strict: bool = False, return_list: bool = False) -> tuple[Any, OrderedDict]:
+         allow_gc: Any = None, strict: bool = False, return_list: bool = False) -> tuple[Any, OrderedUpdates]:
     """Apply `fn` step by step. Returns (outputs, updates): each output stacked along a new first
-    axis of length n_steps; updates for the shared variables fn updates (pass them to
+    axis of length n_steps; an OrderedUpdates for the shared variables fn updates (pass it to
     theano.function).
 
     fn receives, in order: each sequence's taps, each recurrent output's taps, then the
@@ -192,7 +193,7 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
     res = res if isinstance(res, list) else [res]
     n_main = len(order)
     main, finals = res[:n_main], res[n_main:]
-    new_updates = OrderedDict(zip(shared_vars, finals))
+    new_updates = OrderedUpdates(zip(shared_vars, finals))
     for k, (kind, idx) in enumerate(order):
         if name:
             main[k].name = f"{name}[{k}]"
@@ -202,14 +203,14 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
 
 
 def map(fn: Callable[..., Any], sequences: Any, non_sequences: Any = None, truncate_gradient: int = -1,
-        go_backwards: bool = False, mode: Any = None, name: str | None = None) -> tuple[Any, OrderedDict]:
+        go_backwards: bool = False, mode: Any = None, name: str | None = None) -> tuple[Any, OrderedUpdates]:
     """fn applied to each entry of the sequences."""
     return scan(fn, sequences=sequences, outputs_info=None, non_sequences=non_sequences,
                 truncate_gradient=truncate_gradient, go_backwards=go_backwards, mode=mode, name=name)
 
 
 def reduce(fn: Callable[..., Any], sequences: Any, outputs_info: Any, non_sequences: Any = None,
-           go_backwards: bool = False, mode: Any = None, name: str | None = None) -> tuple[Any, OrderedDict]:
+           go_backwards: bool = False, mode: Any = None, name: str | None = None) -> tuple[Any, OrderedUpdates]:
     """Like scan, but returns only the last value of each output."""
     outs, upd = scan(fn, sequences=sequences, outputs_info=outputs_info, non_sequences=non_sequences,
                      go_backwards=go_backwards, mode=mode, name=name)

@@ -8,46 +8,61 @@ import numpy as np
 
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
-from .op import Scan, ScanSpec, _current_device, _state_buffers
+from ..gradient import DisconnectedType, grad
+from ..tensor.basic import constant, zeros_like
+from ..tensor.type import TensorType
+from .op import Scan, ScanSpec, _current_device, _state_buffers, run_scan
 
 _uids = itertools.count()
 
 
 def _is_float(v: Variable) -> bool:
-    return getattr(v.type, "dtype", "").startswith(("float", "complex"))
+    return str(getattr(v.type, "dtype", "")).startswith(("float", "complex"))
+
+
+def _grad_type(v: Variable):
+    """The type of the gradient of v: v's own for floats, float64 for integer tensors."""
+    t = v.type
+    if not isinstance(t, TensorType):
+        return TensorType("float64", ())  # an opaque shared state (a random generator): no gradient
+    if _is_float(v):
+        return t
+    return TensorType("float64", t.broadcastable)
 
 
 class ScanGrad(Op):
-    """Gradients of a Scan's sequences, initial states and free inputs.
+    """Gradients of a Scan's sequences, initial states, shared variables and free inputs.
 
-    Inputs: the forward Scan's outer inputs (without n_steps), its stacked outputs, and the
-    gradients of those outputs. The one-step gradient function maps (step inputs, gradient of
-    the step's outputs) to the gradient of every step input; the loop accumulates them.
+    Inputs: n_steps, the forward Scan's other outer inputs, its stacked outputs, then the
+    gradients of all its outputs (stacked outputs, then final values of the shared
+    variables it updates). The one-step gradient function maps (step inputs, gradient of
+    every step output, the shared updates included) to the gradient of every step input;
+    the loop runs it backwards, carrying the gradients of the states and the shared
+    variables from step to step.
     """
 
     __props__ = ("uid",)
 
     def __init__(self, scan: Scan):
-        from ..gradient import grad
-
         self.scan = scan
         self.uid = next(_uids)
         sp = scan.spec
-        n_main = sp.n_nitsot + sp.n_state
-        self.out_grad_ph = [o.type(f"g_{o}") for o in scan.inner_outputs[:n_main]]
-        known = {o: g for o, g in zip(scan.inner_outputs[:n_main], self.out_grad_ph) if _is_float(o)}
-        wrt = scan.inner_inputs
-        self.differentiable = [_is_float(v) for v in wrt]
-        if known:
-            grads = grad(None, [v for v, d in zip(wrt, self.differentiable) if d], known_grads=known,
-                         disconnected_inputs="ignore", return_disconnected="zero")
+        n_out = sp.n_nitsot + sp.n_state + sp.n_shared
+        step_outs = scan.inner_outputs[:n_out]
+        self.out_grad_ph = [o.type(f"g_{o}") for o in step_outs]
+        # Each output is seeded through a copy of itself: the same variable may be returned
+        # twice (`return [h, h]`), or one output may be computed from another (an LSTM's h
+        # from its c). Seeding the outputs themselves would keep only one gradient of a
+        # repeated variable and would stop the other outputs' gradients from flowing back
+        # into an output that is also seeded (a known gradient replaces what flows back).
+        known = {o.copy(): g for o, g in zip(step_outs, self.out_grad_ph) if _is_float(o)}
+        self.differentiable = [_is_float(v) for v in scan.inner_inputs]
+        wrt = [v for v, d in zip(scan.inner_inputs, self.differentiable) if d]
+        if known and wrt:
+            self.inner_grads = grad(None, wrt, known_grads=known, disconnected_inputs="ignore",
+                                    return_disconnected="zero")
         else:
-            grads = []
-        it = iter(grads)
-        from ..tensor.basic import zeros_like
-
-        self.inner_grads = [next(it) if d else zeros_like(v, dtype="float64")
-                            for v, d in zip(wrt, self.differentiable)]
+            self.inner_grads = []
         self._fns: dict = {}
 
     def __getstate__(self):
@@ -60,16 +75,11 @@ class ScanGrad(Op):
 
     def make_node(self, *inputs):
         sp = self.scan.spec
-        outer = inputs[: sp.n_seq + sp.n_state + sp.n_shared + sp.n_free]
-        outs = []
-        for k, v in enumerate(outer):
-            t = v.type
-            if not _is_float(v) or (sp.n_seq + sp.n_state <= k < sp.n_seq + sp.n_state + sp.n_shared):
-                t = type(t)("float64", t.broadcastable) if hasattr(t, "broadcastable") else t
-            outs.append(t())
-        return Apply(self, list(inputs), outs)
+        outer = inputs[1: 1 + sp.n_seq + sp.n_state + sp.n_shared + sp.n_free]
+        return Apply(self, list(inputs), [_grad_type(v)() for v in outer])
 
     def grad_function(self, device):
+        """The one-step gradient graph compiled for `device` (once per device)."""
         fn = self._fns.get(device)
         if fn is None:
             from ..compile.function import function
@@ -81,43 +91,73 @@ class ScanGrad(Op):
         return fn
 
     def make_py_fn(self, node):
-        fn = self.grad_function(_current_device())
+        device = _current_device()
+        fn = self.grad_function(device) if self.inner_grads else None
+        fwd = self.scan.inner_function(device) if self.scan.spec.n_shared else None
         single = len(node.outputs) == 1
 
         def run(*inputs):
-            res = run_scan_grad(self, fn, list(inputs))
+            res = run_scan_grad(self, fn, fwd, list(inputs))
             return res[0] if single else tuple(res)
 
         return run
 
     def perform(self, node, inputs, output_storage):
-        for st, r in zip(output_storage, run_scan_grad(self, self.grad_function(None), list(inputs))):
+        fn = self.grad_function(None) if self.inner_grads else None
+        fwd = self.scan.inner_function(None) if self.scan.spec.n_shared else None
+        for st, r in zip(output_storage, run_scan_grad(self, fn, fwd, list(inputs))):
             st[0] = r
 
 
-def run_scan_grad(op: ScanGrad, fn: Any, inputs: list) -> list[np.ndarray]:
+def _shared_trajectory(op: ScanGrad, fwd: Any, n_steps: int, outer: list) -> tuple[list[list], int]:
+    """The values the shared variables had at the start of each step (and after the last),
+    from replaying the forward loop; and the number of steps it ran."""
+    sp = op.scan.spec
+    n_sh0 = sp.n_seq + sp.n_state
+    traj = [list(outer[n_sh0: n_sh0 + sp.n_shared])]
+
+    def record(step_args_shared: list) -> None:
+        traj.append(list(step_args_shared))
+
+    res = run_scan(op.scan, fwd, sp, n_steps, outer, on_step=record)
+    done = len(traj) - 1
+    del res
+    return traj, done
+
+
+def _as_dtype(a: Any, like: Any) -> np.ndarray:
+    like = np.asarray(like)
+    return np.asarray(a).astype(like.dtype if like.dtype.kind in "fc" else "float64", copy=False)
+
+
+def run_scan_grad(op: ScanGrad, fn: Any, fwd: Any, inputs: list) -> list[np.ndarray]:
+    """The backward loop: gradients of the Scan's outer inputs (without n_steps)."""
     sc = op.scan
     sp: ScanSpec = sc.spec
+    n_steps = int(inputs[0])
     n_outer = sp.n_seq + sp.n_state + sp.n_shared + sp.n_free
-    outer = inputs[:n_outer]
+    outer = inputs[1: 1 + n_outer]
     n_main = len(sp.output_order)
-    fwd_outs = inputs[n_outer: n_outer + n_main]
-    out_grads = inputs[n_outer + n_main:]
+    fwd_outs = inputs[1 + n_outer: 1 + n_outer + n_main]
+    out_grads = inputs[1 + n_outer + n_main:]
+    main_grads, shared_final_grads = out_grads[:n_main], out_grads[n_main:]
     seqs = outer[: sp.n_seq]
     inits = outer[sp.n_seq: sp.n_seq + sp.n_state]
     shared = outer[sp.n_seq + sp.n_state: sp.n_seq + sp.n_state + sp.n_shared]
     free = outer[sp.n_seq + sp.n_state + sp.n_shared:]
-    # Forward values of the states at every step, from the initial values and the outputs.
-    state_vals = {}
-    nitsot_grads = {}
-    for (kind, k), val, g in zip(sp.output_order, fwd_outs, out_grads):
+    state_vals, nitsot_grads = {}, {}
+    for (kind, k), val, g in zip(sp.output_order, fwd_outs, main_grads):
         if kind == "state":
             state_vals[k] = (val, g)
         else:
             nitsot_grads[k] = g
-    n = next((len(v) for v, _ in state_vals.values()), None)
-    if n is None:
-        n = len(next(iter(nitsot_grads.values()))) if nitsot_grads else 0
+    if sp.n_shared:
+        # The step function reads the shared variables' values of that step, which only a
+        # replay of the forward loop knows.
+        traj, n = _shared_trajectory(op, fwd, n_steps, list(outer))
+    else:
+        traj = None
+        n = len(fwd_outs[0]) if fwd_outs else 0
     bufs, lags = _state_buffers(sp, inits, n)
     for k, (val, _) in state_vals.items():
         bufs[k][lags[k]: lags[k] + n] = val
@@ -125,41 +165,54 @@ def run_scan_grad(op: ScanGrad, fn: Any, inputs: list) -> list[np.ndarray]:
     g_bufs = [np.zeros(b.shape, dtype="float64") for b in bufs]
     for k, (_, g) in state_vals.items():
         g_bufs[k][lags[k]: lags[k] + n] += g
+    g_shared = [np.zeros(np.shape(s), dtype="float64") + np.asarray(g)
+                for s, g in zip(shared, shared_final_grads)]
     g_free = [np.zeros(np.shape(f), dtype="float64") for f in free]
     first = 0 if sp.truncate_gradient < 0 else max(0, n - sp.truncate_gradient)
-    for t in reversed(range(first, n)):
+    out_dtypes = [getattr(o.type, "dtype", None) for o in sc.inner_outputs[: sp.n_nitsot + sp.n_state + sp.n_shared]]
+    for t in reversed(range(first, n) if fn is not None else ()):
         args = []
         for s, taps in zip(seqs, sp.seq_taps):
             base = t - min(taps)
             args.extend(s[base + tap] for tap in taps)
         for buf, lag, taps in zip(bufs, lags, sp.state_taps):
             args.extend(buf[lag + t + tap] for tap in taps)
-        args.extend(shared)
+        args.extend(traj[t] if traj is not None else shared)
         args.extend(free)
-        g_out = []
-        for k in range(sp.n_nitsot):
-            g_out.append(np.asarray(nitsot_grads[k][t], dtype=sc.inner_outputs[k].type.dtype))
-        for k in range(sp.n_state):
-            g_out.append(np.asarray(g_bufs[k][lags[k] + t], dtype=sc.inner_outputs[sp.n_nitsot + k].type.dtype))
+        g_out = [nitsot_grads[k][t] for k in range(sp.n_nitsot)]
+        g_out += [g_bufs[k][lags[k] + t] for k in range(sp.n_state)]
+        g_out += g_shared
+        g_out = [None if d is None else np.asarray(g, dtype=d) for g, d in zip(g_out, out_dtypes)]
         res = fn(*args, *g_out)
-        res = res if isinstance(res, list) else [res]
-        pos = 0
+        res = iter(res if isinstance(res, list) else [res])
+        diff = iter(op.differentiable)
+
+        def step_grad():
+            return next(res) if next(diff) else None
+
         for k, taps in enumerate(sp.seq_taps):
             base = t - min(taps)
             for tap in taps:
-                g_seqs[k][base + tap] += res[pos]
-                pos += 1
+                g = step_grad()
+                if g is not None:
+                    g_seqs[k][base + tap] += g
         for k, taps in enumerate(sp.state_taps):
             for tap in taps:
-                g_bufs[k][lags[k] + t + tap] += res[pos]
-                pos += 1
-        pos += sp.n_shared
+                g = step_grad()
+                if g is not None:
+                    g_bufs[k][lags[k] + t + tap] += g
+        for k in range(sp.n_shared):
+            # The shared variable's value at step t feeds step t and, through its update,
+            # every later step: its gradient is carried like a state's.
+            g = step_grad()
+            g_shared[k] = np.zeros_like(g_shared[k]) if g is None else np.asarray(g, dtype="float64")
         for k in range(sp.n_free):
-            g_free[k] += res[pos]
-            pos += 1
-    out = []
-    for k, s in enumerate(seqs):
-        out.append(g_seqs[k].astype(np.asarray(s).dtype if np.asarray(s).dtype.kind in "fc" else "float64"))
+            g = step_grad()
+            if g is not None:
+                g_free[k] += g
+    if first > 0:
+        g_shared = [np.zeros_like(g) for g in g_shared]
+    out = [_as_dtype(g, s) for g, s in zip(g_seqs, seqs)]
     for k, init in enumerate(inits):
         g = g_bufs[k][: lags[k]]
         init = np.asarray(init)
@@ -169,35 +222,27 @@ def run_scan_grad(op: ScanGrad, fn: Any, inputs: list) -> list[np.ndarray]:
             full = np.zeros(init.shape, dtype="float64")
             full[init.shape[0] - lags[k]:] = g
             g = full
-        out.append(g.astype(init.dtype if init.dtype.kind in "fc" else "float64"))
-    for s in shared:
-        out.append(np.zeros(np.shape(s), dtype="float64"))
-    for k, f in enumerate(free):
-        f = np.asarray(f)
-        out.append(g_free[k].astype(f.dtype if f.dtype.kind in "fc" else "float64"))
+        out.append(_as_dtype(g, init))
+    out += [_as_dtype(g, s) for g, s in zip(g_shared, shared)]
+    out += [_as_dtype(g, f) for g, f in zip(g_free, free)]
     return out
 
 
 def scan_grad(op: Scan, inputs: Sequence[Variable], outputs: Sequence[Variable],
               output_grads: Sequence[Variable]) -> list:
-    from ..gradient import DisconnectedType
-    from ..tensor.basic import zeros_like
-
-    sp = op.spec
-    n_main = len(sp.output_order)
+    """Scan.L_op: one ScanGrad node computes the gradients of all the Scan's inputs."""
     grads = []
-    for o, g in zip(outputs[:n_main], output_grads[:n_main]):
-        if g is None or isinstance(g.type, DisconnectedType):
-            g = zeros_like(o)
+    for o, g in zip(outputs, output_grads):
+        if not isinstance(o.type, TensorType):
+            g = constant(np.float64(0))  # an opaque shared state carries no gradient
+        elif g is None or isinstance(g.type, DisconnectedType):
+            g = zeros_like(o) if _is_float(o) else zeros_like(o, dtype="float64")
         grads.append(g)
+    n_main = len(op.spec.output_order)
     gop = ScanGrad(op)
-    res = gop(*inputs[1:], *outputs[:n_main], *grads)
+    res = gop(inputs[0], *inputs[1:], *outputs[:n_main], *grads)
     res = res if isinstance(res, list) else [res]
     out: list = [DisconnectedType()()]
-    n_seq, n_state = sp.n_seq, sp.n_state
-    for k, (v, g) in enumerate(zip(inputs[1:], res)):
-        if n_seq + n_state <= k < n_seq + n_state + sp.n_shared or not _is_float(v):
-            out.append(DisconnectedType()())
-        else:
-            out.append(g)
+    for v, g in zip(inputs[1:], res):
+        out.append(g if _is_float(v) else DisconnectedType()())
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -150,8 +150,12 @@ def _state_buffers(sp: ScanSpec, inits: list, n: int) -> tuple[list[np.ndarray],
     return bufs, lags
 
 
-def run_scan(op: Scan, fn: Any, sp: ScanSpec, n: int, outer: list) -> list:
-    """The forward loop; returns the outer outputs (stacked outputs, then shared states)."""
+def run_scan(op: Scan, fn: Any, sp: ScanSpec, n: int, outer: list,
+             on_step: Callable[[list], None] | None = None) -> list:
+    """The forward loop; returns the outer outputs (stacked outputs, then shared states).
+
+    on_step, if given, is called after each step with the shared variables' new values
+    (the backward loop replays the forward one to learn them)."""
     if n < 0:
         raise ValueError(f"{op}: n_steps must be non-negative, got {n}")
     seqs = outer[: sp.n_seq]
@@ -192,6 +196,8 @@ def run_scan(op: Scan, fn: Any, sp: ScanSpec, n: int, outer: list) -> list:
         for k in range(sp.n_shared):
             shared[k] = res[pos]
             pos += 1
+        if on_step is not None:
+            on_step(list(shared))
         if sp.has_until and bool(res[pos]):
             done = t + 1
             break
