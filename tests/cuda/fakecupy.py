@@ -1,7 +1,8 @@
 """A stand-in for CuPy on machines with no GPU, to run the cuda backend's Python code for real.
 
 Arrays are a NumPy subclass (so `isinstance(x, cupy.ndarray)` and `.get()` work);
-`RawModule` compiles the generated CUDA source as host C++ with g++ and runs a launch as
+`compile_using_nvrtc` + `function.Module` (what the backend compiles through) compile the
+generated CUDA source as host C++ with g++ and run a launch as
 one thread (blockDim = gridDim = 1: the grid-stride loops then cover every element, and
 each reduction block is one thread whose warp shuffles receive the op's identity). Every
 launch checks its arguments against the kernel's parameter list: count, pointer or scalar,
@@ -131,19 +132,31 @@ class _Kernel:
         self.fn(*cargs)
 
 
-class RawModule:
-    def __init__(self, code: str, options=()):
-        self.code = code
-        self.options = options
+class Module:
+    """cupy.cuda.function.Module: loads what compile_using_nvrtc returned (here the source)."""
+
+    def load(self, binary: bytes) -> None:
+        self.code = binary.decode()
 
     def get_function(self, name: str) -> _Kernel:
         return _Kernel(self.code, name)
+
+
+# Every option list compile_using_nvrtc was given, for tests of what the backend asks NVRTC.
+nvrtc_calls: list[tuple[str, ...]] = []
+
+
+def compile_using_nvrtc(source: str, options=(), arch=None, **kwargs):
+    """CuPy's NVRTC entry point; its "binary" is the source, which Module.load compiles as C++."""
+    nvrtc_calls.append(tuple(options))
+    return source.encode(), None
 
 
 class Device:
     def __init__(self, i: int = 0):
         self.id = i
         self.attributes = {"MultiProcessorCount": 4}
+        self.compute_capability = "90"
 
     def __enter__(self):
         return self
@@ -162,7 +175,10 @@ def module() -> types.ModuleType:
         setattr(m, name, _on_device(getattr(np, name)))
     m.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
         as_strided=_on_device(np.lib.stride_tricks.as_strided)))
-    m.RawModule = RawModule
     m.cuda = types.SimpleNamespace(Device=Device, runtime=types.SimpleNamespace(
-        getDeviceCount=lambda: 1, getDeviceProperties=lambda i: {"name": b"fake"}))
+        getDeviceCount=lambda: 1, getDeviceProperties=lambda i: {"name": b"fake"}),
+        compiler=types.SimpleNamespace(compile_using_nvrtc=compile_using_nvrtc),
+        function=types.SimpleNamespace(Module=Module),
+        nvrtc=types.SimpleNamespace(getVersion=lambda: (13, 5)))
+    m.__version__ = "14.2.0-fake"
     return m

@@ -143,3 +143,27 @@ def test_conv_errors_are_the_reference_errors_on_the_device(device):
     with pytest.raises(ValueError, match=r"Conv2d.*3 channels.*\(2, 4, 3, 3\)"):
         f(np.ones((1, 3, 5, 5), "float32"), np.ones((2, 4, 3, 3), "float32"))
     assert f(np.ones((1, 3, 5, 5), "float32"), np.ones((2, 3, 3, 3), "float32")).shape == (1, 2, 3, 3)
+
+
+def test_kernels_compile_with_the_backends_own_nvrtc_options(device, tmp_path):
+    """Never CuPy's RawModule defaults: subnormals kept (-ftz=false, where RawModule would
+    append -ftz=true), no fused multiply-add; the binary lands in theano's compile cache."""
+    from theano.compile.compiledir import CompileDir
+
+    fakecupy.nvrtc_calls.clear()
+    x = T.fvector()
+    with theano.config.change_flags(compiledir=str(tmp_path)):
+        f = theano.function([x], T.exp(x) * 2 + 1, device=device)
+        np.testing.assert_allclose(f(np.float32([0, 1])), np.exp(np.float32([0, 1])) * 2 + 1, rtol=1e-6)
+        kinds = collections.Counter(e.meta.get("kind") for e in CompileDir().entries())
+    assert fakecupy.nvrtc_calls, "nothing was compiled through compile_using_nvrtc"
+    for opts in fakecupy.nvrtc_calls:
+        assert "-ftz=false" in opts and "--fmad=false" in opts and "-ftz=true" not in opts
+    assert kinds["cuda"] >= 1
+
+
+def test_fast_math_flag_selects_the_fast_options():
+    from theano_cuda import nvrtc
+
+    assert nvrtc.options(True) == ("--use_fast_math",)
+    assert "-ftz=false" in nvrtc.options(False)

@@ -1,13 +1,12 @@
 """The CUDA backend on CuPy: device arrays are CuPy arrays; elementwise (fused) kernels and
-reductions are generated CUDA C compiled by NVRTC through `cupy.RawModule` (cached by CuPy,
-in memory and on disk); products go to cuBLAS through `cupy.matmul`; views and shapes are
-CuPy views; every other op runs its NumPy meaning on the host, visibly ("numpy (fallback)").
+reductions are generated CUDA C compiled by NVRTC with the backend's own options (nvrtc.py,
+cached in theano's compile cache); products go to cuBLAS through `cupy.matmul`; views and
+shapes are CuPy views; every other op runs its NumPy meaning on the host, visibly ("numpy (fallback)").
 
 Imported only by the plugin's factory, after the probe found CuPy and a GPU.
 """
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable
 
 import cupy as cp
@@ -20,7 +19,8 @@ from theano.kernel.cuda_dialect import CudaRenderer
 from theano.kernel.ir import Kernel
 from theano.tensor.elemwise import broadcast_check
 
-from . import lowering
+from . import lowering, nvrtc
+from .nvrtc import KernelCache
 from .reduction import ReductionSpec, block_size, render_reduction
 
 __all__ = ["CudaBackend"]
@@ -47,17 +47,12 @@ class CudaBackend(Backend):
         self.sm_count = _sm_count(self._dev, self.device_id)
         self.renderer = CudaRenderer()
         self.block = int(config.cuda__block_size)
-        # NVRTC's default language level (C++17 on CUDA 12) is what the nvcc check uses too.
-        self.options = ("--use_fast_math",) if config.cuda__fast_math else ()
-        self._lock = threading.Lock()
-        self._functions: dict[str, Any] = {}  # source -> compiled kernel (cupy RawKernel)
+        self.kernels = KernelCache(self._dev, nvrtc.options(config.cuda__fast_math))
 
     # -- transfers -------------------------------------------------------------------------
     def to_device(self, value: Any) -> Any:
         if type(value) is _ndarray or isinstance(value, (np.ndarray, np.generic)):
-            if self.device_id == 0:
-                return cp.asarray(value)
-            with self._dev:
+            with self._dev:  # cuda0 too: the current device may be another one
                 return cp.asarray(value)
         return value
 
@@ -70,17 +65,8 @@ class CudaBackend(Backend):
 
     # -- compiling ---------------------------------------------------------------------------
     def compiled(self, source: str, name: str) -> Any:
-        """The kernel `name` of `source`, compiled once per process (CuPy also caches the
-        binary on disk, keyed by the source and options)."""
-        fn = self._functions.get(source)
-        if fn is None:
-            with self._lock, self._dev:
-                fn = self._functions.get(source)
-                if fn is None:
-                    mod = cp.RawModule(code=source, options=self.options)
-                    fn = mod.get_function(name)
-                    self._functions[source] = fn
-        return fn
+        """The kernel `name` of `source`, compiled with the backend's NVRTC options (nvrtc.py)."""
+        return self.kernels.function(source, name)
 
     # -- linking -------------------------------------------------------------------------------
     def link(self, fgraph: FunctionGraph) -> LinkedGraph:
