@@ -317,6 +317,13 @@ def decode(d: dict) -> np.ndarray:
     return np.asarray(d["values"], dtype=d["dtype"]).reshape(d["shape"])
 
 
+def load_recorded() -> dict:
+    """The recorded cases: name -> calls -> arrays."""
+    with open(OUT) as fh:
+        data = json.load(fh)
+    return {name: [[decode(a) for a in call] for call in calls] for name, calls in data["cases"].items()}
+
+
 def main() -> None:
     res = {"theano_version": theano.__version__, "numpy_version": np.__version__,
            "floatX": theano.config.floatX, "cases": {}}

@@ -3,15 +3,16 @@
 A stream's state is six integers: (x1[n-1], x1[n-2], x1[n-3], x2[n-1], x2[n-2], x2[n-3]).
     x1[n] = (2**22 * x1[n-2] + (2**7 + 1) * x1[n-3]) mod M1
     x2[n] = (2**15 * x2[n-1] + (2**15 + 1) * x2[n-3]) mod M2
-and the output is (x1[n] - x2[n]) mod M1, in 1..M1, divided by M1 + 1. Streams are
-2**134 steps apart and substreams 2**72 apart, reached with matrix powers, so a seed
-gives the same numbers on every backend and whatever the order of the work.
+and the output z = (x1[n] - x2[n]) mod M1, in 1..M1, becomes a float as Theano 1.0's C code
+makes it (see `to_unit`). Streams are 2**134 steps apart and substreams 2**72 apart, reached
+with matrix powers, so a seed gives the same numbers on every backend and whatever the order
+of the work.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["M1", "M2", "seed_state", "jump_streams", "next_stream", "draw_uniform"]
+__all__ = ["M1", "M2", "UNIT_DTYPES", "seed_state", "jump_streams", "next_stream", "to_unit", "draw_uniform"]
 
 M1 = 2147483647  # 2**31 - 1
 M2 = 2147462579  # 2**31 - 21069
@@ -85,6 +86,33 @@ def next_stream(state: np.ndarray) -> np.ndarray:
     return _apply(_J134, np.asarray(state, dtype="int64").reshape(1, 6))[0]
 
 
+def _unit64(z: np.ndarray) -> np.ndarray:
+    return z * 4.656612873077392578125e-10  # z / 2**31, exact
+
+
+def _unit32(z: np.ndarray) -> np.ndarray:
+    # Theano's C code: z converted to float, times a float32 constant a little under 2**-31 so
+    # that M1 maps below 1; each step rounds to float32.
+    return z.astype("float32") * np.float32(4.6566126e-10)
+
+
+def _unit16(z: np.ndarray) -> np.ndarray:
+    # Theano's float16 path (Python): the low 15 bits plus 1, times 3.0458e-05, rounded once.
+    return (((z & 0x7FFF) + 1) * float(np.float16(3.0458e-05))).astype("float16")
+
+
+UNIT_DTYPES = {"float64": _unit64, "float32": _unit32, "float16": _unit16}
+
+
+def to_unit(z: np.ndarray, dtype: str) -> np.ndarray:
+    """The generator's outputs z (1..M1) as uniforms in (0, 1) of `dtype`, as Theano 1.0 makes them."""
+    try:
+        conv = UNIT_DTYPES[str(np.dtype(dtype))]
+    except KeyError:
+        raise TypeError(f"MRG uniforms are float16, float32 or float64, not {dtype}") from None
+    return conv(np.asarray(z, dtype="int64"))
+
+
 def draw_uniform(states: np.ndarray, n: int, dtype: str = "float64") -> tuple[np.ndarray, np.ndarray]:
     """`n` uniforms in (0, 1) from the streams `states` (k, 6): element j comes from stream j % k.
     Returns (new states, samples); a stream advances once per element it produced."""
@@ -101,8 +129,4 @@ def draw_uniform(states: np.ndarray, n: int, dtype: str = "float64") -> tuple[np
         st[:m] = np.stack([y1, s[:, 0], s[:, 1], y2, s[:, 3], s[:, 4]], axis=1)
         d = y1 - y2
         z[start:start + m] = np.where(d <= 0, d + M1, d)
-    u = z / float(M1 + 1)
-    if np.dtype(dtype) != np.float64:
-        # M1 / 2**31 rounds to 1.0 in float32: keep the samples strictly below 1.
-        u = np.minimum(u.astype(dtype), np.nextafter(np.asarray(1, dtype=dtype), 0))
-    return st.astype(states.dtype), u
+    return st.astype(np.asarray(states).dtype), to_unit(z, dtype)

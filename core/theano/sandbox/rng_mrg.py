@@ -1,9 +1,21 @@
-"""MRG_RandomStreams: random draws from MRG31k3p, reproducible on every backend.
+"""MRG_RandomStreams: random draws from MRG31k3p that give Theano 1.0's numbers for a seed.
 
-The state of each draw is an int32 matrix (one row of six per stream) in a shared
-variable whose default_update is the advanced state. Only uniforms come from the
-generator; the other distributions are graphs over uniforms (Box-Muller for normal,
-comparisons for binomial) or small NumPy ops (multinomial, choice, permutation).
+Theano 1.0's layout, which fixes which number lands where:
+- The streams object holds one state (six integers; an int seed is used six times). Each
+  uniform draw takes `nstreams` substreams of it, 2**72 steps apart, then moves the object's
+  state on by 2**134 steps (the next draw's start).
+- `nstreams` defaults to `guess_n_streams(size)`: the number of elements over 6 (the number
+  itself when 6 or fewer), at most 60 * 256, when size is a tuple of Python ints; 60 * 256
+  otherwise (a symbolic size, a size holding NumPy integers).
+- Element i of a draw comes from substream i % nstreams, each substream advancing once per
+  element it produces.
+- Only `uniform` draws from the generator. `normal` draws an even number of uniforms and
+  applies Box-Muller to the two halves (first half radii, second half angles); with
+  truncate=True the samples outside two standard deviations get new radii from a second
+  draw. `binomial` compares uniforms with p; `multinomial` and `choice` read one uniform per
+  sample and row (sandbox.multinomial).
+The state of a draw is an int32 matrix (a row of six per substream) in a shared variable
+whose default_update is the advanced state.
 """
 from __future__ import annotations
 
@@ -11,35 +23,46 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..compile.sharedvalue import shared
 from ..config import config
-from ..graph.basic import Apply, Constant, Variable
+from ..gradient import DisconnectedType
+from ..graph.basic import Apply, Variable
 from ..graph.op import Op
+from ..scalar.basic import upcast
 from ..tensor import basic as tb
 from ..tensor import math as tm
+from ..tensor.join import join
 from ..tensor.random_op import normalize_size
+from ..tensor.shape import reshape
+from ..tensor.sort import argsort
+from ..tensor.subtensor import nonzero
 from ..tensor.type import TensorType
 from . import mrg31k3p
+from .multinomial import ChoiceFromUniform, MultinomialFromUniform
 
-__all__ = ["MRG_RandomStreams", "MRGUniform", "FromUniform", "DEFAULT_NSTREAMS"]
+__all__ = ["MRG_RandomStreams", "MRGUniform", "guess_n_streams", "MAX_NSTREAMS"]
 
-DEFAULT_NSTREAMS = 1024  # streams per draw when its size is only known at run time
-MAX_NSTREAMS = 4096
+MAX_NSTREAMS = 60 * 256  # Theano's cap, and its guess when the size is not a tuple of ints
+TRUNCATED_STD = 0.87962566103423978  # std of the standard normal truncated at +-2
 
 
 class MRGUniform(Op):
-    """Inputs: stream states (int32, k x 6) and size (int64 vector). Outputs: the advanced
-    states and uniforms in (0, 1) of that size."""
+    """Inputs: stream states (int32, k x 6) and size (int vector). Outputs: the advanced
+    states and uniforms in (0, 1) of that size, element i from stream i % k."""
 
     __props__ = ("dtype", "ndim")
 
     def __init__(self, dtype: str, ndim: int):
+        if str(dtype) not in mrg31k3p.UNIT_DTYPES:
+            raise TypeError(f"MRGUniform: dtype must be one of {', '.join(mrg31k3p.UNIT_DTYPES)}, "
+                            f"got {dtype}")
         self.dtype, self.ndim = str(dtype), int(ndim)
 
     def make_node(self, rstate: Any, size: Any) -> Apply:
         rstate, size = tb.as_tensor_variable(rstate), tb.as_tensor_variable(size)
         if rstate.type.ndim != 2 or rstate.type.dtype != "int32":
             raise TypeError(f"MRGUniform: the state must be an int32 matrix, got {rstate.type}")
-        if size.type.ndim != 1 or not size.type.dtype.startswith("int"):
+        if size.type.ndim != 1 or not size.type.dtype.startswith(("int", "uint")):
             raise TypeError(f"MRGUniform: size must be an integer vector, got {size.type}")
         return Apply(self, [rstate, size], [rstate.type(), TensorType(self.dtype, (False,) * self.ndim)()])
 
@@ -55,9 +78,6 @@ class MRGUniform(Op):
 
         return fn
 
-    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
-        output_storage[0][0], output_storage[1][0] = self.make_py_fn(node)(*inputs)
-
     def do_constant_folding(self, node: Apply) -> bool:
         return False
 
@@ -69,86 +89,19 @@ class MRGUniform(Op):
         return [[False, False], [False, False]]  # the state and size only choose the numbers
 
     def grad(self, inputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list[Variable]:
-        from ..gradient import DisconnectedType
-
         return [DisconnectedType()(), DisconnectedType()()]
 
 
-class FromUniform(Op):
-    """Discrete draws computed from uniforms, batched over the rows of a probability matrix.
-
-    kind 'multinomial': inputs pvals (b, k), u (n, b); output the counts (b, k) of n draws.
-    kind 'choice' / 'choice_noreplace': inputs pvals (b, k), u (b, n); output indices (b, n).
-    kind 'argsort': input u (..., n); output the permutation that sorts each row.
-    """
-
-    __props__ = ("kind", "dtype")
-
-    def __init__(self, kind: str, dtype: str = "int64"):
-        if kind not in ("multinomial", "choice", "choice_noreplace", "argsort"):
-            raise ValueError(f"FromUniform: unknown kind {kind!r}")
-        self.kind, self.dtype = kind, str(dtype)
-
-    def make_node(self, *inputs: Any) -> Apply:
-        ins = [tb.as_tensor_variable(i) for i in inputs]
-        if self.kind == "argsort":
-            out_nd = ins[0].type.ndim
-        else:
-            if len(ins) != 2 or ins[0].type.ndim != 2 or ins[1].type.ndim != 2:
-                raise TypeError(f"FromUniform({self.kind}): pvals and u must be matrices, got "
-                                f"{', '.join(str(i.type) for i in ins)}")
-            out_nd = 2
-        return Apply(self, ins, [TensorType(self.dtype, (False,) * out_nd)()])
-
-    def make_py_fn(self, node: Apply) -> Any:
-        kind, dtype = self.kind, self.dtype
-
-        def fn(*args: np.ndarray) -> np.ndarray:
-            if kind == "argsort":
-                return np.argsort(args[0], axis=-1, kind="stable").astype(dtype)
-            pvals, u = args
-            cdf = np.cumsum(pvals, axis=1)
-            cdf = cdf / cdf[:, -1:]
-            if kind == "multinomial":
-                if u.shape[1] != pvals.shape[0]:
-                    raise ValueError(f"multinomial: {pvals.shape[0]} rows of pvals but uniforms for "
-                                     f"{u.shape[1]}")
-                idx = np.minimum((u.T[:, :, None] >= cdf[:, None, :]).sum(axis=2), pvals.shape[1] - 1)
-                out = np.zeros(pvals.shape, dtype=dtype)
-                for j in range(u.shape[0]):
-                    out[np.arange(len(pvals)), idx[:, j]] += 1
-                return out
-            if kind == "choice":
-                idx = (u[:, :, None] >= cdf[:, None, :]).sum(axis=2)
-                return np.minimum(idx, pvals.shape[1] - 1).astype(dtype)
-            if u.shape[1] > pvals.shape[1]:
-                raise ValueError(f"choice without replacement: {u.shape[1]} draws from "
-                                 f"{pvals.shape[1]} outcomes")
-            out = np.empty(u.shape, dtype=dtype)
-            p = np.array(pvals, dtype="float64")
-            rows = np.arange(len(p))
-            for j in range(u.shape[1]):
-                # Sequential draws: each one renormalises what is left.
-                c = np.cumsum(p, axis=1)
-                tot = c[:, -1:]
-                if np.any(tot <= 0):
-                    raise ValueError("choice without replacement: fewer outcomes of nonzero "
-                                     "probability than draws")
-                k = np.minimum(((u[:, j:j + 1] * tot) >= c).sum(axis=1), p.shape[1] - 1)
-                # Skip over zero-probability outcomes that the comparison may land on.
-                while np.any(p[rows, k] == 0):
-                    bad = p[rows, k] == 0
-                    k = np.where(bad, np.argmax(p > 0, axis=1), k)
-                out[:, j] = k
-                p[rows, k] = 0
-            return out
-
-        return fn
-
-    def grad(self, inputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list[Variable]:
-        from ..gradient import grad_undefined
-
-        return [grad_undefined(self, k, x) for k, x in enumerate(inputs)]
+def guess_n_streams(size: Any) -> int:
+    """Theano's number of substreams for a draw of `size`: the element count over 6 (the count
+    itself up to 6), at most MAX_NSTREAMS, for a tuple or list of Python ints; MAX_NSTREAMS for
+    anything else."""
+    if isinstance(size, (tuple, list)) and all(isinstance(s, int) for s in size):
+        r = int(np.prod(size, dtype=object)) if size else 1
+        if r > 6:
+            r //= 6
+        return min(r, MAX_NSTREAMS)
+    return MAX_NSTREAMS
 
 
 def _const_int(v: Any) -> int | None:
@@ -158,31 +111,92 @@ def _const_int(v: Any) -> int | None:
         return None
 
 
+def _size_arg(size: Any) -> tuple | Variable:
+    """A uniform's size as Theano takes it (a tuple of ints and symbolic scalars, or an integer
+    vector), also accepting an int or a list; an int entry must be positive."""
+    if isinstance(size, (int, np.integer)) or (isinstance(size, Variable) and size.type.ndim == 0):
+        size = (size,)
+    if isinstance(size, list):
+        size = tuple(size)
+    if isinstance(size, tuple):
+        for s in size:
+            if isinstance(s, (int, np.integer)):
+                if s <= 0:
+                    raise ValueError(f"MRG_RandomStreams: the size {size} has a dimension <= 0")
+            elif not isinstance(s, Variable):
+                raise TypeError(f"MRG_RandomStreams: size entries must be ints or symbolic scalars, "
+                                f"got {s!r} in {size}")
+        return size
+    v = tb.as_tensor_variable(size)
+    if v.type.ndim != 1:
+        raise TypeError(f"MRG_RandomStreams: size must be a tuple of ints or an integer vector, got {size}")
+    return v
+
+
+def _rank(size_v: Variable, ndim: int | None) -> int:
+    try:
+        n = tb.get_vector_length(size_v)
+    except (ValueError, TypeError):
+        if ndim is None:
+            raise ValueError("MRG_RandomStreams: the length of size is not known when the graph is "
+                             "built; pass ndim=") from None
+        return int(ndim)
+    if ndim is not None and int(ndim) != n:
+        raise ValueError(f"MRG_RandomStreams: ndim={ndim} but size has length {n}")
+    return n
+
+
+def _affine(u: Variable, scale: Variable, shift: Variable, dtype: str) -> Variable:
+    """u * scale + shift rounded once to a narrow float dtype, as Theano 1.0's compiled kernel
+    gives it (its C compiler fuses the multiply-add): computed in float64, where the product
+    of two floats of 24 bits is exact, then cast. float64 is computed as written."""
+    if dtype == "float64":
+        return u * scale + shift
+    wide = [tb.cast(v, "float64") for v in (u, scale, shift)]
+    return tb.cast(wide[0] * wide[1] + wide[2], dtype)
+
+
+def _carry(out: Variable, u: Variable) -> Variable:
+    """Give a derived sample the state and update of the uniforms it came from."""
+    out.rstate, out.update = u.rstate, u.update
+    return out
+
+
 class MRG_RandomStreams:
-    """Random streams over MRG31k3p: `uniform`, `normal`, `binomial`, `random_integers`,
-    `multinomial`, `choice`, `permutation`, with symbolic sizes; `seed(n)` reseeds."""
+    """Random streams over MRG31k3p with Theano 1.0's layout: `uniform`, `normal` (with
+    `truncate`), `truncated_normal`, `binomial`, `multinomial`, `choice`,
+    `multinomial_wo_replacement`; also `random_integers` and `permutation` (not in Theano 1.0).
+    `seed(n)` reseeds every draw made so far."""
 
     def __init__(self, seed: int | Sequence[int] = 12345):
+        self.state_updates: list[tuple[Any, Variable, int]] = []
         self.default_instance_seed = seed
         self.set_rstate(seed)
-        self.state_updates: list[tuple[Any, Variable, int]] = []
 
     def set_rstate(self, seed: int | Sequence[int]) -> None:
         """Restart the sequence of streams from `seed`."""
-        self.rstate = mrg31k3p.seed_state(seed)
+        self.rstate = mrg31k3p.seed_state(seed).astype("int32")
 
     def inc_rstate(self) -> None:
         """Move to the next independent stream (2**134 steps on)."""
-        self.rstate = mrg31k3p.next_stream(self.rstate)
+        self.rstate = mrg31k3p.next_stream(self.rstate).astype("int32")
 
-    def get_substream_rstates(self, n_streams: int) -> np.ndarray:
-        """States of n_streams substreams of the current stream, then move to the next stream."""
-        st = mrg31k3p.jump_streams(self.rstate, int(n_streams)).astype("int32")
-        self.inc_rstate()
+    def get_substream_rstates(self, n_streams: int, dtype: str | None = None,
+                              inc_rstate: bool = True) -> np.ndarray:
+        """States (int32, n_streams x 6) of n_streams substreams of the current stream, 2**72
+        steps apart; then (inc_rstate) move to the next stream. `dtype` is unused (Theano's
+        signature)."""
+        n_streams = int(n_streams)
+        if n_streams <= 0:
+            raise ValueError(f"MRG_RandomStreams: nstreams must be positive, got {n_streams}")
+        st = mrg31k3p.jump_streams(self.rstate, n_streams).astype("int32")
+        if inc_rstate:
+            self.inc_rstate()
         return st
 
     def seed(self, seed: int | Sequence[int] | None = None) -> None:
-        """Reseed every draw made so far, and the ones made later, from `seed`."""
+        """Reseed every draw made so far, in the order they were made, from `seed` (the
+        constructor's seed when None); later draws continue from there."""
         self.set_rstate(self.default_instance_seed if seed is None else seed)
         for old_r, _, n in self.state_updates:
             old_r.set_value(self.get_substream_rstates(n), borrow=True)
@@ -191,41 +205,18 @@ class MRG_RandomStreams:
         """The (shared state, advanced state) pairs of every draw made so far."""
         return [(r, n) for r, n, _ in self.state_updates]
 
-    @staticmethod
-    def n_streams(size: Any) -> int:
-        """How many streams a draw of `size` uses: one per element up to MAX_NSTREAMS, and
-        DEFAULT_NSTREAMS when the size is only known at run time."""
-        if isinstance(size, (int, np.integer)):
-            size = (size,)
-        try:
-            if isinstance(size, (list, tuple)):
-                dims = [int(s) if not isinstance(s, Variable) else int(tb.get_scalar_constant_value(s))
-                        for s in size]
-            elif isinstance(size, Constant):
-                dims = [int(d) for d in np.asarray(size.data).reshape(-1)]
-            else:
-                return DEFAULT_NSTREAMS
-        except Exception:
-            return DEFAULT_NSTREAMS
-        return int(max(1, min(MAX_NSTREAMS, int(np.prod(dims, dtype="int64")))))
+    def n_streams(self, size: Any) -> int:
+        """How many substreams a draw of `size` uses by default (guess_n_streams)."""
+        return guess_n_streams(size)
 
     # -- the generator's draw ----------------------------------------------------------
-    def _uniform01(self, size: Any, dtype: str, ndim: int | None = None,
-                   nstreams: int | None = None) -> Variable:
-        from ..compile.sharedvalue import shared
-
+    def _uniform01(self, size: Any, dtype: str, ndim: int | None, nstreams: int | None) -> Variable:
+        size = _size_arg(size)
         size_v = normalize_size(size)
-        if size_v is None:
-            raise ValueError("MRG_RandomStreams: size must be given")
-        try:
-            rank = tb.get_vector_length(size_v)
-        except (ValueError, TypeError):
-            if ndim is None:
-                raise ValueError(f"MRG_RandomStreams: the length of size {size} is not known when the "
-                                 f"graph is built; pass ndim=") from None
-            rank = int(ndim)
+        rank = _rank(size_v, ndim)
         n = int(nstreams) if nstreams is not None else self.n_streams(size)
         rstate = shared(self.get_substream_rstates(n), borrow=True)
+        rstate.tag.is_rng = True
         new_r, u = MRGUniform(dtype, rank)(rstate, size_v)
         rstate.default_update = new_r
         u.rstate = rstate
@@ -236,37 +227,62 @@ class MRG_RandomStreams:
     # -- distributions ---------------------------------------------------------------
     def uniform(self, size: Any = None, low: Any = 0.0, high: Any = 1.0, ndim: int | None = None,
                 dtype: str | None = None, nstreams: int | None = None) -> Variable:
-        """Uniform samples in (low, high)."""
+        """Uniform samples in (low, high): u * (high - low) + low in `dtype` (by default the
+        upcast of floatX, low and high); size None takes the shape of low + high."""
         low, high = tb.as_tensor_variable(low), tb.as_tensor_variable(high)
         if dtype is None:
-            from ..scalar.basic import upcast
-
             dtype = upcast(config.floatX, low.type.dtype, high.type.dtype)
+        low, high = tb.cast(low, dtype), tb.cast(high, dtype)
         if size is None:
-            size = (low + high).shape  # the parameters' broadcast shape
+            size = (low + high).shape
         u = self._uniform01(size, dtype, ndim, nstreams)
-        out = tb.cast(low, dtype) + u * tb.cast(high - low, dtype)
-        return _carry(tb.cast(out, dtype), u)
+        return _carry(_affine(u, high - low, low, dtype), u)
 
     def normal(self, size: Any = None, avg: Any = 0.0, std: Any = 1.0, ndim: int | None = None,
-               dtype: str | None = None, nstreams: int | None = None) -> Variable:
-        """Normal samples (Box-Muller on pairs of uniforms)."""
+               dtype: str | None = None, nstreams: int | None = None, truncate: bool = False) -> Variable:
+        """Normal samples (Box-Muller over one draw of an even number of uniforms); with
+        truncate=True, cut at two standard deviations (so their spread is less than std)."""
         avg, std = tb.as_tensor_variable(avg), tb.as_tensor_variable(std)
         if dtype is None:
-            from ..scalar.basic import upcast
-
             dtype = upcast(config.floatX, avg.type.dtype, std.type.dtype)
+        avg, std = tb.cast(avg, dtype), tb.cast(std, dtype)
         if size is None:
             size = (avg + std).shape
-        rank = _rank(normalize_size(size), ndim)
-        u = self._uniform01(_extend(size, 2, first=True), "float64", rank + 1, nstreams)
-        z = tm.sqrt(-2.0 * tm.log(u[0])) * tm.cos(2.0 * np.pi * u[1])
-        out = tb.cast(avg + std * z, dtype)
-        return _carry(out, u)
+        size_v = normalize_size(_size_arg(size))
+        rank = _rank(size_v, ndim)
+        n_odd = tm.prod(size_v, dtype="int64")
+        n_even = n_odd + n_odd % 2
+        u = self.uniform((n_even,), low=0.0, high=1.0, ndim=1, dtype=dtype, nstreams=nstreams)
+        u1, u2 = u[:n_even // 2], u[n_even // 2:]
+        r = tm.sqrt(-2.0 * tm.log(u1))
+        theta = np.array(2.0 * np.pi, dtype=dtype) * u2
+        cos_t, sin_t = tm.cos(theta), tm.sin(theta)
+        z0, z1 = r * cos_t, r * sin_t
+        if truncate:
+            out0, out1 = (z0 < -2.0) | (z0 > 2.0), (z1 < -2.0) | (z1 > 2.0)
+            z0_ok, z1_ok = z0[nonzero(~out0)], z1[nonzero(~out1)]
+            fix0, fix1 = nonzero(out0)[0], nonzero(out1)[0]
+            # New radii from [1/e**2, 1) are at most 2; the angles are kept.
+            lower = tb.constant(1.0 / np.e ** 2, dtype=dtype)
+            u_fix = self.uniform((fix0.size + fix1.size,), low=lower, high=1.0, ndim=1, dtype=dtype,
+                                 nstreams=nstreams)
+            r_fix = tm.sqrt(-2.0 * tm.log(u_fix))
+            z = join(0, z0_ok, r_fix[:fix0.size] * cos_t[fix0], z1_ok, r_fix[fix0.size:] * sin_t[fix1])
+        else:
+            z = join(0, z0, z1)
+        samples = reshape(z[:n_odd], size_v, ndim=rank)
+        return _carry(samples * std + avg, u)
 
-    def binomial(self, size: Any = None, n: int = 1, p: Any = 0.5, ndim: int | None = None,
+    def truncated_normal(self, size: Any = None, avg: Any = 0.0, std: Any = 1.0, ndim: int | None = None,
+                         dtype: str | None = None, nstreams: int | None = None) -> Variable:
+        """Normal samples cut at two standard deviations, scaled so that their spread is std."""
+        std = tb.as_tensor_variable(std) / tb.constant(TRUNCATED_STD)
+        return self.normal(size, avg, std, ndim=ndim, dtype=dtype, nstreams=nstreams, truncate=True)
+
+    def binomial(self, size: Any = None, n: Any = 1, p: Any = 0.5, ndim: int | None = None,
                  dtype: str = "int64", nstreams: int | None = None, prob: Any = None) -> Variable:
-        """Binomial samples; n must be a constant integer."""
+        """Binomial samples: for n=1, uniform < p (Theano 1.0's only case); for a larger constant
+        n, the successes among n such comparisons."""
         if prob is not None:
             p = prob
         p = tb.as_tensor_variable(p)
@@ -275,99 +291,87 @@ class MRG_RandomStreams:
             raise NotImplementedError("MRG_RandomStreams.binomial: n must be a constant positive integer")
         if size is None:
             size = p.shape
-        rank = _rank(normalize_size(size), ndim)
-        u = self._uniform01(_extend(size, n_c, first=True), p.type.dtype if p.type.dtype.startswith("float") else config.floatX,
-                            rank + 1, nstreams)
-        out = tb.cast(tm.sum(tm.lt(u, p), axis=0), dtype)
-        return _carry(out, u)
+        if n_c == 1:
+            u = self.uniform(size=size, ndim=ndim, nstreams=nstreams)
+            return _carry(tb.cast(tm.lt(u, p), dtype), u)
+        size_v = normalize_size(_size_arg(size))
+        rank = _rank(size_v, ndim)
+        u = self.uniform(size=join(0, tb.as_tensor_variable(np.array([n_c], dtype="int64")), size_v),
+                         ndim=rank + 1, nstreams=nstreams)
+        return _carry(tb.cast(tm.sum(tm.lt(u, p), axis=0), dtype), u)
 
     def random_integers(self, size: Any = None, low: Any = 0, high: Any = 1, ndim: int | None = None,
                         dtype: str = "int64", nstreams: int | None = None) -> Variable:
-        """Integers uniform in [low, high], both included."""
+        """Integers uniform in [low, high], both included (not in Theano 1.0's MRG)."""
         low, high = tb.as_tensor_variable(low), tb.as_tensor_variable(high)
         if size is None:
             size = (low + high).shape
-        u = self._uniform01(size, "float64", ndim, nstreams)
-        out = tb.cast(tm.floor(tb.cast(low, "float64") + u * tb.cast(high - low + 1, "float64")), dtype)
-        return _carry(out, u)
+        u = self.uniform(size, ndim=ndim, dtype="float64", nstreams=nstreams)
+        out = tm.floor(tb.cast(low, "float64") + u * tb.cast(high - low + 1, "float64"))
+        return _carry(tb.cast(out, dtype), u)
 
-    def multinomial(self, size: Any = None, n: int = 1, pvals: Any = None, ndim: int | None = None,
+    def multinomial(self, size: Any = None, n: Any = 1, pvals: Any = None, ndim: int | None = None,
                     dtype: str = "int64", nstreams: int | None = None) -> Variable:
-        """Counts of n draws for each row of the matrix pvals (one row a distribution): shape of pvals."""
+        """Counts of n draws for each row of the matrix pvals (a distribution a row), shaped as
+        pvals: draw c of row r reads uniform c * rows + r."""
         if pvals is None:
             raise TypeError("MRG_RandomStreams.multinomial: pvals is required")
         if size is not None:
             raise ValueError("MRG_RandomStreams.multinomial: size must be None (the rows of pvals "
                              "give the shape)")
+        if ndim is not None:
+            raise ValueError("MRG_RandomStreams.multinomial: ndim must be None")
         pvals = tb.as_tensor_variable(pvals)
         if pvals.type.ndim != 2:
             raise NotImplementedError("MRG_RandomStreams.multinomial: pvals must be a matrix")
-        n_c = _const_int(n)
-        if n_c is None or n_c < 1:
-            raise NotImplementedError("MRG_RandomStreams.multinomial: n must be a constant positive integer")
-        u = self._uniform01((n_c, pvals.shape[0]), pvals.type.dtype if pvals.type.dtype.startswith("float")
-                            else "float64", 2, nstreams)
-        return _carry(FromUniform("multinomial", dtype)(pvals, u), u)
+        n = tb.as_tensor_variable(n)
+        u = self.uniform(size=pvals[:, 0].shape * n, ndim=1, nstreams=nstreams)
+        return _carry(MultinomialFromUniform(dtype)(pvals, u, n), u)
 
     def choice(self, size: Any = 1, a: Any = None, replace: bool = True, p: Any = None,
                ndim: int | None = None, dtype: str = "int64", nstreams: int | None = None) -> Variable:
-        """For each row of the matrix p, `size` indices drawn with those probabilities (a matrix);
-        or, with p None and `a` an int, `size` indices uniform in range(a) (a vector)."""
-        n = _const_int(size) if not isinstance(size, (tuple, list)) else None
+        """For each row of the matrix p, `size` indices drawn with those probabilities (a matrix,
+        rows x size). Theano 1.0 has only replace=False; replace=True and `a` an int (a vector of
+        `size` indices uniform in range(a)) are this project's."""
+        if ndim is not None:
+            raise ValueError("MRG_RandomStreams.choice: ndim must be None")
         if p is None:
             if a is None:
                 raise TypeError("MRG_RandomStreams.choice: give p (a matrix) or a (an int)")
             a_v = tb.as_tensor_variable(a)
-            p_mat = tb.alloc(tb.as_tensor_variable(np.asarray(1.0)), 1, a_v)
-            draws = self.choice(size, None, replace, p_mat, ndim, dtype, nstreams)
-            return draws[0]
+            p_mat = tb.alloc(tb.as_tensor_variable(np.asarray(1.0)), 1, a_v) / tb.cast(a_v, "float64")
+            return self._choice(size, p_mat, replace, dtype, nstreams, row=0)
+        if a is not None:
+            raise TypeError("MRG_RandomStreams.choice: give either a or p, not both")
+        return self._choice(size, p, replace, dtype, nstreams)
+
+    def _choice(self, size: Any, p: Any, replace: bool, dtype: str, nstreams: int | None,
+                row: int | None = None) -> Variable:
         p = tb.as_tensor_variable(p)
         if p.type.ndim != 2:
             raise NotImplementedError("MRG_RandomStreams.choice: p must be a matrix (one row per draw)")
-        count = n if n is not None else size
-        u = self._uniform01((p.shape[0], count), "float64", 2, nstreams)
-        return _carry(FromUniform("choice" if replace else "choice_noreplace", dtype)(p, u), u)
+        size = tb.as_tensor_variable(size)
+        if size.type.ndim != 0:
+            raise TypeError(f"MRG_RandomStreams.choice: size must be an integer scalar, got {size.type}")
+        u = self.uniform(size=p[:, 0].shape * size, ndim=1, nstreams=nstreams)
+        out = ChoiceFromUniform(dtype, replace)(p, u, size)
+        return _carry(out if row is None else out[row], u)
 
-    def multinomial_wo_replacement(self, size: Any = None, n: int = 1, pvals: Any = None,
+    def multinomial_wo_replacement(self, size: Any = None, n: Any = 1, pvals: Any = None,
                                    ndim: int | None = None, dtype: str = "int64",
                                    nstreams: int | None = None) -> Variable:
         """Theano's older name for choice(size=n, p=pvals, replace=False)."""
-        return self.choice(size=n, p=pvals, replace=False, dtype=dtype, nstreams=nstreams)
+        if size is not None:
+            raise ValueError("MRG_RandomStreams.multinomial_wo_replacement: size must be None; "
+                             "n is the number of samples")
+        return self.choice(size=n, p=pvals, replace=False, ndim=ndim, dtype=dtype, nstreams=nstreams)
 
     def permutation(self, size: Any = None, n: Any = 1, ndim: int | None = None,
                     dtype: str = "int64", nstreams: int | None = None) -> Variable:
-        """Permutations of range(n), shape size + (n,) (the order of n uniforms)."""
-        size = () if size is None else size
-        rank = _rank(normalize_size(size), ndim)
-        u = self._uniform01(_extend(size, n, first=False), "float64", rank + 1, nstreams)
-        return _carry(FromUniform("argsort", dtype)(u), u)
-
-
-def _extend(size: Any, k: Any, first: bool) -> Any:
-    """size with one more dimension k in front (first) or at the end, kept a tuple when it is one
-    so that its length stays known."""
-    if isinstance(size, (int, np.integer)):
-        size = (size,)
-    if isinstance(size, (list, tuple)):
-        return (k,) + tuple(size) if first else tuple(size) + (k,)
-    from ..tensor.join import concatenate
-
-    kv = tb.cast(tb.as_tensor_variable(k), "int64").dimshuffle("x")
-    sv = normalize_size(size)
-    return concatenate([kv, sv] if first else [sv, kv])
-
-
-def _rank(size_v: Variable, ndim: int | None) -> int:
-    try:
-        return tb.get_vector_length(size_v)
-    except (ValueError, TypeError):
-        if ndim is None:
-            raise ValueError("MRG_RandomStreams: the length of size is not known when the graph is "
-                             "built; pass ndim=") from None
-        return int(ndim)
-
-
-def _carry(out: Variable, u: Variable) -> Variable:
-    """Give a derived sample the state and update of the uniforms it came from."""
-    out.rstate, out.update = u.rstate, u.update
-    return out
+        """Permutations of range(n), shape size + (n,): the order of n uniforms (not in
+        Theano 1.0's MRG)."""
+        size_v = normalize_size(() if size is None else size)
+        rank = _rank(size_v, ndim)
+        full = join(0, size_v, tb.cast(tb.as_tensor_variable(n), "int64").dimshuffle("x"))
+        u = self.uniform(full, ndim=rank + 1, dtype="float64", nstreams=nstreams)
+        return _carry(tb.cast(argsort(u, axis=-1), dtype), u)
