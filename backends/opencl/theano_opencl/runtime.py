@@ -14,6 +14,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from theano.backend import Probe
+from theano.compile.cache_safety import safe_subdir
+from theano.compile.compiledir import CompileDir, cache_key
 
 __all__ = ["probe", "Runtime", "runtime_for", "parse_device", "BuildError"]
 
@@ -28,6 +30,9 @@ ELEMWISE_LOCAL = {"cpu": 1024, "gpu": 256}
 #: OpenCL C lets the compiler fuse a*b+c into an fma by default; off, kernels round each
 #: operation as NumPy does
 SOURCE_HEADER = "#pragma OPENCL FP_CONTRACT OFF\n"
+#: -w: the code is generated; a warning (an integer compared with itself by the
+#: NaN-propagating maximum) is nothing a user could act on.
+BUILD_OPTIONS = ("-w",)
 
 
 class BuildError(RuntimeError):
@@ -35,14 +40,18 @@ class BuildError(RuntimeError):
 
 
 def _set_pocl_cache() -> None:
-    """PoCL keeps its own cache of compiled work-group functions; put it under theano's
-    compiledir (unless the user chose one) so that `compiledir=` isolates all of it."""
+    """PoCL keeps its own cache of compiled work-group functions, which it loads as libraries;
+    put it under theano's compiledir (unless the user chose one) so that `compiledir=` isolates
+    all of it, in a directory that only the user can write (else a private one, with a warning:
+    theano cannot check PoCL's files one by one)."""
     if "POCL_CACHE_DIR" in os.environ:
         return
     try:
         from theano.config import config
 
-        os.environ["POCL_CACHE_DIR"] = os.path.join(config.compiledir, "opencl", "pocl")
+        os.environ["POCL_CACHE_DIR"] = safe_subdir(
+            os.path.abspath(os.path.expanduser(config.compiledir)), "opencl", "pocl",
+            unsafe_ok=config.compiledir_unsafe_ok)
     except Exception:  # never let a cache location break the probe
         pass
 
@@ -126,7 +135,6 @@ class Runtime:
         self._lock = threading.Lock()
         self._kernels: dict[str, Any] = {}     # kernel source -> cl.Kernel
         self._launch_locks: dict[int, threading.Lock] = {}
-        self.cache_dir = self._cache_dir()
 
     def matmul_tiling(self, itemsize: int) -> tuple[int, int]:
         """(tile edge, outputs per work-item) of the matrix product on this device: big tiles
@@ -137,14 +145,6 @@ class Runtime:
             if 2 * tile * tile * itemsize <= local // 2 and tile * (tile // per_item) <= self.max_group:
                 return tile, per_item
         return 16, 16
-
-    def _cache_dir(self) -> str | None:
-        try:
-            from theano.config import config
-
-            return os.path.join(config.compiledir, "opencl", "pyopencl")
-        except Exception:
-            return None
 
     # -- arrays --------------------------------------------------------------------------
     def _array(self, shape: tuple[int, ...], dtype: np.dtype, strides: tuple[int, ...], data: Any,
@@ -226,18 +226,32 @@ class Runtime:
         return out
 
     def _build_program(self, src: str) -> Any:
+        """The built program of `src`: its binary for this device is an entry of theano's
+        compile cache (checked like every entry before it is used), compiled from source on a
+        miss. PyOpenCL's own binary cache is not used: it unpickles what it finds on disk."""
         cl = self.cl
-        try:
-            prog = cl.Program(self.context, src)
-            # -w: the code is generated; a warning (an integer compared with itself by the
-            # NaN-propagating maximum) is nothing a user could act on.
-            if self.cache_dir:
-                os.makedirs(self.cache_dir, exist_ok=True)
-                return prog.build(options=["-w"], cache_dir=self.cache_dir)
-            return prog.build(options=["-w"])
-        except cl.RuntimeError as e:
-            raise BuildError(f"the OpenCL compiler ({self.platform.name.strip()}) rejected a "
-                             f"generated program:\n{str(e)[-3000:]}\n--- source ---\n{src[:6000]}") from None
+        dev, plat = self.device, self.platform
+        key = cache_key("opencl", src, plat.name, plat.version, dev.name, dev.version,
+                        dev.driver_version, " ".join(BUILD_OPTIONS))
+
+        def build(tmp: str) -> None:
+            try:
+                prog = cl.Program(self.context, src).build(options=list(BUILD_OPTIONS), cache_dir=False)
+            except cl.RuntimeError as e:
+                raise BuildError(f"the OpenCL compiler ({plat.name.strip()}) rejected a generated "
+                                 f"program:\n{str(e)[-3000:]}\n--- source ---\n{src[:6000]}") from None
+            (binary,) = prog.get_info(cl.program_info.BINARIES)
+            with open(tmp, "wb") as f:
+                f.write(binary)
+
+        def load(path: str) -> Any:
+            with open(path, "rb") as f:
+                binary = f.read()
+            return cl.Program(self.context, [dev], [binary]).build(options=list(BUILD_OPTIONS))
+
+        return CompileDir().load("opencl", key, ".bin", build, load,
+                                 meta={"name": f"OpenCL program ({len(src)} characters)",
+                                       "device": dev.name.strip()})
 
     def launch_lock(self, kernel: Any) -> threading.Lock:
         """set_args + enqueue on a shared cl.Kernel must not interleave between threads."""

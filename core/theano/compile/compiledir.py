@@ -330,9 +330,15 @@ class CompileDir:
         return ok
 
 
+#: a hit refreshes an entry's mtime (prune's least-recently-used order) when it is older than
+#: this: finer than any pruning needs, and a warm start writes no metadata for fresh entries
+_TOUCH_AFTER_S = 3600.0
+
+
 def _touch(path: str) -> None:
     try:
-        os.utime(path)
+        if time.time() - os.stat(path).st_mtime > _TOUCH_AFTER_S:
+            os.utime(path)
     except OSError:  # a read-only cache still serves hits
         pass
 
