@@ -22,13 +22,34 @@ from .type import TensorType
 __all__ = ["RandomFunction", "normalize_size", "DRAWS"]
 
 
+def _broadcast_rows(size: tuple, *arrays: np.ndarray) -> list[np.ndarray]:
+    """Each array (its leading dims; trailing ones belong to one draw) broadcast to `size`."""
+    out = []
+    for a, trailing in arrays:
+        lead = a.shape[:a.ndim - trailing]
+        if len(lead) > len(size):
+            raise ValueError(f"random: a parameter of shape {a.shape} has more dimensions than the "
+                             f"size {size}")
+        a = a.reshape((1,) * (len(size) - len(lead)) + a.shape)
+        out.append(np.broadcast_to(a, size + a.shape[a.ndim - trailing:]))
+    return out
+
+
 def _multinomial(g: Any, size: tuple, n: np.ndarray, pvals: np.ndarray) -> np.ndarray:
+    # Theano 1.0's helper: one call per row; pvals a little over 1 in total, or whose last
+    # entry is tiny, are scaled by 1 - 5e-5 first (NumPy rejects a total above 1).
     k = pvals.shape[-1]
-    n_b, p_b = np.broadcast_to(n, size), np.broadcast_to(pvals, size + (k,))
+    n_b, p_b = _broadcast_rows(size, (np.asarray(n), 0), (np.asarray(pvals), 1))
     out = np.empty(size + (k,), dtype="int64")
     for idx in np.ndindex(*size):
         p = p_b[idx]
-        out[idx] = g.multinomial(int(n_b[idx]), p / p.sum())
+        total = np.sum(p)
+        if 1.0 < total < 1.0 + 1e-5 or p[-1] < 5e-5:
+            p = p * (1.0 - 5e-5)
+            total = np.sum(p)
+        if total > 1.0:
+            raise ValueError(f"multinomial: the probabilities {p} add up to {total}, more than 1")
+        out[idx] = g.multinomial(n=n_b[idx], pvals=p.astype("float64"))
     return out
 
 
@@ -49,7 +70,12 @@ def _randint(g: Any, size: tuple, low: np.ndarray, high: np.ndarray) -> np.ndarr
     # Theano's random_integers includes `high`.
     if isinstance(g, np.random.Generator):
         return g.integers(low, high, size=size, endpoint=True)
-    return g.randint(low, np.asarray(high) + 1, size=size)
+    # Theano 1.0 draws one randint per element, in C order (a vectorised randint draws others).
+    lo, hi = _broadcast_rows(size, (np.asarray(low), 0), (np.asarray(high), 0))
+    out = np.empty(size, dtype="int64")
+    for idx in np.ndindex(*size):
+        out[idx] = g.randint(low=lo[idx], high=hi[idx] + 1)
+    return out
 
 
 # name -> (draw(g, size, *params), number of dimensions the draw adds after `size`)

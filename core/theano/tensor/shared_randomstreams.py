@@ -1,8 +1,12 @@
 """RandomStreams: symbolic random draws whose NumPy generators live in shared variables.
 
-Each draw gets its own shared `numpy.random.RandomState`, seeded from the streams'
-seed; its default_update is the advanced generator, so every function that computes
-the draw advances it. `seed(n)` reseeds all of them, reproducibly.
+As in Theano 1.0, each draw gets its own shared `numpy.random.RandomState`, seeded with
+`gen_seedgen.randint(2**30)` where `gen_seedgen = RandomState(seed)` is made by the
+constructor; its default_update is the advanced generator, so every function that computes
+the draw advances it. `seed(n)` reseeds the draws made so far, in order, from a fresh
+`RandomState(n)`, and leaves `gen_seedgen` (the seeds of later draws) alone. Each draw calls
+the NumPy method Theano calls (random_op.DRAWS), and its parameters reach NumPy uncast, so a
+seed gives Theano's numbers.
 """
 from __future__ import annotations
 
@@ -34,19 +38,21 @@ class RandomStreams:
         return list(self.state_updates)
 
     def seed(self, seed: int | None = None) -> None:
-        """Reseed every stream made so far (and the ones made later) from `seed`."""
+        """Reseed every stream made so far from `seed` (the constructor's when None): stream k
+        gets RandomState(RandomState(seed)'s k-th randint(2**30)). Streams made later keep
+        taking their seeds from the constructor's generator, as in Theano 1.0."""
         if seed is None:
             seed = self.default_instance_seed
-        self.gen_seedgen = np.random.RandomState(seed)
+        seedgen = np.random.RandomState(seed)
         for old_r, _ in self.state_updates:
-            old_r.set_value(np.random.RandomState(int(self.gen_seedgen.randint(2 ** 30))), borrow=True)
+            old_r.set_value(np.random.RandomState(int(seedgen.randint(2 ** 30))), borrow=True)
 
     def __getitem__(self, item: Variable) -> Any:
-        """The generator behind the draw `item`."""
-        return item.rng.get_value(borrow=True)
+        """The generator of a stream: `item` is its shared generator (`out.rng`), or the draw."""
+        return _rng_of(item).get_value(borrow=True)
 
     def __setitem__(self, item: Variable, val: Any) -> None:
-        item.rng.set_value(val, borrow=True)
+        _rng_of(item).set_value(val, borrow=True)
 
     def gen(self, fn: str, size: Any, params: list[Any], ndim: int | None, dtype: str) -> Variable:
         """A draw of distribution `fn` from a new stream, its generator updated by default."""
@@ -69,17 +75,17 @@ class RandomStreams:
     # -- distributions -------------------------------------------------------------------
     def uniform(self, size: Any = None, low: Any = 0.0, high: Any = 1.0, ndim: int | None = None,
                 dtype: str | None = None) -> Variable:
-        """Uniform samples in [low, high)."""
+        """Uniform samples in [low, high) (drawn in float64, then cast to dtype)."""
         low, high = as_tensor_variable(low), as_tensor_variable(high)
         dtype = dtype or upcast(config.floatX, low.type.dtype, high.type.dtype)
-        return self.gen("uniform", size, [cast(low, dtype), cast(high, dtype)], ndim, dtype)
+        return self.gen("uniform", size, [low, high], ndim, dtype)
 
     def normal(self, size: Any = None, avg: Any = 0.0, std: Any = 1.0, ndim: int | None = None,
                dtype: str | None = None) -> Variable:
-        """Normal samples of mean avg and standard deviation std."""
+        """Normal samples of mean avg and standard deviation std (drawn in float64, then cast)."""
         avg, std = as_tensor_variable(avg), as_tensor_variable(std)
         dtype = dtype or upcast(config.floatX, avg.type.dtype, std.type.dtype)
-        return self.gen("normal", size, [cast(avg, dtype), cast(std, dtype)], ndim, dtype)
+        return self.gen("normal", size, [avg, std], ndim, dtype)
 
     def binomial(self, size: Any = None, n: Any = 1, p: Any = 0.5, ndim: int | None = None,
                  dtype: str = "int64", prob: Any = None) -> Variable:
@@ -103,9 +109,7 @@ class RandomStreams:
     def multinomial(self, size: Any = None, n: Any = 1, pvals: Any = (0.5, 0.5), ndim: int | None = None,
                     dtype: str = "int64") -> Variable:
         """Counts of n draws over len(pvals) outcomes; the sample has shape size + (len(pvals),)."""
-        pv = as_tensor_variable(np.asarray(pvals, dtype="float64") if not isinstance(pvals, Variable)
-                                else pvals)
-        return self.gen("multinomial", size, [cast(as_tensor_variable(n), "int64"), cast(pv, "float64")],
+        return self.gen("multinomial", size, [cast(as_tensor_variable(n), "int64"), as_tensor_variable(pvals)],
                         ndim, dtype)
 
     def permutation(self, size: Any = None, n: Any = 1, ndim: int | None = None,
@@ -122,6 +126,12 @@ class RandomStreams:
         if not replace:
             fn += "_noreplace"
         params = [a] if p is None else [a, cast(as_tensor_variable(p), "float64")]
-        if dtype == "int64" and a.type.ndim == 1:
-            dtype = a.type.dtype
         return self.gen(fn, () if size is None else size, params, ndim, dtype)
+
+
+def _rng_of(item: Variable) -> Any:
+    """The shared generator `item` is, or the one the draw `item` came from."""
+    rng = getattr(item, "rng", item)
+    if not isinstance(rng, RandomStateSharedVariable):
+        raise TypeError(f"RandomStreams: {item} is neither a stream's generator nor a random draw")
+    return rng
