@@ -12,9 +12,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from theano.backend import Backend, LinkedGraph, link_straight_line
+from theano.backend import Backend, Plan
 from theano.graph.basic import Apply
-from theano.graph.fg import FunctionGraph
 from theano.kernel.ir import Kernel
 
 from . import lowering
@@ -105,28 +104,22 @@ class CBackend(Backend):
         return addr
 
     # -- linking -------------------------------------------------------------------------
-    def link(self, fgraph: FunctionGraph) -> LinkedGraph:
-        order = fgraph.toposort()
-        plans = {node: lowering.plan(node, self) for node in order}
-        kernels = [p.kernel for p in plans.values() if p.kernel is not None]
-        # Distinct kernels compile in parallel: a cold graph costs about one compile, not N.
-        todo = {self.renderer.render(k, "theano_kernel"): k for k in kernels}
+    lowering = lowering.lower
+
+    def prepare(self, plans: dict[Apply, Plan]) -> None:
+        """Distinct kernels compile in parallel: a cold graph costs about one compile, not N."""
+        todo = {self.renderer.render(p.payload, "theano_kernel"): p.payload
+                for p in plans.values() if isinstance(p.payload, Kernel)}
         todo = [k for s, k in todo.items() if s not in self._entries]
         if len(todo) > 1:
             with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 2)) as ex:
                 list(ex.map(self.kernel_entry, todo))
-        fns, runners = {}, {}
-        for node, p in plans.items():
-            if p.kernel is not None:
-                fns[node] = self.kernel_callable(node, p.kernel)
-            else:
-                fns[node] = p.fn
-                if p.fallback:
-                    self.report_fallback(node, p.why)
-            runners[node] = p.runner
-        # Compiled kernels never warn; NumPy code (fallbacks) is told to stay quiet too.
-        quiet = any(p.fallback for p in plans.values())
-        return link_straight_line(fgraph, fns, runners, quiet_numpy=quiet)
+
+    def node_function(self, node: Apply, plan: Plan, prepared: Any) -> Callable[..., Any]:
+        """A compiled kernel's launcher object, or the plan's own callable."""
+        if isinstance(plan.payload, Kernel):
+            return self.kernel_callable(node, plan.payload)
+        return super().node_function(node, plan, prepared)
 
     def kernel_callable(self, node: Apply, kernel: Kernel) -> Callable[..., Any]:
         """A Kernel object of the launcher, bound to this kernel's metadata: one C call per

@@ -53,7 +53,7 @@ def _lower_gemm(op: Any, node: Apply, backend: Any) -> Plan:
     return _blas_plan(node, backend, True, op.inplace)
 
 
-_kernel_reduction = lower.dispatch(FusedReduction)
+_kernel_reduction = lower.lowering_for(FusedReduction)
 
 
 @lower.register(FusedReduction)

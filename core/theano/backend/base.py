@@ -9,6 +9,7 @@ import numpy as np
 
 from ..graph.basic import Apply, Constant, Variable
 from ..graph.fg import FunctionGraph
+from .lowering import LoweringTable, Plan, constants_on_host, fallback, host_fallback
 
 __all__ = ["Backend", "LinkedGraph", "link_straight_line"]
 
@@ -174,6 +175,8 @@ class Backend:
     host_native = True
     #: tags of the backend's own rewrites, run after the core rewrites
     rewrite_tags: tuple[str, ...] = ()
+    #: tags of core rewrites this backend declines (the reference: fusion, in-place, BLAS)
+    rewrite_exclude: tuple[str, ...] = ()
 
     def __init__(self, device: str):
         self.device = device
@@ -216,8 +219,70 @@ class Backend:
     def check_graph(self, fgraph: FunctionGraph) -> None:
         """Raise if the graph cannot run here at all (e.g. float64 on a device without it)."""
 
+    # -- the link step ----------------------------------------------------------------------
+    #: the backend's lowering table (theano.backend.lowering_table); None: every node falls back
+    lowering: LoweringTable | None = None
+
     def link(self, fgraph: FunctionGraph) -> LinkedGraph:
-        raise NotImplementedError
+        """The graph as one callable: a Plan per node (`plan`), everything compiled at once
+        (`prepare`), each node's callable (`node_function`, or `fallback_function` for a
+        fallback, reported through `report_fallback`), constants placed (`constant_value`),
+        and the straight-line driver (`finish_link` may wrap it). A backend extends these
+        hooks; it does not copy this loop."""
+        plans = {node: self.plan(node) for node in fgraph.toposort()}
+        prepared = self.prepare(plans)
+        fns, runners = {}, {}
+        for node, p in plans.items():
+            if p.fallback:
+                self.report_fallback(node, p.why)
+                fns[node] = p.fn if p.fn is not None else self.fallback_function(node)
+            else:
+                fns[node] = self.node_function(node, p, prepared)
+            runners[node] = p.runner
+        on_host = constants_on_host(fgraph, plans)
+        # Compiled code never warns; NumPy code (fallbacks) is told to stay quiet too.
+        linked = link_straight_line(fgraph, fns, runners,
+                                    constant_fn=lambda c: self.constant_value(c, c in on_host),
+                                    quiet_numpy=any(p.fallback for p in plans.values()))
+        return self.finish_link(linked)
+
+    def plan(self, node: Apply) -> Plan:
+        """The Plan for one node: the lowering table's, else a visible fallback."""
+        if self.lowering is None:
+            return fallback(f"the {self.name} backend has no lowering table")
+        return self.lowering.plan(node, self)
+
+    def prepare(self, plans: dict[Apply, Plan]) -> Any:
+        """Hook: compile what the plans need, all at once (in parallel, or as one program);
+        what it returns is passed to every `node_function` call."""
+        return None
+
+    def node_function(self, node: Apply, plan: Plan, prepared: Any) -> Callable[..., Any]:
+        """Hook: the callable of a node that does not fall back, from its plan's `fn` or its
+        `payload` and what `prepare` returned."""
+        if plan.fn is None:
+            raise ValueError(f"the {self.name} backend's plan for {node.op} ({plan.runner}) has "
+                             f"neither fn nor a payload this backend builds from")
+        return plan.fn
+
+    def fallback_function(self, node: Apply) -> Callable[..., Any]:
+        """Hook: the callable of a fallback node, the shared host-fallback runner (arguments
+        to the host and outputs back to the device, unless the backend is host-native)."""
+        if self.host_native:
+            return host_fallback(node)
+        return host_fallback(node, self.to_host, self.to_device)
+
+    def constant_value(self, constant: Constant, on_host: bool) -> Any:
+        """Hook: the value the driver holds for a constant (`on_host`: only host readers
+        consume it), moved to the device once, at link time, when a device op reads it."""
+        if self.host_native or on_host:
+            return constant.data
+        return self.to_device(constant.data)
+
+    def finish_link(self, linked: LinkedGraph) -> LinkedGraph:
+        """Hook: the linked graph as returned (a backend may wrap its fn, e.g. to select a
+        device around every call)."""
+        return linked
 
     def __reduce__(self):
         from .registry import get_backend

@@ -61,15 +61,20 @@ class CFamilyRenderer:
     loop_header = "for ({index} {i} = 0; {i} < {n}; ++{i}) {{"
 
     # -- questions ---------------------------------------------------------------------
+    def check(self, kernel: Kernel) -> None:
+        """Raise RenderError, saying why, when this dialect cannot render the kernel (a
+        lowering lets it propagate: the lowering table makes it a visible fallback)."""
+        for a in kernel.inputs + kernel.outputs:
+            self.ctype(a.dtype)
+        for st in kernel.steps:
+            self._expr(kernel, st, ["a"] * len(st.args))
+        if kernel.reduction is not None:
+            self._check_reduction(kernel)
+
     def can_render(self, kernel: Kernel) -> tuple[bool, str]:
         """(True, '') when this dialect can render the kernel, else (False, why)."""
         try:
-            for a in kernel.inputs + kernel.outputs:
-                self.ctype(a.dtype)
-            for st in kernel.steps:
-                self._expr(kernel, st, ["a"] * len(st.args))
-            if kernel.reduction is not None:
-                self._check_reduction(kernel)
+            self.check(kernel)
         except RenderError as e:
             return False, str(e)
         return True, ""
