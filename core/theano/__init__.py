@@ -25,6 +25,7 @@ from .compile import (Container, Function, In, Mode, Out, Param, SharedVariable,
                       SymbolicOutput, function, function_dump, predefined_modes, shared,
                       shared_constructor, FAST_COMPILE, FAST_RUN)
 from .compile.function import deep_copy_op
+from .compile.ops import as_op
 from .config import change_flags  # noqa: E402
 from .gradient import grad, Lop, Rop
 from . import gradient, printing, compile  # noqa: E402
@@ -49,6 +50,7 @@ from .rewrite.db import rewrite_db as _rewrite_db  # noqa: E402
 
 _registry.register_rewrites(_rewrite_db)  # backends' own rewrites, tagged with their names
 _compat_flags.apply_theano10_flags(config, _theano10_flags)
+_absent.install_all()  # the modules of others' files: their deliberately absent names explained
 for _name in config.check_unknown({f.name for f in _registry.failures} | set(_registry.disabled)):
     import warnings as _warnings
 

@@ -7,8 +7,9 @@ import sys
 from typing import Any, Sequence
 
 from .graph.basic import Apply, Constant, Variable, io_toposort
+from .graph.op import Op
 
-__all__ = ["pprint", "pp", "debugprint", "pydotprint", "min_informative_str", "GraphvizNotFoundError"]
+__all__ = ["pprint", "pp", "debugprint", "pydotprint", "min_informative_str", "GraphvizNotFoundError", "Print"]
 
 _INFIX = {"add": ("+", 1), "sub": ("-", 1), "mul": ("*", 2), "true_div": ("/", 2), "int_div": ("//", 2),
           "mod": ("%", 2), "pow": ("**", 3), "lt": ("<", 0), "gt": (">", 0), "le": ("<=", 0),
@@ -377,3 +378,59 @@ def _clip(s: str, n: int) -> str:
 
 def _quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _print_fn(op: "Print", value: Any) -> None:
+    """Print `op.message`, then each attribute of `value` named in `op.attrs` (called if callable)."""
+    for attr in op.attrs:
+        got = getattr(value, attr)
+        print(op.message, attr, "=", got() if callable(got) else got)
+
+
+class Print(Op):
+    """An identity op that prints its value when the function runs: `Print('x')(x)` prints
+    "x __str__ = [...]" and passes x on (`attrs` names the attributes printed, e.g. ('shape',);
+    `global_fn(op, value)` does the printing). Gradients pass through it unchanged."""
+
+    __props__ = ("message", "attrs", "global_fn")
+    view_map = {0: [0]}
+
+    def __init__(self, message: str = "", attrs: Sequence[str] = ("__str__",), global_fn: Any = _print_fn):
+        self.message = message
+        self.attrs = tuple(attrs)
+        self.global_fn = global_fn
+
+    def make_node(self, xin: Any) -> Apply:
+        if not isinstance(xin, Variable):
+            from .tensor.basic import as_tensor_variable  # printing sits below tensor
+
+            xin = as_tensor_variable(xin)
+        return Apply(self, [xin], [xin.type()])
+
+    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+        (xin,) = inputs
+        output_storage[0][0] = xin
+        self.global_fn(self, xin)
+
+    def make_py_fn(self, node: Apply):
+        def print_and_pass(x: Any) -> Any:
+            self.global_fn(self, x)
+            return x
+        return print_and_pass
+
+    def do_constant_folding(self, node: Apply) -> bool:
+        return False  # printing is the point: it must happen when the function runs
+
+    def grad(self, inputs: Sequence[Variable], output_gradients: Sequence[Variable]) -> list:
+        return list(output_gradients)
+
+    def R_op(self, inputs: Sequence[Variable], eval_points: Sequence[Variable]) -> list:
+        return list(eval_points)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list:
+        return list(input_shapes)
+
+
+from .compat.absent import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr(__name__)

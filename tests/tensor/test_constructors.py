@@ -80,13 +80,18 @@ def test_plural_constructors(prefix, kind):
     many = plural(4)
     assert len(many) == 4 and all(v.name is None for v in many)
     assert all(v.type == TensorType(dtype, SHAPES[kind]) for v in many)
-    # A single name gives a single variable, as in Theano.
-    one = plural("only")
-    assert one.name == "only" and one.type == TensorType(dtype, SHAPES[kind])
+    # One name among several arguments... and one string alone is a sequence of one-letter
+    # names, as Theano 1.0.5's _multi made it (tests/compat/test_behaviours.py checks the record).
+    letters = plural("only")
+    assert [v.name for v in letters] == ["o", "n", "l", "y"]
+    one = plural("x")
+    assert one.name == "x" and one.type == TensorType(dtype, SHAPES[kind])
 
 
-def test_plural_comma_separated_names():
-    u, v = T.ivectors("u, v")
+def test_plural_one_string_is_one_variable_per_character():
+    # Theano 1.0.5 split no commas: "u, v" is four one-character names.
+    assert [x.name for x in T.ivectors("u, v")] == ["u", ",", " ", "v"]
+    u, v = T.ivectors("uv")
     assert (u.name, v.name) == ("u", "v") and u.dtype == "int32"
     x, y = T.dscalars("x", "y")
     assert x.type == y.type == TensorType("float64", ())

@@ -592,10 +592,10 @@ class FunctionMaker:
                                 f"such as tensor.dscalar()")
             if v in seen:
                 raise ValueError(f"input {v} is given twice")
-            if v.owner is not None:
-                raise TypeError(f"input {k} ({v}) is computed by {v.owner.op}; inputs must be free "
-                                f"variables (use givens to substitute a computed value)")
             seen.add(v)
+        # An input computed by the graph cuts it there, as in Theano: its value is given.
+        cuts = {v: v.clone() for v in explicit if v.owner is not None}
+        explicit = [cuts.get(v, v) for v in explicit]
         # Updates, checked, with the shared variables' default updates.
         upd: "OrderedDict[SharedVariable, Variable]" = OrderedDict()
         for sv, expr in updates:
@@ -603,7 +603,7 @@ class FunctionMaker:
                 raise ValueError(f"shared variable {sv} has two updates")
             upd[sv] = _check_update(sv, expr)
         # Givens: substitute in a copy of the graph.
-        memo: dict = {}
+        memo: dict = dict(cuts)
         for old, new in givens:
             if not isinstance(old, Variable):
                 raise TypeError(f"givens keys must be Variables, got {type(old).__name__}")

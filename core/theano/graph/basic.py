@@ -10,8 +10,9 @@ if TYPE_CHECKING:
     from .op import Op
     from .type import Type
 
-__all__ = ["Variable", "Constant", "Apply", "Scratchpad", "ancestors", "graph_inputs",
-           "io_toposort", "clone", "clone_get_equiv", "applys_between", "is_in_ancestors"]
+__all__ = ["Node", "Variable", "Constant", "Apply", "Scratchpad", "ancestors", "graph_inputs",
+           "io_toposort", "clone", "clone_get_equiv", "applys_between", "is_in_ancestors",
+           "equal_computations", "NoParams"]
 
 _counter = itertools.count()
 
@@ -23,8 +24,29 @@ class Scratchpad:
         return f"Scratchpad({self.__dict__})"
 
 
-class Variable:
+class Node:
+    """A node of a graph: a Variable or an Apply (Theano 1.0's `gof.graph.Node`)."""
+
+    def get_parents(self) -> list:
+        """The nodes this one depends on directly, as a new list."""
+        raise NotImplementedError(f"{type(self).__name__} does not define get_parents")
+
+
+class _NoParams:
+    """What `Apply.run_params` gives for an op without parameters."""
+
+    def __repr__(self) -> str:
+        return "NoParams"
+
+
+NoParams = _NoParams()
+
+
+class Variable(Node):
     """A symbolic value of a given Type; `owner` is the Apply that computes it, or None."""
+
+    # Callables told of every Variable made (Theano's `nodes_constructed` uses it).
+    construction_observers: list = []
 
     def __init__(self, type: "Type", owner: "Apply | None" = None, index: int | None = None,
                  name: str | None = None):
@@ -34,6 +56,19 @@ class Variable:
         self.name = name
         self.tag = Scratchpad()
         self.auto_name = f"auto_{next(_counter)}"
+        if Variable.construction_observers:
+            for observer in Variable.construction_observers:
+                observer(self)
+
+    @classmethod
+    def append_construction_observer(cls, observer) -> None:
+        """Call `observer(variable)` for every Variable made from now on."""
+        Variable.construction_observers.append(observer)
+
+    @classmethod
+    def remove_construction_observer(cls, observer) -> None:
+        """Stop calling `observer`."""
+        Variable.construction_observers.remove(observer)
 
     def __str__(self) -> str:
         if self.name is not None:
@@ -52,6 +87,7 @@ class Variable:
         return cp
 
     def get_parents(self) -> list["Apply"]:
+        """[owner], or [] for a graph input."""
         return [self.owner] if self.owner is not None else []
 
     def eval(self, inputs_to_values: dict | None = None) -> Any:
@@ -98,8 +134,16 @@ class Constant(Variable):
     def value(self) -> Any:
         return self.data
 
+    def equals(self, other: Any) -> bool:
+        """Whether `other` is a constant of the same type and value."""
+        return isinstance(other, Constant) and self.signature() == other.signature()
 
-class Apply:
+    def merge_signature(self) -> tuple:
+        """What the merge rewrite compares (the signature)."""
+        return self.signature()
+
+
+class Apply(Node):
     """One application of an Op to input Variables, producing output Variables."""
 
     def __init__(self, op: "Op", inputs: Sequence[Variable], outputs: Sequence[Variable]):
@@ -117,6 +161,20 @@ class Apply:
             elif out.owner is not self or out.index != idx:
                 raise ValueError(f"{op}: output {idx} already belongs to another Apply")
             self.outputs.append(out)
+
+    def get_parents(self) -> list[Variable]:
+        """The inputs, as a new list."""
+        return list(self.inputs)
+
+    def run_params(self) -> Any:
+        """The op's parameters for this node (`op.get_params(node)`), or NoParams."""
+        get_params = getattr(self.op, "get_params", None)
+        return get_params(self) if get_params is not None else NoParams
+
+    @property
+    def params_type(self) -> Any:
+        """The type of the op's parameters (None when it has none)."""
+        return getattr(self.op, "params_type", None)
 
     @property
     def out(self) -> Variable:
@@ -248,7 +306,8 @@ def clone_get_equiv(inputs: Sequence[Variable], outputs: Sequence[Variable],
     for i in inputs:
         if i not in memo:
             memo[i] = i.clone() if copy_inputs else i
-    for node in io_toposort(inputs, outputs):
+    # A variable already mapped (a replacement, a cut) is not walked through.
+    for node in io_toposort(set(memo), outputs):
         for i in node.inputs:
             if i not in memo:
                 # Constants and un-listed roots are kept (constants copied for independence).
@@ -284,3 +343,79 @@ def variables(inputs: Iterable[Variable], outputs: Iterable[Variable]) -> list[V
         seen.update(dict.fromkeys(n.outputs))
     seen.update(dict.fromkeys(outputs))
     return list(seen)
+
+
+def equal_computations(xs: Sequence[Variable], ys: Sequence[Variable], in_xs: Sequence[Variable] | None = None,
+                       in_ys: Sequence[Variable] | None = None) -> bool:
+    """Whether the graphs of `xs` and `ys` compute the same thing: the same ops applied in the
+    same way, equal constants, and inputs that correspond (`in_xs[i]` to `in_ys[i]`; other
+    inputs only to themselves)."""
+    in_xs, in_ys = list(in_xs or []), list(in_ys or [])
+    if len(xs) != len(ys) or len(in_xs) != len(in_ys):
+        return False
+    same: dict = dict(zip(in_xs, in_ys))
+
+    def eq_var(x: Variable, y: Variable) -> bool:
+        if x in same:
+            return same[x] is y
+        if x.type != y.type:
+            return False
+        if isinstance(x, Constant) or isinstance(y, Constant):
+            ok = isinstance(x, Constant) and isinstance(y, Constant) and x.equals(y)
+        elif x.owner is None or y.owner is None:
+            ok = x is y
+        else:
+            ok = x.index == y.index and eq_node(x.owner, y.owner)
+        same[x] = y if ok else None
+        return ok
+
+    def eq_node(a: Apply, b: Apply) -> bool:
+        return (a.op == b.op and len(a.inputs) == len(b.inputs)
+                and all(eq_var(i, j) for i, j in zip(a.inputs, b.inputs)))
+
+    return all(eq_var(x, y) for x, y in zip(xs, ys))
+
+
+def clone_replace(output: Any, replace: Any = None, strict: bool = True, share_inputs: bool = True) -> Any:
+    """A copy of the graph of `output` (a variable or a list of them) with the variables of
+    `replace` ({old: new} or [(old, new)]) substituted; `theano.clone` in Theano 1.0. With
+    share_inputs=False the graph's inputs (shared variables included) are copied too; with
+    strict=False a replacement may have another type (the nodes are rebuilt for it)."""
+    if isinstance(replace, dict):
+        pairs = list(replace.items())
+    elif isinstance(replace, (list, tuple)):
+        pairs = list(replace)
+    elif replace is None:
+        pairs = []
+    else:
+        raise ValueError(f"clone: replace must be a dict, a list of pairs or None, got {type(replace).__name__}")
+    outputs = list(output) if isinstance(output, (list, tuple)) else [output]
+    memo: dict = {}
+    for old, new in pairs:
+        if not isinstance(new, Variable):
+            from ..tensor.basic import as_tensor_variable  # the graph layer knows no tensors
+
+            new = as_tensor_variable(new)
+        if strict and new.type != old.type:
+            conv = old.type.convert_variable(new)
+            if conv is None:
+                raise TypeError(f"clone: {old} of type {old.type} cannot be replaced by {new} of type "
+                                f"{new.type} (pass strict=False to allow it)")
+            new = conv
+        memo[old] = new
+    if not share_inputs:
+        for v in graph_inputs(outputs, blockers=memo):
+            if v not in memo and not isinstance(v, Constant):
+                memo[v] = v.clone()
+    stop = set(memo)
+    for node in io_toposort(stop, outputs):
+        new_inputs = [memo.get(i, i) for i in node.inputs]
+        if all(a is b for a, b in zip(new_inputs, node.inputs)):
+            new = node.clone()
+        else:
+            new = node.clone_with_new_inputs(new_inputs, strict=strict)
+        for o, no in zip(node.outputs, new.outputs):
+            no.name = o.name
+            memo[o] = no
+    result = [memo.get(o, o) for o in outputs]
+    return result if isinstance(output, (list, tuple)) else result[0]

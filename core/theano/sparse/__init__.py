@@ -8,13 +8,14 @@ from .type import (SparseConstant, SparseType, SparseVariable, bsr_matrix, csc_d
 from .basic import *  # noqa: F401,F403
 from .basic import (AddSD, AddSS, AsFormat, DenseFromSparse, MulSD, MulSS, SparseFromDense, SpSum,
                     StructuredUnary, StructuredUnaryGrad, Transpose)
-from .dot import Dot, StructuredDot, StructuredDotGradSparse, dot, structured_dot
+from .dot import Dot, StructuredDot, StructuredDotGradSparse, dot, structured_dot, true_dot
+from .stack import HStack, VStack, hstack, vstack
 from .sharedvar import SparseSharedVariable, sparse_constructor
-
-
-def true_dot(x, y, grad_preserves_dense: bool = True):
-    """Theano's true_dot: the product of x and y with at least one sparse (a dense result here)."""
-    return dot(x, y)
+from ..config import config
+from ..gradient import DisconnectedType, grad_not_implemented, grad_undefined
+from ..scalar.basic import (all_dtypes, complex_dtypes, continuous_dtypes, discrete_dtypes, float_dtypes,
+                            int_dtypes, integer_dtypes, uint_dtypes)
+from ..compat.absent import module_getattr as _module_getattr
 
 
 def verify_grad_sparse(op, pt, structured: bool = False, *args, **kwargs) -> None:
@@ -45,3 +46,6 @@ def verify_grad_sparse(op, pt, structured: bool = False, *args, **kwargs) -> Non
         return dense_from_sparse(out) if is_sparse_variable(out) else out
 
     verify_grad(fn, dense, *args, **kwargs)
+
+
+__getattr__ = _module_getattr(__name__)

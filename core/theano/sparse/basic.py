@@ -561,3 +561,18 @@ def sp_ones_like(x: Any) -> Variable:
 def sp_zeros_like(x: Any) -> Variable:
     """A sparse matrix of x's shape and type whose stored entries (x's pattern) are all zero."""
     return MulSD()(x, as_tensor_variable(np.asarray(0, dtype=as_sparse_variable(x).type.dtype)))
+
+
+# Theano 1.0's `theano.sparse.basic` also held the types, products and stacking; they live in
+# their own modules here, which import this one (hence at the end).
+from ..config import config  # noqa: E402
+from ..gradient import DisconnectedType, grad_not_implemented, grad_undefined  # noqa: E402
+from ..scalar.basic import (all_dtypes, complex_dtypes, continuous_dtypes, discrete_dtypes,  # noqa: E402
+                            float_dtypes, int_dtypes, integer_dtypes, uint_dtypes)
+from .type import (SparseVariable, bsr_matrix, csc_dmatrix, csc_fmatrix, csc_matrix, csr_dmatrix,  # noqa: E402
+                   csr_fmatrix, csr_matrix, matrix)
+from .dot import Dot, StructuredDot, dot, structured_dot, true_dot  # noqa: E402
+from .stack import HStack, VStack, hstack, vstack  # noqa: E402
+from ..compat.absent import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr(__name__)

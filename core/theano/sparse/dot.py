@@ -13,7 +13,7 @@ from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 from .basic import SparseFromDense, as_sparse_variable, is_sparse_variable, transpose
 
-__all__ = ["StructuredDot", "structured_dot", "StructuredDotGradSparse", "Dot", "dot"]
+__all__ = ["true_dot", "StructuredDot", "structured_dot", "StructuredDotGradSparse", "Dot", "dot"]
 
 
 class StructuredDot(Op):
@@ -146,3 +146,8 @@ def _prod(a: Variable, b: Variable) -> Variable:
 def dot(x: Any, y: Any) -> Variable:
     """x @ y where at least one operand is sparse; the result is dense."""
     return Dot()(x, y)
+
+
+def true_dot(x: Any, y: Any, grad_preserves_dense: bool = True) -> Variable:
+    """Theano's true_dot: the product of x and y, at least one of them sparse (a dense result here)."""
+    return dot(x, y)

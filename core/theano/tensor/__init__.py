@@ -19,6 +19,17 @@ from .advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1, Ad
                                  advanced_subtensor1, flatnonzero, nonzero_values, take)
 from .sort import *  # noqa: F401,F403
 from .extra_ops import *  # noqa: F401,F403
+from .composite import (allclose, batched_tensordot, isclose, largest, ptp, smallest, square, stacklists,
+                        swapaxes, transpose)
+from .nlinalg import AllocDiag, ExtractDiag
+from .advanced_subtensor import Nonzero
+from .join import join_
+from ..graph.basic import Constant
+from ..graph.type import Type
+from ..gof.type import Generic
+from ..gof.utils import MethodNotDefined, hashtype
+from ..gradient import DisconnectedType, consider_constant, grad_not_implemented, grad_undefined
+from ..printing import min_informative_str, pprint
 from ..gradient import grad, jacobian, hessian, Lop, Rop, verify_grad
 from ..scalar.basic import (all_dtypes, complex_dtypes, continuous_dtypes, discrete_dtypes,
                             float_dtypes, int_dtypes, integer_dtypes, uint_dtypes)
@@ -39,10 +50,17 @@ __all__ = [_n for _n, _v in list(globals().items())
 from . import rewriting  # noqa: E402,F401  (registers the tensor rewrites in rewrite_db)
 
 
-def __getattr__(name: str):
+def _lazy_submodule(name: str):
     """Lazy submodules: `tensor.slinalg` loads scipy.linalg only when first used."""
     if name == "slinalg":
         import importlib
 
-        return importlib.import_module(f"{__name__}.{name}")
+        module = importlib.import_module(f"{__name__}.{name}")
+        _absent_install(module)
+        return module
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+from ..compat.absent import install as _absent_install, module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr(__name__, _lazy_submodule)

@@ -47,29 +47,29 @@ def tensor(*args: Any, **kwargs: Any) -> TensorVariable:
     return TensorType(_resolve_dtype(dtype), bcast)(name)
 
 
-def _make_typed(dtype: str | None, kind: str) -> Callable[..., TensorVariable]:
+def _make_generic(kind: str) -> Callable[..., TensorVariable]:
     bcast = _SHAPES[kind]
-    if dtype is None:
-        def ctor(name: str | None = None, dtype: Any = None) -> TensorVariable:
-            return TensorType(_resolve_dtype(dtype), bcast)(name)
 
-        ctor.__doc__ = f"A symbolic {kind} of dtype `dtype` (default config.floatX)."
-    else:
-        def ctor(name: str | None = None) -> TensorVariable:  # type: ignore[misc]
-            return TensorType(dtype, bcast)(name)
+    def ctor(name: str | None = None, dtype: Any = None) -> TensorVariable:
+        return TensorType(_resolve_dtype(dtype), bcast)(name)
 
-        ctor.__doc__ = f"A symbolic {kind} of {dtype}."
+    ctor.__doc__ = f"A symbolic {kind} of dtype `dtype` (default config.floatX)."
+    ctor.__name__ = kind
     return ctor
 
 
 def _make_plural(single: Callable[..., TensorVariable], kind: str) -> Callable[..., Any]:
+    """Theano 1.0's `_multi`: an int n gives n unnamed variables (a list, even for 1); several
+    names, or one sequence of names (a string is a sequence of one-letter names: 'xy'), give
+    one variable per name; exactly one name gives that one variable (not a list)."""
     def ctor(*names: Any, **kw: Any) -> Any:
-        if len(names) == 1 and isinstance(names[0], int):
-            names = tuple([None] * names[0])
-        if len(names) == 1 and isinstance(names[0], str) and "," in names[0]:
-            names = tuple(n.strip() for n in names[0].split(","))
-        vs = [single(n, **kw) for n in names]
-        return vs[0] if len(vs) == 1 else vs
+        if names and isinstance(names[0], int):
+            return [single(**kw) for _ in range(names[0])]
+        if len(names) == 1:
+            names = names[0]
+        if len(names) == 1:
+            return single(names, **kw)
+        return [single(n, **kw) for n in names]
 
     ctor.__doc__ = f"Several {kind} variables, one per name (or an int count)."
     return ctor
@@ -78,13 +78,14 @@ def _make_plural(single: Callable[..., TensorVariable], kind: str) -> Callable[.
 def _define(ns: dict) -> list[str]:
     names = []
     for kind in _SHAPES:
-        generic = _make_typed(None, kind)
+        generic = _make_generic(kind)
         ns[kind] = generic
         ns[_PLURAL[kind]] = _make_plural(generic, kind)
         names += [kind, _PLURAL[kind]]
         for p, dt in _PREFIX.items():
-            single = _make_typed(dt, kind)
-            single.__name__ = p + kind
+            # As in Theano 1.0, `dmatrix` & co. are the types themselves: dmatrix('x') makes a
+            # variable, and dmatrix.dtype, dmatrix.broadcastable and as_op(itypes=[dmatrix]) work.
+            single = TensorType(dt, _SHAPES[kind])
             ns[p + kind] = single
             ns[p + _PLURAL[kind]] = _make_plural(single, kind)
             names += [p + kind, p + _PLURAL[kind]]

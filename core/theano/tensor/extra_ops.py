@@ -13,12 +13,15 @@ from ..scalar import basic as scal
 from .basic import as_tensor_variable, cast, patternbroadcast, zeros_like
 from .shape import squeeze  # noqa: F401  (Theano 1.0 also exported it from extra_ops)
 from .type import TensorType
+from ..gof.type import Generic  # noqa: F401  (Theano 1.0's extra_ops re-exported these)
+from ..gradient import DisconnectedType  # noqa: F401
 
 __all__ = ["CumOp", "cumsum", "cumprod", "RepeatOp", "repeat", "diff", "diagonal", "trace",
            "BinCount", "bincount", "FillDiagonal", "fill_diagonal", "to_one_hot", "Unique", "unique",
            "compress", "SearchsortedOp", "searchsorted", "FillDiagonalOffset", "fill_diagonal_offset",
            "RavelMultiIndex", "ravel_multi_index", "UnravelIndex", "unravel_index", "diag",
-           "InversePermutation", "inverse_permutation", "mgrid", "ogrid", "squeeze"]
+           "InversePermutation", "inverse_permutation", "mgrid", "ogrid", "squeeze", "Bartlett", "bartlett",
+           "DisconnectedType", "Generic"]
 
 
 def _norm_axis(x: Variable, axis: int, fname: str) -> int:
@@ -716,3 +719,38 @@ class _Grid:
 
 mgrid = _Grid(sparse=False)
 ogrid = _Grid(sparse=True)
+
+
+class Bartlett(Op):
+    """The Bartlett (triangular) window of M points, as numpy.bartlett (float64)."""
+
+    __props__ = ()
+
+    def make_node(self, M: Any) -> Apply:
+        M = as_tensor_variable(M)
+        if M.ndim != 0 or M.dtype not in scal.integer_dtypes:
+            raise TypeError(f"bartlett: M must be an integer scalar, got {M.type}")
+        return Apply(self, [M], [TensorType("float64", (False,))()])
+
+    def make_py_fn(self, node: Apply):
+        return lambda M: np.bartlett(int(M))
+
+    def infer_shape(self, node: Apply, shapes: Any) -> list:
+        from .math import maximum
+
+        return [(maximum(node.inputs[0], 0),)]
+
+    def L_op(self, inputs: Any, outputs: Any, gouts: Any) -> list:
+        from ..gradient import grad_undefined
+
+        return [grad_undefined(self, 0, inputs[0], "the window length is an integer")]
+
+
+def bartlett(M: Any) -> Variable:
+    """The Bartlett window of M points (numpy.bartlett), symbolically."""
+    return Bartlett()(M)
+
+
+from ..compat.absent import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr(__name__)

@@ -28,6 +28,7 @@ from ...graph.basic import Apply, Variable
 from ...graph.op import Op
 from ..basic import NotScalarConstantError, as_tensor_variable, get_scalar_constant_value, zeros_like
 from ..type import TensorType
+from ...gradient import DisconnectedType  # noqa: F401  (Theano 1.0's pool re-exported it)
 
 __all__ = ["Pool", "PoolGrad", "MaxPoolGrad", "AveragePoolGrad", "DownsampleFactorMaxGradGrad",
            "pool_2d", "pool_3d", "max_pool_2d_same_size", "pool_output_length"]
@@ -480,3 +481,8 @@ def max_pool_2d_same_size(input: Any, patch_size: Any) -> Variable:
     op = Pool(True, ws=patch_size)
     out = op(input)
     return MaxPoolGrad(True, ws=patch_size)(input, out, out)
+
+
+from ...compat.absent import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr(__name__)
