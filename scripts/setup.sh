@@ -15,6 +15,8 @@ dpkg -s pocl-opencl-icd ocl-icd-libopencl1 >/dev/null 2>&1 || need_apt="$need_ap
 # shellcheck disable=SC2086
 if [ -n "$need_apt" ]; then apt_install $need_apt; fi
 "$PY" -m pip install -q --disable-pip-version-check -e ".[test,mpi]" -e backends/numpy_ref \
-  -e backends/c -e conformance pyopencl -e backends/opencl -e backends/cuda
+  -e backends/c -e conformance pyopencl -e backends/opencl -e backends/cuda nvidia-cuda-nvrtc
 # CuPy is not installed here (it needs an NVIDIA GPU): the cuda backend then loads and reports
-# itself unusable; backends/cuda/gpu_check.sh installs CuPy on GPU machines.
+# itself unusable; backends/cuda/gpu_check.sh installs CuPy on GPU machines. NVRTC (the
+# nvidia-cuda-nvrtc wheel, no GPU needed) lets the tests compile every generated kernel with
+# the options the GPU will use.

@@ -1,5 +1,7 @@
 """Collect the CUDA source of every kernel the conformance cases produce, and compile it with
-nvcc --ptx, batched and cached, so generated CUDA is checked on machines with no GPU.
+NVRTC and the cuda backend's own options (what the GPU will run; see nvrtcbuild) and with
+nvcc --ptx as a second opinion, batched and cached, so generated CUDA is checked on machines
+with no GPU.
 
 Collection: a recording backend (host-native, it runs graphs with the reference) is
 registered for the duration; the conformance catalog runs on it, so every graph the suite
@@ -21,9 +23,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nvrtcbuild
+
 NVCC = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None)
 ARCH = "sm_90"  # Hopper (H100/H200): the GPUs the GPU check runs on
-CACHE = Path(tempfile.gettempdir()) / "theano-cuda-nvcc-cache"
+CACHE = Path(tempfile.gettempdir()) / "theano-cuda-build-cache"
+
+
+def nvrtc_options(fast_math: bool = False, arch: str = ARCH) -> tuple[str, ...]:
+    """Exactly what NVRTC gets on a GPU: the backend's options, then what CuPy's
+    compile_using_nvrtc adds (the architecture of the device, and CUPY_ADDS)."""
+    from theano_cuda.compile_options import CUPY_ADDS, options
+
+    return (*options(fast_math), f"-arch={arch}", *CUPY_ADDS)
 
 
 @dataclass
@@ -179,20 +191,28 @@ def _batch(sources: list[Source]) -> tuple[str, list[tuple[int, int, Source]]]:
     return "\n".join(lines) + "\n", where
 
 
-def compile_group(group: str, sources: list[Source], arch: str = ARCH) -> BuildResult:
-    """nvcc --ptx one batch; cached by the hash of the text, the arch and nvcc's path."""
+def compile_group(group: str, sources: list[Source], arch: str = ARCH, compiler: str = "nvrtc",
+                  fast_math: bool = False) -> BuildResult:
+    """Compile one batch with NVRTC (the backend's options) or `nvcc --ptx`; cached by the
+    hash of the text, the compiler and its options."""
     text, where = _batch(sources)
-    key = hashlib.sha256(f"{NVCC}\0{arch}\0{text}".encode()).hexdigest()[:24]
+    opts = nvrtc_options(fast_math, arch) if compiler == "nvrtc" else ("--ptx", f"-arch={arch}", "-std=c++17")
+    tool = f"nvrtc {nvrtcbuild.version()}" if compiler == "nvrtc" else NVCC
+    key = hashlib.sha256(f"{tool}\0{opts}\0{text}".encode()).hexdigest()[:24]
     CACHE.mkdir(parents=True, exist_ok=True)
-    cu, ptx, ok_mark = CACHE / f"{group}-{key}.cu", CACHE / f"{group}-{key}.ptx", CACHE / f"{group}-{key}.ok"
+    stem = f"{compiler}-{group}-{key}"
+    cu, ok_mark = CACHE / f"{stem}.cu", CACHE / f"{stem}.ok"
     if ok_mark.exists():
         return BuildResult(group, len(sources), True, True, "", [], str(cu))
     cu.write_text(text)
-    proc = subprocess.run([NVCC, "--ptx", f"-arch={arch}", "-std=c++17", "-o", str(ptx), str(cu)],
-                          capture_output=True, text=True, timeout=600)
-    log = proc.stdout + proc.stderr
+    if compiler == "nvrtc":
+        ok, log, _ = nvrtcbuild.compile_source(text, opts, name=cu.name)
+    else:
+        proc = subprocess.run([NVCC, *opts, "-o", str(cu.with_suffix(".ptx")), str(cu)],
+                              capture_output=True, text=True, timeout=600)
+        ok, log = proc.returncode == 0, proc.stdout + proc.stderr
     failing = []
-    if proc.returncode != 0:
+    if not ok:
         bad_lines = {int(m) for m in re.findall(r"\.cu\((\d+)\): error", log)}
         for start, end, s in where:
             if any(start <= ln <= end for ln in bad_lines):
@@ -201,10 +221,10 @@ def compile_group(group: str, sources: list[Source], arch: str = ARCH) -> BuildR
         tmp = ok_mark.with_suffix(".tmp")
         tmp.write_text("ok\n")
         tmp.replace(ok_mark)  # written then renamed: a killed run never leaves a false mark
-    return BuildResult(group, len(sources), proc.returncode == 0, False, log, failing, str(cu))
+    return BuildResult(group, len(sources), ok, False, log, failing, str(cu))
 
 
-def compile_all(col: Collection, arch: str = ARCH) -> list[BuildResult]:
+def compile_all(col: Collection, arch: str = ARCH, compiler: str = "nvrtc") -> list[BuildResult]:
     groups: dict[str, list[Source]] = {}
     for s in col.sources.values():
         groups.setdefault(s.group, []).append(s)
@@ -215,4 +235,4 @@ def compile_all(col: Collection, arch: str = ARCH) -> list[BuildResult]:
         for i in range(n):
             batches.append((f"{g}-{i}", srcs[i::n]))
     with ThreadPoolExecutor(max_workers=min(len(batches), os.cpu_count() or 2) or 1) as ex:
-        return list(ex.map(lambda b: compile_group(b[0], b[1], arch), batches))
+        return list(ex.map(lambda b: compile_group(b[0], b[1], arch, compiler), batches))

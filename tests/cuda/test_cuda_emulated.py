@@ -163,7 +163,7 @@ def test_kernels_compile_with_the_backends_own_nvrtc_options(device, tmp_path):
 
 
 def test_fast_math_flag_selects_the_fast_options():
-    from theano_cuda import nvrtc
+    from theano_cuda import compile_options
 
-    assert nvrtc.options(True) == ("--use_fast_math",)
-    assert "-ftz=false" in nvrtc.options(False)
+    assert compile_options.options(True) == ("--use_fast_math",)
+    assert "-ftz=false" in compile_options.options(False)

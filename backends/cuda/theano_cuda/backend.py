@@ -19,7 +19,8 @@ from theano.kernel.cuda_dialect import CudaRenderer
 from theano.kernel.ir import Kernel
 from theano.tensor.elemwise import broadcast_check
 
-from . import lowering, nvrtc
+from . import lowering
+from .compile_options import options as nvrtc_options
 from .nvrtc import KernelCache
 from .reduction import ReductionSpec, block_size, render_reduction
 
@@ -47,7 +48,7 @@ class CudaBackend(Backend):
         self.sm_count = _sm_count(self._dev, self.device_id)
         self.renderer = CudaRenderer()
         self.block = int(config.cuda__block_size)
-        self.kernels = KernelCache(self._dev, nvrtc.options(config.cuda__fast_math))
+        self.kernels = KernelCache(self._dev, nvrtc_options(config.cuda__fast_math))
 
     # -- transfers -------------------------------------------------------------------------
     def to_device(self, value: Any) -> Any:

@@ -5,7 +5,7 @@ Why not `cupy.RawModule(code=..., options=...)`: CuPy appends `-ftz=true` after 
 options and NVRTC takes the last of two conflicting options, so float32 subnormals would flush
 to zero in every kernel and results would leave NumPy's (the reference's). Compiling through
 `cupy.cuda.compiler.compile_using_nvrtc`, which adds only the architecture and
-`--device-as-default-execution-space`, keeps exactly the options below; the cubin is then
+`--device-as-default-execution-space`, keeps exactly the backend's options (compile_options.py); the cubin is then
 loaded as a module. The binary lives under `compiledir` (kind `cuda`), so it gets the cache's
 integrity and ownership checks and `python -m theano cache` sees, verifies and prunes it.
 """
@@ -19,21 +19,9 @@ import cupy as cp
 
 from theano.compile.compiledir import CompileDir, cache_key
 
-# Results must match the reference: keep subnormals, IEEE division and square root, and no
-# contraction of a*b+c into one rounding (NumPy rounds the product and the sum separately).
-EXACT_OPTIONS = ("-ftz=false", "-prec-div=true", "-prec-sqrt=true", "--fmad=false")
-FAST_OPTIONS = ("--use_fast_math",)
-# What compile_using_nvrtc adds to the options on CUDA (CuPy 13 and 14), besides -arch=sm_XX:
-# the CI check (tests/cuda/nvrtcbuild.py) compiles with these too, so it sees what the GPU sees.
-CUPY_ADDS = ("--device-as-default-execution-space",)
 # Loaded kernels kept per backend: generated sources are many but each is small; a long
 # session that builds thousands of graphs must not keep every module it ever loaded.
 MAX_FUNCTIONS = 4096
-
-
-def options(fast_math: bool) -> tuple[str, ...]:
-    """The NVRTC options of the backend's kernels (`cuda__fast_math` picks the fast set)."""
-    return FAST_OPTIONS if fast_math else EXACT_OPTIONS
 
 
 class KernelCache:
