@@ -14,8 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     cache = sub.add_parser("cache", help="the compile cache: size and entries (default), verify, "
                                          "prune, clear")
     cache.add_argument("action", nargs="?", default="info", choices=("info", "list", "verify", "prune", "clear"),
-                       help="info: size and entries per kind; list: every entry; verify: remove damaged "
-                            "entries; prune: remove least recently used entries down to --max-size; "
+                       help="info: size and entries per kind; list: every entry; verify: report paths "
+                            "other users could write (exit status 1) and remove damaged entries; prune: remove least recently used entries down to --max-size; "
                             "clear: remove everything")
     cache.add_argument("--max-size", default=None, help="for prune: e.g. 500M, 2G, 1048576")
     args = parser.parse_args(argv)
@@ -73,11 +73,19 @@ def _cache(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         for e in sorted(cdir.entries(), key=lambda e: e.meta.get("created", 0)):
             print(f"{e.meta.get('kind', '?'):5} {e.size:>10}  {e.key[:16]}  {e.meta.get('name', '')}")
     elif args.action == "verify":
+        # Unsafe first: what another user could have written is never loaded, damaged or not.
+        unsafe = cdir.audit()
+        for p, why in unsafe:
+            print(f"unsafe {p}: {why}; theano never loads from it (fix: chmod go-w it, or remove "
+                  f"what you do not own; or use a private compiledir)")
         n = len(cdir.entries())
         bad = cdir.verify()
         for p in bad:
             print(f"removed damaged entry {p} (it is rebuilt when next needed)")
-        print(f"verified {n} entries: {n - len(bad)} intact, {len(bad)} removed")
+        print(f"verified {n} entries: {n - len(bad)} intact, {len(bad)} removed; "
+              f"{len(unsafe)} unsafe paths" + (" (compiledir_unsafe_ok is set: they are loaded)"
+                                               if unsafe and cdir.unsafe_ok else ""))
+        return 1 if unsafe else 0
     elif args.action == "prune":
         limit = _size(args.max_size)
         removed = cdir.prune(limit)

@@ -117,7 +117,7 @@ def _library_unit(source: str, name: str, extra_flags: tuple[str, ...]) -> tuple
     def build(tmp_out: str) -> None:
         src_path = cdir.path_for("c-src", key, ".c")  # kept beside, not an entry of the cache
         cdir.make_dir(os.path.dirname(src_path))
-        with open(src_path, "w") as f:
+        with open(os.open(src_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600), "w") as f:
             f.write(source)
         libs = ["-lmvec", "-lm"] if comp.vector_math else ["-lm"]
         cmd = [comp.path, *flags, src_path, "-o", tmp_out, *libs]

@@ -179,10 +179,13 @@ def record_of(path: str) -> dict:
         os.close(fd)
 
 
-def write_sidecar(sidecar: str, meta: dict) -> None:
-    """Write the sidecar JSON atomically (a private temporary file renamed into place)."""
+def write_sidecar(sidecar: str, meta: dict, shared: bool = False) -> None:
+    """Write the sidecar JSON atomically (a private temporary file renamed into place;
+    readable by everybody in a `shared` cache)."""
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=os.path.dirname(sidecar))
     try:
+        if shared:
+            os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w") as f:
             json.dump(meta, f)
         os.replace(tmp, sidecar)

@@ -127,13 +127,15 @@ class CompileDir:
         if not self.unsafe_ok:
             problem = safety.chain_problem(self.root, os.path.dirname(path))
             if problem:
-                return self._elsewhere(path, problem, kind, key, suffix, build, load, meta, validate)
+                return self._elsewhere(f"refused cache entry {path} ({problem})", path, kind, key,
+                                       suffix, build, load, meta, validate)
             problem = (safety.chain_problem(self.root, path)
                        or safety.chain_problem(self.root, path + ".json"))
             if problem:
                 if not self._remove(path):
-                    return self._elsewhere(path, problem, kind, key, suffix, build, load, meta, validate)
-                safety.warn(f"theano: not loading {path}: {problem}; removed it and rebuilt it")
+                    return self._elsewhere(f"refused cache entry {problem}", path, kind, key, suffix,
+                                           build, load, meta, validate)
+                safety.warn(f"theano: refused cache entry {problem}; removed it and rebuilt it")
         if self._damage(path) is None:
             return self._load_or_rebuild(path, kind, key, suffix, build, load, meta, validate)
         with self._lock(path):
@@ -157,19 +159,18 @@ class CompileDir:
             # elsewhere, and the next process rebuilds this one in place.
             self._remove(path)
             why = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-            return self._elsewhere(path, f"it failed to load ({why}); removed it", kind, key, suffix,
-                                   build, load, meta, validate, quiet_prefix=True)
+            return self._elsewhere(f"cache entry {path} failed to load ({why}); removed it", path,
+                                   kind, key, suffix, build, load, meta, validate)
         _touch(path)  # prune() removes the least recently used entries first
         return out
 
-    def _elsewhere(self, path: str, problem: str, kind: str, key: str, suffix: str, build: Callable,
-                   load: Callable, meta: dict | None, validate: Callable | None,
-                   quiet_prefix: bool = False) -> Any:
-        """Build and load the unit in this process's private directory instead."""
+    def _elsewhere(self, what: str, path: str, kind: str, key: str, suffix: str, build: Callable,
+                   load: Callable, meta: dict | None, validate: Callable | None) -> Any:
+        """Build and load the unit in this process's private directory instead (`what`: the
+        warning's reason)."""
         private = CompileDir(safety.private_root(), unsafe_ok=False)
         if private.root == self.root:  # already private: a fresh unit that does not load
-            raise RuntimeError(f"the freshly built {kind} entry {path} cannot be used: {problem}")
-        what = f"cache entry {path}: {problem}" if quiet_prefix else f"not loading {path}: {problem}"
+            raise RuntimeError(f"the freshly built {kind} entry cannot be used: {what}")
         safety.warn(f"theano: {what}; rebuilt it in the private directory {private.root}")
         ppath = private.path_for(kind, key, suffix)
         with private._lock(ppath):
@@ -196,14 +197,17 @@ class CompileDir:
         os.close(fd)
         try:
             build(tmp)
-            # A linker recreates its output with the umask's mode: nobody else may write it.
-            st = os.lstat(tmp)
-            if not self.unsafe_ok and stat.S_IMODE(st.st_mode) & 0o077:
-                os.chmod(tmp, stat.S_IMODE(st.st_mode) & 0o700)
+            # A linker recreates its output with the umask's mode: nobody else may write it
+            # (in a shared cache, everybody may read it).
+            mode = stat.S_IMODE(os.lstat(tmp).st_mode)
+            want = (mode | 0o444) & ~0o022 if self.unsafe_ok else mode & 0o700
+            if want != mode:
+                os.chmod(tmp, want)
             if validate is not None and not validate(tmp):
                 raise RuntimeError(f"the freshly built {kind} entry {tmp} does not validate")
             safety.write_sidecar(path + ".json", {"kind": kind, "created": time.time(),
-                                                  **safety.record_of(tmp), **(meta or {})})
+                                                  **safety.record_of(tmp), **(meta or {})},
+                                 shared=self.unsafe_ok)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
