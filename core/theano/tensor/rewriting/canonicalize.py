@@ -15,6 +15,7 @@ from ..elemwise import CAReduce, DimShuffle, Elemwise
 from ..math import ge, switch
 from ..shape import Reshape
 from .matching import elemwise_of, fit_type, is_float, scalar_constant, single_client
+from .products import cancel_common, rewrite_product
 from .registry import register
 
 _ASSOC = (scal.Add, scal.Mul)
@@ -121,6 +122,21 @@ def local_collect_constants(fgraph, node):
     c = constant(val.reshape(()), dtype=str(dt))
     new = node.op(*rest, c)
     return [fit_type(new, node.outputs[0])]
+
+
+@register("canonicalize")
+@node_rewriter([Elemwise], name="local_mul_canonizer")
+def local_mul_canonizer(fgraph, node):
+    """Theano 1.0's multiplication canonizer: a float product of mul, true_div, inv and neg
+    nodes loses each factor that is both in its numerator and its denominator
+    (x * y / y -> x), distributing over a sum in the numerator when every term cancels
+    something. It is what makes theano.grad's graphs stable: the gradient of log(p) is
+    g / p times the gradient of p, and p must cancel before p underflows to 0.
+    Like Theano 1.0 in FAST_RUN, it takes y / y as 1 where y is 0 or infinite."""
+    if elemwise_of(node.outputs[0], scal.Mul, scal.TrueDiv, scal.Inv, scal.Neg) is None:
+        return None
+    res = rewrite_product(node, [cancel_common])
+    return [res] if res is not None else None
 
 
 @register("canonicalize")

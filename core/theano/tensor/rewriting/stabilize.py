@@ -12,9 +12,12 @@ from ...rewrite.basic import node_rewriter
 from ...scalar import basic as scal
 from ..basic import as_tensor_variable, cast, patternbroadcast
 from ..elemwise import DimShuffle, Elemwise, expand_reduced
-from ..math import Sum, exp, expm1, log1p, neg, softplus
+from ..math import (Sum, add, sum as tsum, exp, expm1, isinf, log, log1p, lt, maximum, neg, sigmoid, softplus,
+                    switch)
 from ..type import TensorType
 from .matching import all_broadcastable, elemwise_of, fit_type, is_float, scalar_constant
+from .products import (Product, build_product, cancel_common, negation_of, parse_product,
+                       rewrite_product, same)
 from .registry import register
 
 __all__ = ["LogSumExp", "logsumexp"]
@@ -48,7 +51,8 @@ def local_log1p(fgraph, node):
         return [fit_type(log1p(x), out)]
     inner = elemwise_of(arg, scal.Sub)
     if (inner is not None and _const_is(inner.inputs[0], 1) and is_float(inner.inputs[1])
-            and elemwise_of(inner.inputs[1], scal.ScalarSigmoid) is None):  # that is log_sigmoid's
+            # log(1 - sigmoid(x)) is local_log_sigmoid's, log(1 - exp(x)) local_log1mexp's
+            and elemwise_of(inner.inputs[1], scal.ScalarSigmoid, scal.Exp) is None):
         x = inner.inputs[1]
         if x.type.dtype != arg.type.dtype:
             return None
@@ -93,6 +97,215 @@ def local_log_sigmoid(fgraph, node):
             return None
         return [fit_type(neg(softplus(x)), out)]
     return None
+
+
+# -- sigmoid forms (Theano 1.0's nnet/sigm.py stabilizations) -------------------------
+
+def _negate(v: Variable) -> Variable:
+    """-v, reading through a neg instead of stacking a second one."""
+    inner = negation_of(v)
+    return inner if inner is not None else neg(v)
+
+
+def _one_plus_exp(v: Variable) -> Variable | None:
+    """u when v is 1 + exp(u) (either order) of one float dtype, else None."""
+    n = elemwise_of(v, scal.Add)
+    if n is None or len(n.inputs) != 2:
+        return None
+    for c, e in (n.inputs, n.inputs[::-1]):
+        en = elemwise_of(e, scal.Exp)
+        if en is not None and _const_is(c, 1) and e.type.dtype == v.type.dtype:
+            return en.inputs[0]
+    return None
+
+
+def _one_minus_sigmoid(v: Variable) -> Variable | None:
+    """x when v is 1 - sigmoid(x) of one float dtype, else None."""
+    n = elemwise_of(v, scal.Sub)
+    if n is None or not _const_is(n.inputs[0], 1) or n.inputs[1].type.dtype != v.type.dtype:
+        return None
+    sig = elemwise_of(n.inputs[1], scal.ScalarSigmoid)
+    return sig.inputs[0] if sig is not None else None
+
+
+def _opposite(a: Variable, b: Variable) -> bool:
+    """Whether a is -b by construction."""
+    na, nb = negation_of(a), negation_of(b)
+    return (na is not None and same(na, b)) or (nb is not None and same(nb, a))
+
+
+def _sigm_of_1pexp(p: Product):
+    """A denominator 1 + exp(u) becomes a numerator sigmoid(-u): 1/(1+exp(u)) never overflows
+    that way (local_inv_1_plus_exp, local_exp_over_1_plus_exp)."""
+    q = p.copy()
+    q.den, gain = [], 0
+    for d in p.den:
+        u = _one_plus_exp(d)
+        if u is None:
+            q.den.append(d)
+        else:
+            q.num.append(sigmoid(_negate(u)))
+            gain += 1
+    return q, gain, []
+
+
+def _sigm_of_1msigm(p: Product):
+    """A factor 1 - sigmoid(x) becomes sigmoid(-x) (local_1msigmoid), which keeps its digits
+    where sigmoid(x) rounds to 1."""
+    q, gain = p.copy(), 0
+    for side in (q.num, q.den):
+        for k, f in enumerate(side):
+            x = _one_minus_sigmoid(f)
+            if x is not None:
+                side[k] = sigmoid(_negate(x))
+                gain += 1
+    return q, gain, []
+
+
+def _sigm_times_exp(p: Product):
+    """exp(x) * sigmoid(-x) -> sigmoid(x) on either side of the fraction (local_sigm_times_exp):
+    the exponential may overflow where the product is below 1."""
+    q, gain = p.copy(), 0
+    for side in (q.num, q.den):
+        k = 0
+        while k < len(side):
+            e = elemwise_of(side[k], scal.Exp)
+            match = None
+            if e is not None:
+                a = e.inputs[0]
+                for j, f in enumerate(side):
+                    sg = elemwise_of(f, scal.ScalarSigmoid)
+                    if j != k and sg is not None and _opposite(sg.inputs[0], a):
+                        match = j
+                        break
+            if match is None:
+                k += 1
+                continue
+            new = sigmoid(a)
+            side[k] = new if new.type.dtype == q.dtype else fit_type(new, side[k])
+            del side[match]
+            gain += 1
+    return q, gain, []
+
+
+def _exp_over_sum_exp(p: Product):
+    """exp(a) / (exp(a) + exp(b)) -> sigmoid(a - b): the gradient of log(exp(a) + exp(b))
+    is g / (exp(a) + exp(b)) * exp(a), inf / inf where the exponentials overflow."""
+    q, gain = p.copy(), 0
+    k = 0
+    while k < len(q.den):
+        s = elemwise_of(q.den[k], scal.Add)
+        hit = None
+        if s is not None and len(s.inputs) == 2 and s.outputs[0].type.dtype == q.dtype:
+            es = [elemwise_of(i, scal.Exp) for i in s.inputs]
+            if all(e is not None for e in es):
+                for j, f in enumerate(q.num):
+                    fe = elemwise_of(f, scal.Exp)
+                    if fe is None:
+                        continue
+                    for a, b in ((0, 1), (1, 0)):
+                        if same(fe.inputs[0], es[a].inputs[0]):
+                            hit = (j, es[a].inputs[0], es[b].inputs[0])
+                            break
+                    if hit:
+                        break
+        if hit is None:
+            k += 1
+            continue
+        j, a, b = hit
+        q.num[j] = sigmoid(a - b)
+        del q.den[k]
+        gain += 1
+    return q, gain, []
+
+
+_SIGMOID_SIMPLIFIERS = (cancel_common, _sigm_of_1pexp, _sigm_of_1msigm, _sigm_times_exp,
+                        _exp_over_sum_exp)
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_sigm_times_exp")
+def local_sigm_times_exp(fgraph, node):
+    """Products with 1 + exp(u) in the denominator, 1 - sigmoid(x), or exp(x) beside
+    sigmoid(-x) become products of sigmoids, then cancel common factors:
+    1/(1+exp(-x)) and exp(x)/(1+exp(x)) -> sigmoid(x), sigmoid(x)*exp(-x) -> sigmoid(-x);
+    the gradients theano.grad builds for the logistic regression simplify to sigmoid(-x)*y."""
+    if elemwise_of(node.outputs[0], scal.Mul, scal.TrueDiv, scal.Inv, scal.Neg) is None:
+        return None
+    res = rewrite_product(node, _SIGMOID_SIMPLIFIERS)
+    return [res] if res is not None else None
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_1msigmoid")
+def local_1msigmoid(fgraph, node):
+    """1 - sigmoid(x) -> sigmoid(-x)."""
+    x = _one_minus_sigmoid(node.outputs[0])
+    if x is None or not is_float(node.outputs[0]):
+        return None
+    return [fit_type(sigmoid(_negate(x)), node.outputs[0])]
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_log1p_to_softplus")
+def local_log1p_to_softplus(fgraph, node):
+    """log1p(exp(x)) -> softplus(x) and log1p(-sigmoid(x)) -> -softplus(x)."""
+    if elemwise_of(node.outputs[0], scal.Log1p) is None:
+        return None
+    arg, out = node.inputs[0], node.outputs[0]
+    if arg.type.dtype != out.type.dtype:
+        return None
+    e = elemwise_of(arg, scal.Exp)
+    if e is not None:
+        return [fit_type(softplus(e.inputs[0]), out)]
+    inner = negation_of(arg)
+    sg = elemwise_of(inner, scal.ScalarSigmoid) if inner is not None else None
+    if sg is not None:
+        return [fit_type(neg(softplus(sg.inputs[0])), out)]
+    return None
+
+
+_LOG_HALF = float(np.log(0.5))
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_log1mexp")
+def local_log1mexp(fgraph, node):
+    """log(1 - exp(x)) -> log1p(-exp(x)) where x < log(1/2), log(-expm1(x)) elsewhere
+    (each form is accurate on its side; log1p alone gives -inf for x = -1e-300)."""
+    if elemwise_of(node.outputs[0], scal.Log) is None:
+        return None
+    out = node.outputs[0]
+    sub = elemwise_of(node.inputs[0], scal.Sub)
+    if sub is None or not _const_is(sub.inputs[0], 1):
+        return None
+    e = elemwise_of(sub.inputs[1], scal.Exp)
+    if e is None or not is_float(out) or sub.inputs[1].type.dtype != out.type.dtype:
+        return None
+    x = e.inputs[0]
+    cut = np.asarray(_LOG_HALF, dtype=out.type.dtype)
+    new = switch(lt(x, cut), log1p(neg(exp(x))), log(neg(expm1(x))))
+    return [fit_type(new, out)]
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_log_add_exp")
+def local_log_add_exp(fgraph, node):
+    """log(exp(x) + exp(y)) -> m + log1p(exp((x - m) + (y - m))) with m = max(x, y) (Theano's
+    local_log_add: its gradient is 1/2 each at a tie), and m itself where m is infinite."""
+    if elemwise_of(node.outputs[0], scal.Log) is None:
+        return None
+    out = node.outputs[0]
+    s = elemwise_of(node.inputs[0], scal.Add)
+    if s is None or len(s.inputs) != 2 or not is_float(out):
+        return None
+    es = [elemwise_of(i, scal.Exp) for i in s.inputs]
+    if any(e is None for e in es) or any(i.type.dtype != out.type.dtype for i in s.inputs):
+        return None
+    x, y = (e.inputs[0] for e in es)
+    m = maximum(x, y)
+    new = switch(isinf(m), m, m + log1p(exp(add(x - m, y - m))))
+    return [fit_type(new, out)]
 
 
 # -- log-sum-exp ---------------------------------------------------------------------
@@ -295,3 +508,27 @@ if Softmax is not None:
         if sm2 is not sm:
             return None
         return [fit_type(CrossentropySoftmax1HotWithBiasDx()(g, sm, y), node.outputs[0])]
+
+    @register("stabilize", "nnet")
+    @node_rewriter([SoftmaxGrad], name="local_logsoftmax_grad")
+    def local_logsoftmax_grad(fgraph, node):
+        """softmax_grad(g / sm, sm) -> g - sum(g) * sm along the softmax axis: the gradient of
+        log(softmax(x)) (picked by index, or weighted by one-hot targets) without dividing
+        by probabilities that underflowed to 0."""
+        dy, sm = node.inputs
+        if _softmax_of(sm) is None:
+            return None
+        p = parse_product(dy)
+        if p is None:
+            return None
+        for k, d in enumerate(p.den):
+            if same(d, sm):
+                break
+        else:
+            return None
+        del p.den[k]
+        g = build_product(p, dy, [d])
+        if g is None:
+            return None
+        new = g - tsum(g, axis=node.op.axis, keepdims=True) * sm
+        return [fit_type(new, node.outputs[0])]
