@@ -156,8 +156,8 @@ def make_dirs(root: str, path: str, mode: int = DIR_MODE) -> None:
     for d in reversed(todo):
         try:
             os.mkdir(d, mode)
-        except FileExistsError:
-            pass
+        except (FileExistsError, NotADirectoryError):
+            return  # something else is in the way: the check that follows names it
 
 
 # -- integrity ------------------------------------------------------------------------------

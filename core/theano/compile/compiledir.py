@@ -125,6 +125,10 @@ class CompileDir:
         self.check_root()
         path = self.path_for(kind, key, suffix)
         if not self.unsafe_ok:
+            # The directories are made first, so the check sees them all: one that another
+            # user created first is refused, and once ours they stay so (nobody else can
+            # write above them), so nothing can change between this check and the load.
+            self.make_dir(os.path.dirname(path))
             problem = safety.chain_problem(self.root, os.path.dirname(path))
             if problem:
                 return self._elsewhere(f"refused cache entry {path} ({problem})", path, kind, key,
