@@ -183,9 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as e:  # one broken workload must not hide the others' numbers
             out[key] = {"error": f"{type(e).__name__}: {e}"}
         print(key, json.dumps(out[key], default=float), flush=True)
+        if args.json:  # after each workload: a run stopped by its time limit keeps what it measured
+            Path(args.json).write_text(json.dumps(out, indent=2, default=float))
     del theano
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2, default=float))
     return 0
 
 
