@@ -74,19 +74,21 @@ def _group(dtypes) -> str:
     return "int"
 
 
-def record_node(col: Collection, node, renderer) -> None:
+def record_node(col: Collection, node, planner) -> None:
     """Render what the cuda backend would compile for `node` (nothing for other ops)."""
     from theano_cuda import lowering
     from theano_cuda.reduction import ReductionSpec, render_reduction
 
-    p = lowering.plan(node, renderer)
+    p = lowering.lower.plan(node, planner)
+    renderer = planner.renderer
+    work = p.payload
     col.nodes += 1
-    if p.kernel is not None:
-        k = p.kernel
+    if work is not None and work.kernel is not None:
+        k = work.kernel
         col.add(str(k), lambda name: renderer.render(k, name),
                 _group([a.dtype for a in k.inputs + k.outputs]))
-    if p.reduction is not None:
-        s = p.reduction
+    if work is not None and work.reduction is not None:
+        s = work.reduction
         part = ReductionSpec(s.acc_dtype, 2, (1,), s.op, s.acc_dtype, s.out_dtype)
         for spec in (s, part):
             col.add(str(spec), lambda name, spec=spec: render_reduction(spec, name),
@@ -101,14 +103,14 @@ def collect_conformance_kernels() -> Collection:
     from theano.backend import BackendRecord, Probe, hookimpl
     from theano.backend.registry import registry
     from theano.config import config
-    from theano.kernel.cuda_dialect import CudaRenderer
+    from theano_cuda.lowering import Planner
     from theano_conformance.catalog import all_cases
     from theano_conformance.runner import run_cases
     from theano_conformance.target import Target
     from theano_numpy_ref.backend import NumpyBackend
 
     col = Collection()
-    renderer = CudaRenderer()
+    planner = Planner()
 
     class Recorder(NumpyBackend):
         name = "cuda-sources"
@@ -116,7 +118,7 @@ def collect_conformance_kernels() -> Collection:
 
         def link(self, fgraph):
             for node in fgraph.toposort():
-                record_node(col, node, renderer)
+                record_node(col, node, planner)
             return super().link(fgraph)
 
     class Plugin:

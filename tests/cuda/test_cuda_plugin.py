@@ -11,11 +11,11 @@ import pytest
 import theano
 import theano.tensor as T
 from theano.config import ConfigError
-from theano.kernel.cuda_dialect import CudaRenderer
 from theano.kernel.ir import elemwise_kernel
 
 pytest.importorskip("theano_cuda", reason="the cuda backend (backends/cuda) is not installed")
 from theano_cuda import driver, lowering, plugin  # noqa: E402
+from theano_cuda.dialect import CudaRenderer  # noqa: E402
 from theano_cuda.reduction import reduction_spec, render_reduction  # noqa: E402
 
 
@@ -140,8 +140,8 @@ def test_float64_uses_unsuffixed_math_and_literals_parse():
 # -- plans -------------------------------------------------------------------------------------
 
 def _plans(inputs, outputs):
-    r = CudaRenderer()
-    return {str(n.op): lowering.plan(n, r) for n in _nodes(inputs, outputs)}
+    planner = lowering.Planner()
+    return {str(n.op): lowering.lower.plan(n, planner) for n in _nodes(inputs, outputs)}
 
 
 def test_plans_cover_kernels_reductions_products_and_views():
@@ -169,11 +169,11 @@ def test_unrenderable_ops_fall_back_with_the_reason():
 def test_reduction_spec_and_source():
     x = T.ftensor3("x")
     node = T.max(x, axis=[0, 2]).owner
-    spec = reduction_spec(node)
+    spec = reduction_spec(node, CudaRenderer())
     assert spec.axes == (0, 2) and spec.kept == (1,) and spec.op == "maximum"
     src = render_reduction(spec, "red")
     assert "__shfl_down_sync" in src and 'extern "C" __global__ void red(' in src
-    s = reduction_spec(T.sum(x).owner)
+    s = reduction_spec(T.sum(x).owner, CudaRenderer())
     assert s.acc_dtype == "float64" and s.out_dtype == "float32"  # float32 sums accumulate in float64
 
 

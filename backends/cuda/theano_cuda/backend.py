@@ -12,14 +12,13 @@ from typing import Any, Callable
 import cupy as cp
 import numpy as np
 
-from theano.backend import Backend, LinkedGraph, link_straight_line
+from theano.backend import Backend, LinkedGraph, Plan
 from theano.graph.basic import Apply, Constant
-from theano.graph.fg import FunctionGraph
-from theano.kernel.cuda_dialect import CudaRenderer
 from theano.kernel.ir import Kernel
 from theano.tensor.elemwise import broadcast_check
 
 from . import lowering
+from .dialect import CudaRenderer
 from .compile_options import options as nvrtc_options
 from .nvrtc import KernelCache
 from .reduction import ReductionSpec, block_size, render_reduction
@@ -69,38 +68,29 @@ class CudaBackend(Backend):
         """The kernel `name` of `source`, compiled with the backend's NVRTC options (nvrtc.py)."""
         return self.kernels.function(source, name)
 
-    # -- linking -------------------------------------------------------------------------------
-    def link(self, fgraph: FunctionGraph) -> LinkedGraph:
-        from theano.config import config
+    # -- linking (the core's link step; these are its hooks) ---------------------------------
+    lowering = lowering.lower
 
-        order = fgraph.toposort()
-        plans = {node: lowering.plan(node, self.renderer) for node in order}
-        fns, runners = {}, {}
-        for node, p in plans.items():
-            if p.fallback:
-                self.report_fallback(node, p.why)
-                fns[node] = self._fallback(node)
-            elif p.kernel is not None and p.reduction is not None:
-                fns[node] = _chain(self._elemwise_callable(node, p.kernel),
-                                   self._reduction_callable(node, p.reduction))
-            elif p.kernel is not None:
-                fns[node] = self._elemwise_callable(node, p.kernel)
-            elif p.reduction is not None:
-                fns[node] = self._reduction_callable(node, p.reduction)
-            else:
-                fns[node] = p.make(self)
-            runners[node] = p.runner
-        host_consts = _host_constants(fgraph, plans)
+    def node_function(self, node: Apply, plan: Plan, prepared: Any) -> Callable[..., Any]:
+        """Generated kernels and reductions launched over CuPy arrays, or the plan's maker."""
+        work = plan.payload
+        if work.kernel is not None and work.reduction is not None:
+            return _chain(self._elemwise_callable(node, work.kernel),
+                          self._reduction_callable(node, work.reduction))
+        if work.kernel is not None:
+            return self._elemwise_callable(node, work.kernel)
+        if work.reduction is not None:
+            return self._reduction_callable(node, work.reduction)
+        return work.make(self)
 
-        def constant_fn(c: Constant) -> Any:
-            data = c.data
-            if c in host_consts or not isinstance(data, (np.ndarray, np.generic)):
-                return data
-            return self.to_device(np.asarray(data))
+    def constant_value(self, constant: Constant, on_host: bool) -> Any:
+        data = constant.data
+        if on_host or not isinstance(data, (np.ndarray, np.generic)):
+            return data
+        return self.to_device(np.asarray(data))
 
-        with self._dev:
-            linked = link_straight_line(fgraph, fns, runners, constant_fn=constant_fn,
-                                        quiet_numpy=any(p.fallback for p in plans.values()))
+    def finish_link(self, linked: LinkedGraph) -> LinkedGraph:
+        """On a GPU other than cuda0, every call runs with that device current."""
         if self.device_id != 0:
             inner, dev = linked.fn, self._dev
 
@@ -227,23 +217,6 @@ class CudaBackend(Backend):
 
         return run
 
-    # -- fallbacks -------------------------------------------------------------------------------
-    def _fallback(self, node: Apply) -> Callable[..., Any]:
-        """The op's NumPy meaning on the host: inputs down, outputs back up."""
-        py = node.op.make_py_fn(node)
-        to_host, to_device = self.to_host, self.to_device
-
-        def host(x: Any) -> Any:
-            return x.get() if isinstance(x, cp.ndarray) else x
-
-        if len(node.outputs) == 1:
-            def run(*xs: Any) -> Any:
-                return to_device(py(*[host(x) for x in xs]))
-        else:
-            def run(*xs: Any) -> Any:
-                return tuple(to_device(o) for o in py(*[host(x) for x in xs]))
-        return run
-
 
 def _raise_broadcast(op: Any, node: Apply, args: list) -> None:
     """Theano's broadcast error for these device arrays (checked on zero-byte host stand-ins,
@@ -270,16 +243,3 @@ def _sm_count(dev: Any, device_id: int) -> int:
 def _chain(first: Callable[..., Any], then: Callable[[Any], Any]) -> Callable[..., Any]:
     """A fused reduction as two launches: its elementwise values, then their reduction."""
     return lambda *args: then(first(*args))
-
-
-def _host_constants(fgraph: FunctionGraph, plans: dict) -> set:
-    """Constants that only ops reading them on the host consume (shapes, indices): they stay
-    NumPy values, so reading them never waits for the GPU."""
-    host: dict[Any, bool] = {}
-    for node, p in plans.items():
-        for k, i in enumerate(node.inputs):
-            if isinstance(i, Constant):
-                on_host = p.fallback or k in p.host_inputs
-                host[i] = host.get(i, True) and on_host
-    outs = set(fgraph.outputs)
-    return {c for c, h in host.items() if h and c not in outs}

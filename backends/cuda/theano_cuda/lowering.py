@@ -1,12 +1,14 @@
-"""How the CUDA backend runs each op: a per-op dispatch table (singledispatch on the Op class).
+"""How the CUDA backend runs each op: its table of the core's lowering contract
+(`theano.backend.lowering_table`, dispatch on the op class).
 
-A lowering returns a Plan: a Kernel to render with the CUDA dialect, a reduction to render
-with `reduction.render_reduction`, or a factory of a callable over CuPy arrays. Planning
-needs no CuPy and no GPU (the tests plan every conformance graph and compile the sources
-with nvcc); only `Plan.make(backend)` touches the runtime.
+A lowering returns a `theano.backend.Plan` whose payload is a `Work`: a Kernel to render with
+the CUDA dialect, a reduction to render with `reduction.render_reduction`, or a maker of a
+callable over CuPy arrays. Planning needs no CuPy and no GPU (the tests plan every
+conformance graph with a `Planner` and compile the sources with NVRTC); only
+`Work.make(backend)` touches the runtime.
 
 A third party adds an op without touching this file: ``lowering.lower.register(MyOp)(fn)``
-where fn(op, node, renderer) returns a Plan, or None to fall back to the op's NumPy meaning.
+where fn(op, node, backend) returns a Plan, or None to fall back to the op's NumPy meaning.
 
 Shapes stay on the host: Shape and Shape_i give NumPy arrays, and the ops that read shapes
 or indices (Reshape, Alloc, Subtensor, SpecifyShape) accept host or device values, so
@@ -16,110 +18,79 @@ one reaches them.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
+from theano.backend import Plan, all_inputs, lowering_table
 from theano.compile.function import DeepCopyOp
 from theano.graph.basic import Apply
-from theano.kernel.ir import Kernel, elemwise_kernel
-from theano.kernel.render import RenderError
+from theano.kernel.ir import Kernel, elemwise_kernel, kernel_from_composite
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from theano.tensor.math import Dot
 from theano.tensor.rewriting.blas import Gemm, Gemv
+from theano.tensor.rewriting.fusion import FusedReduction
 from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 from theano.tensor.subtensor import Subtensor
 
-from .reduction import ReductionSpec, reduction_spec
+from .dialect import CudaRenderer
+from .reduction import ReductionSpec, fused_reduction_spec, reduction_spec
 
-__all__ = ["Plan", "lower", "plan", "FALLBACK"]
+__all__ = ["Planner", "Work", "lower"]
 
-FALLBACK = "numpy (fallback)"
+#: the CUDA backend's lowering table
+lower = lowering_table("CUDA")
 
 
-@dataclass
-class Plan:
-    """What runs a node on the GPU.
+@dataclass(frozen=True)
+class Work:
+    """The CUDA payload of a Plan: generated code (compiled once per distinct source) and/or
+    make(backend), which builds a callable over device values."""
 
-    runner: the label debugprint shows; kernel / reduction: generated code (compiled once per
-    distinct source); make(backend): builds a callable over device values; host_inputs: the
-    input positions read on the host (a constant there stays a NumPy array); fallback/why:
-    the node runs through its NumPy meaning with a host round trip."""
-
-    runner: str
     kernel: Kernel | None = None
     reduction: ReductionSpec | None = None
     make: Callable[[Any], Callable[..., Any]] | None = None
-    host_inputs: tuple[int, ...] = ()
-    fallback: bool = False
-    why: str = ""
-    extra: dict = field(default_factory=dict)
 
 
-@functools.singledispatch
-def lower(op: Any, node: Apply, renderer: Any) -> Plan | None:
-    """The CUDA backend's implementation of `node`, or None when it has none."""
-    return None
+class Planner:
+    """What CUDA lowerings read of their backend, without CuPy: the dialect. The backend is
+    one; tests plan graphs with this one on machines without a GPU."""
 
+    name = "cuda"
 
-def plan(node: Apply, renderer: Any) -> Plan:
-    """The plan for a node: its lowering, else the NumPy meaning as a visible fallback."""
-    try:
-        p = lower(node.op, node, renderer)
-    except RenderError as e:
-        return Plan(FALLBACK, fallback=True, why=str(e))
-    if p is not None:
-        return p
-    return Plan(FALLBACK, fallback=True, why="no CUDA lowering")
+    def __init__(self) -> None:
+        self.renderer = CudaRenderer()
 
 
 # -- generated kernels -----------------------------------------------------------------------
 
 @lower.register(Elemwise)
-def _lower_elemwise(op: Elemwise, node: Apply, renderer: Any) -> Plan | None:
+def _lower_elemwise(op: Elemwise, node: Apply, backend: Any) -> Plan | None:
     kernel = elemwise_kernel(node)
     if kernel is None:
         return None
-    ok, why = renderer.can_render(kernel)
-    if not ok:
-        return Plan(FALLBACK, fallback=True, why=why)
-    return Plan("cuda kernel", kernel=kernel)
+    backend.renderer.check(kernel)
+    return Plan("cuda kernel", payload=Work(kernel=kernel))
 
 
-def _lower_fused_reduction(op: Any, node: Apply, renderer: Any) -> Plan | None:
+@lower.register(FusedReduction)
+def _lower_fused_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
     # Two generated kernels: the composite's values (one elementwise pass into a temporary),
     # then the cooperative block reduction over them. One pass more than a fused loop, but
     # every SM works even when the output has a single element.
-    from theano.kernel.ir import kernel_from_composite
-
     loop_t = op.loop_type(node)
     kernel = kernel_from_composite(op.scalar_op, [i.type for i in node.inputs], [loop_t],
                                    name="fused_reduce_values")
-    ok, why = renderer.can_render(kernel)
-    if not ok:
-        return Plan(FALLBACK, fallback=True, why=why)
-    name = op.reduce_op.name
-    if name not in ("add", "mul", "maximum", "minimum"):
-        return Plan(FALLBACK, fallback=True, why=f"no CUDA reduction for {name}")
-    spec = ReductionSpec(loop_t.dtype, loop_t.ndim, tuple(op.axes), name, op.acc_dtype, op.dtype)
-    for dt in (spec.in_dtype, spec.acc_dtype, spec.out_dtype):
-        renderer.ctype(dt)
-    return Plan("cuda kernel + reduction", kernel=kernel, reduction=spec)
-
-
-try:  # the fused reduction arrives with the core's fusion of reductions
-    from theano.tensor.rewriting.fusion import FusedReduction
-except ImportError:  # an older core: nothing to register
-    FusedReduction = None
-if FusedReduction is not None:
-    lower.register(FusedReduction)(_lower_fused_reduction)
+    backend.renderer.check(kernel)
+    spec = fused_reduction_spec(op, loop_t, backend.renderer)
+    return Plan("cuda kernel + reduction", payload=Work(kernel=kernel, reduction=spec))
 
 
 @lower.register(CAReduce)
-def _lower_careduce(op: CAReduce, node: Apply, renderer: Any) -> Plan | None:
-    return Plan("cuda reduction", reduction=reduction_spec(node))
+def _lower_careduce(op: CAReduce, node: Apply, backend: Any) -> Plan | None:
+    return Plan("cuda reduction", payload=Work(reduction=reduction_spec(node, backend.renderer)))
 
 
 # -- the device array library (CuPy) ---------------------------------------------------------
@@ -145,8 +116,8 @@ def _on(label: str, host_inputs: tuple[int, ...] = ()) -> Callable:
     """Register a factory `f(op, node) -> maker(backend) -> callable` under `label`."""
 
     def deco(factory: Callable[[Any, Apply], Callable[[Any], Callable[..., Any]]]):
-        def lower_it(op: Any, node: Apply, renderer: Any) -> Plan:
-            return Plan(label, make=factory(op, node), host_inputs=host_inputs)
+        def lower_it(op: Any, node: Apply, backend: Any) -> Plan:
+            return Plan(label, host_inputs=host_inputs, payload=Work(make=factory(op, node)))
 
         return lower_it
 
@@ -206,20 +177,17 @@ def _view(label: str) -> Callable:
     """Ops whose NumPy meaning only reads attributes and methods CuPy arrays share (shape,
     transpose, reshape): the same function is the GPU implementation, a view."""
 
-    def lower_it(op: Any, node: Apply, renderer: Any) -> Plan:
+    def lower_it(op: Any, node: Apply, backend: Any) -> Plan:
         def make(be: Any) -> Callable[..., Any]:
             return op.make_py_fn(node)
 
-        return Plan(label, make=make, host_inputs=tuple(range(1, len(node.inputs))))
+        return Plan(label, host_inputs=all_inputs(node)[1:], payload=Work(make=make))
 
     return lower_it
 
 
-lower.register(DimShuffle)(_view("cuda (view)"))
-lower.register(Rebroadcast)(_view("cuda (view)"))
-lower.register(SpecifyShape)(_view("cuda (view)"))
-lower.register(Shape)(_view("cuda (shape, host)"))
-lower.register(Shape_i)(_view("cuda (shape, host)"))
+lower.register(DimShuffle, Rebroadcast, SpecifyShape)(_view("cuda (view)"))
+lower.register(Shape, Shape_i)(_view("cuda (shape, host)"))
 
 
 @_on("cuda (view)", host_inputs=(1,))
@@ -249,7 +217,7 @@ def _subtensor_helpers() -> tuple[Any, Any]:
     return subtensor._fill_index, subtensor._SYM
 
 
-def _lower_subtensor(op: Subtensor, node: Apply, renderer: Any) -> Plan:
+def _lower_subtensor(op: Subtensor, node: Apply, backend: Any) -> Plan:
     fill, sym = _subtensor_helpers()
     idx_list = op.idx_list
 
@@ -263,7 +231,7 @@ def _lower_subtensor(op: Subtensor, node: Apply, renderer: Any) -> Plan:
 
         return run
 
-    return Plan("cuda (view)", make=make, host_inputs=tuple(range(1, len(node.inputs))))
+    return Plan("cuda (view)", host_inputs=all_inputs(node)[1:], payload=Work(make=make))
 
 
 lower.register(Subtensor)(_lower_subtensor)
@@ -277,7 +245,7 @@ def _deepcopy(op: Any, node: Apply) -> Callable[[Any], Callable[..., Any]]:
     return make
 
 
-def _lower_alloc(op: Alloc, node: Apply, renderer: Any) -> Plan:
+def _lower_alloc(op: Alloc, node: Apply, backend: Any) -> Plan:
     def make(be: Any) -> Callable[..., Any]:
         cp, dev = be.cp, _device(be.cp)
 
@@ -292,13 +260,12 @@ def _lower_alloc(op: Alloc, node: Apply, renderer: Any) -> Plan:
 
         return run
 
-    return Plan("cuda (alloc)", make=make, host_inputs=tuple(range(1, len(node.inputs))))
+    return Plan("cuda (alloc)", host_inputs=all_inputs(node)[1:], payload=Work(make=make))
 
 
 lower.register(Alloc)(_lower_alloc)
 lower.register(Dot)(_dot)
-lower.register(Gemm)(_gemm)
-lower.register(Gemv)(_gemm)
+lower.register(Gemm, Gemv)(_gemm)
 lower.register(Reshape)(_reshape)
 lower.register(DeepCopyOp)(_deepcopy)
 from . import nnet  # noqa: E402,F401  (conv and pooling lowerings)

@@ -14,7 +14,9 @@ from theano.tensor.nnet.abstract_conv import (Conv2d, Conv2dGradInputs, Conv2dGr
                                               Conv3dGradInputs, Conv3dGradWeights)
 from theano.tensor.signal.pool import AveragePoolGrad, DownsampleFactorMaxGradGrad, MaxPoolGrad, Pool
 
-from .lowering import Plan, _device, lower
+from theano.backend import Plan
+
+from .lowering import Work, _device, lower
 
 __all__ = ["CONV_RUNNER", "POOL_RUNNER"]
 
@@ -37,16 +39,14 @@ def _on_device(op: Any, node: Apply, host_inputs: tuple[int, ...]) -> Callable[[
 
 
 def _plan(label: str, host_inputs: tuple[int, ...] = ()) -> Callable[[Any, Apply, Any], Plan]:
-    def lower_it(op: Any, node: Apply, renderer: Any) -> Plan:
-        return Plan(label, make=_on_device(op, node, host_inputs), host_inputs=host_inputs)
+    def lower_it(op: Any, node: Apply, backend: Any) -> Plan:
+        return Plan(label, host_inputs=host_inputs, payload=Work(make=_on_device(op, node, host_inputs)))
 
     return lower_it
 
 
-for _cls in (Conv2d, Conv3d):
-    lower.register(_cls)(_plan(CONV_RUNNER))
+lower.register(Conv2d, Conv3d)(_plan(CONV_RUNNER))
 # The third input of the gradients is a spatial shape: read on the host.
-for _cls in (Conv2dGradWeights, Conv2dGradInputs, Conv3dGradWeights, Conv3dGradInputs):
-    lower.register(_cls)(_plan(CONV_RUNNER, host_inputs=(2,)))
-for _cls in (Pool, MaxPoolGrad, AveragePoolGrad, DownsampleFactorMaxGradGrad):
-    lower.register(_cls)(_plan(POOL_RUNNER))
+lower.register(Conv2dGradWeights, Conv2dGradInputs, Conv3dGradWeights, Conv3dGradInputs)(
+    _plan(CONV_RUNNER, host_inputs=(2,)))
+lower.register(Pool, MaxPoolGrad, AveragePoolGrad, DownsampleFactorMaxGradGrad)(_plan(POOL_RUNNER))

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from theano.kernel.cuda_dialect import CUDA_HEADER, CudaRenderer
 from theano.kernel.render import RenderError
 
-__all__ = ["ReductionSpec", "reduction_spec", "render_reduction", "MAX_THREADS"]
+from .dialect import CUDA_HEADER, CudaRenderer
+
+__all__ = ["ReductionSpec", "fused_reduction_spec", "reduction_spec", "render_reduction", "MAX_THREADS"]
 
 #: threads per block; a multiple of the warp size, at most 32 warps (the shared array's size)
 MAX_THREADS = 256
@@ -57,7 +58,7 @@ class ReductionSpec:
         return self.op not in ("maximum", "minimum")
 
 
-def reduction_spec(node: Any) -> ReductionSpec:
+def reduction_spec(node: Any, renderer: CudaRenderer) -> ReductionSpec:
     """The spec of a CAReduce node; RenderError when CUDA cannot render it."""
     op = node.op
     x = node.inputs[0]
@@ -70,10 +71,22 @@ def reduction_spec(node: Any) -> ReductionSpec:
     acc = getattr(op, "acc_dtype", None) or out_dt
     if name in ("and", "or"):
         acc = "bool"
-    spec = ReductionSpec(x.type.dtype, nd, axes, name, acc, out_dt)
-    r = CudaRenderer()
+    return _checked(ReductionSpec(x.type.dtype, nd, axes, name, acc, out_dt), renderer)
+
+
+def fused_reduction_spec(op: Any, loop_type: Any, renderer: CudaRenderer) -> ReductionSpec:
+    """The spec reducing a FusedReduction's elementwise values (of `loop_type`); RenderError
+    when CUDA cannot render it."""
+    name = op.reduce_op.name
+    if name not in ("add", "mul", "maximum", "minimum"):
+        raise RenderError(f"no CUDA reduction for {name}")
+    return _checked(ReductionSpec(loop_type.dtype, loop_type.ndim, tuple(op.axes), name, op.acc_dtype,
+                                  op.dtype), renderer)
+
+
+def _checked(spec: ReductionSpec, renderer: CudaRenderer) -> ReductionSpec:
     for dt in (spec.in_dtype, spec.acc_dtype, spec.out_dtype):
-        r.ctype(dt)  # raises RenderError for float16 and complex
+        renderer.ctype(dt)  # raises RenderError for float16 and complex
     return spec
 
 

@@ -3,7 +3,7 @@ CUDA's built-in types (NVRTC has no <stdint.h>), `__device__` helpers, and the s
 strides passed by value (a kernel cannot read the host's arrays)."""
 from __future__ import annotations
 
-from .render import CFamilyRenderer
+from theano.kernel.render import CFamilyRenderer
 
 __all__ = ["CudaRenderer", "CUDA_HEADER"]
 
