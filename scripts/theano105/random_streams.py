@@ -56,6 +56,25 @@ def mrg_uniform_float32_low_high():
     return _calls(theano.function([], s.uniform((3, 7), low=-2.0, high=3.0, dtype="float32")))
 
 
+def mrg_uniform_float64_bounds():
+    # Theano's kernel rounds u * (high - low) + low once (a fused multiply-add).
+    s = MRG_RandomStreams(124)
+    return _calls(theano.function([], s.uniform((40,), low=-0.3, high=1.9)), n=2)
+
+
+def mrg_uniform_float16():
+    s = MRG_RandomStreams(125)
+    return _calls(theano.function([], s.uniform((9,), dtype="float16")), n=2)
+
+
+def mrg_floatX_float32():
+    with theano.change_flags(floatX="float32"):
+        s = MRG_RandomStreams(126)
+        f = theano.function([], [s.uniform((6,), low=0.1, high=0.7), s.binomial((6,), p=0.3),
+                                 s.normal((4,), avg=0.2, std=1.3)])
+    return _calls(f, n=2)
+
+
 def mrg_uniform_100_elements():
     s = MRG_RandomStreams(1234)
     return _calls(theano.function([], s.uniform((100,), low=0.5, high=1.5)), n=2)
@@ -121,6 +140,11 @@ def mrg_seed_reseeds():
 def mrg_normal_odd():
     s = MRG_RandomStreams(11)
     return _calls(theano.function([], s.normal((7,))))
+
+
+def mrg_normal_inexact_avg_std():
+    s = MRG_RandomStreams(16)
+    return _calls(theano.function([], s.normal((9,), avg=0.1, std=1.7)), n=2)
 
 
 def mrg_normal_avg_std():
@@ -217,6 +241,13 @@ def mrg_multinomial_wo_replacement():
 def rs_uniform():
     s = RandomStreams(234)
     return _calls(theano.function([], s.uniform((2, 3))))
+
+
+def rs_floatX_float32():
+    with theano.change_flags(floatX="float32"):
+        s = RandomStreams(233)
+        f = theano.function([], [s.uniform((3,), low=0.1, high=0.7), s.normal((2,), std=1.3)])
+    return _calls(f, n=2)
 
 
 def rs_uniform_float32_low_high():

@@ -41,7 +41,7 @@ DEVICES = [pytest.param(d, marks=pytest.mark.skipif(not _usable(d), reason=f"{d}
 
 
 # Outputs computed with log/sqrt/cos/sin (normals), beyond those of the cases named *normal*.
-TRANSCENDENTAL = {("mrg_two_draws_one_object", 1), ("mrg_seed_reseeds", 1)}
+TRANSCENDENTAL = {("mrg_two_draws_one_object", 1), ("mrg_seed_reseeds", 1), ("mrg_floatX_float32", 2)}
 EXACT = {("mrg_truncated_normal", 1)}  # the uniform drawn after a truncated normal
 
 
@@ -61,7 +61,9 @@ def assert_same_numbers(name: str, got: list, want: list) -> None:
             if w.dtype.kind in "iub" or _exact(name, k):
                 np.testing.assert_array_equal(g, w, err_msg=where)
             else:
-                tol = 2e-6 if w.dtype == np.float32 else 1e-13
+                # Theano's float32 kernels call the C library's cosf/sinf/logf; a float64 math
+                # library may differ from another in the last bit.
+                tol = 1e-6 if w.dtype == np.float32 else 1e-14
                 np.testing.assert_allclose(g, w, rtol=tol, atol=tol, err_msg=where)
 
 
@@ -181,3 +183,16 @@ def test_size_validation():
         s.multinomial(size=(2,), pvals=np.ones((2, 2)) / 2)
     with pytest.raises(TypeError, match="entries"):
         s.uniform((3, "a"))
+
+
+def test_gradients_flow_through_avg_std_low_high():
+    s = MRG_RandomStreams(3)
+    a, sd, lo = T.dscalar(), T.dscalar(), T.fscalar()
+    z = s.normal((4,), avg=a, std=sd)
+    u = s.uniform((5,), low=lo, high=2.0, dtype="float32")
+    ga, gs = theano.grad(z.sum(), [a, sd])
+    gl = theano.grad(u.sum(), lo)
+    zz, ga_, gs_, uu, gl_ = theano.function([a, sd, lo], [z, ga, gs, u, gl], no_default_updates=True)(1.0, 2.0, 0.5)
+    assert ga_ == 4.0
+    np.testing.assert_allclose(gs_, ((zz - 1.0) / 2.0).sum(), rtol=1e-12)
+    np.testing.assert_allclose(gl_, (1 - (uu - 0.5) / 1.5).sum(), rtol=1e-5)

@@ -38,6 +38,7 @@ from ..tensor.sort import argsort
 from ..tensor.subtensor import nonzero
 from ..tensor.type import TensorType
 from . import mrg31k3p
+from .fma import fused_multiply_add
 from .multinomial import ChoiceFromUniform, MultinomialFromUniform
 
 __all__ = ["MRG_RandomStreams", "MRGUniform", "guess_n_streams", "MAX_NSTREAMS"]
@@ -146,14 +147,19 @@ def _rank(size_v: Variable, ndim: int | None) -> int:
     return n
 
 
+def _exact(f: Any, x: Variable) -> Variable:
+    """f(x) for a narrow float x computed in float64 and rounded once to x's dtype: the math
+    library's float32 functions Theano's kernels call are correctly rounded far more often
+    than NumPy's vectorised ones."""
+    if x.type.dtype == "float64":
+        return f(x)
+    return tb.cast(f(tb.cast(x, "float64")), x.type.dtype)
+
+
 def _affine(u: Variable, scale: Variable, shift: Variable, dtype: str) -> Variable:
-    """u * scale + shift rounded once to a narrow float dtype, as Theano 1.0's compiled kernel
-    gives it (its C compiler fuses the multiply-add): computed in float64, where the product
-    of two floats of 24 bits is exact, then cast. float64 is computed as written."""
-    if dtype == "float64":
-        return u * scale + shift
-    wide = [tb.cast(v, "float64") for v in (u, scale, shift)]
-    return tb.cast(wide[0] * wide[1] + wide[2], dtype)
+    """u * scale + shift rounded once, as Theano 1.0's compiled kernel gives it (its C compiler,
+    targeting the native CPU, fuses the multiply-add)."""
+    return fused_multiply_add(u, scale, shift, dtype)
 
 
 def _carry(out: Variable, u: Variable) -> Variable:
@@ -254,9 +260,9 @@ class MRG_RandomStreams:
         n_even = n_odd + n_odd % 2
         u = self.uniform((n_even,), low=0.0, high=1.0, ndim=1, dtype=dtype, nstreams=nstreams)
         u1, u2 = u[:n_even // 2], u[n_even // 2:]
-        r = tm.sqrt(-2.0 * tm.log(u1))
+        r = tm.sqrt(-2.0 * _exact(tm.log, u1))
         theta = np.array(2.0 * np.pi, dtype=dtype) * u2
-        cos_t, sin_t = tm.cos(theta), tm.sin(theta)
+        cos_t, sin_t = _exact(tm.cos, theta), _exact(tm.sin, theta)
         z0, z1 = r * cos_t, r * sin_t
         if truncate:
             out0, out1 = (z0 < -2.0) | (z0 > 2.0), (z1 < -2.0) | (z1 > 2.0)
@@ -266,12 +272,12 @@ class MRG_RandomStreams:
             lower = tb.constant(1.0 / np.e ** 2, dtype=dtype)
             u_fix = self.uniform((fix0.size + fix1.size,), low=lower, high=1.0, ndim=1, dtype=dtype,
                                  nstreams=nstreams)
-            r_fix = tm.sqrt(-2.0 * tm.log(u_fix))
+            r_fix = tm.sqrt(-2.0 * _exact(tm.log, u_fix))
             z = join(0, z0_ok, r_fix[:fix0.size] * cos_t[fix0], z1_ok, r_fix[fix0.size:] * sin_t[fix1])
         else:
             z = join(0, z0, z1)
         samples = reshape(z[:n_odd], size_v, ndim=rank)
-        return _carry(samples * std + avg, u)
+        return _carry(_affine(samples, std, avg, dtype), u)
 
     def truncated_normal(self, size: Any = None, avg: Any = 0.0, std: Any = 1.0, ndim: int | None = None,
                          dtype: str | None = None, nstreams: int | None = None) -> Variable:
