@@ -64,8 +64,8 @@ def fma(a: Any, b: Any, c: Any, dtype: str = "float64") -> np.ndarray:
     dt = np.dtype(dtype)
     if dt.kind != "f" or dt.itemsize > 8:
         raise TypeError(f"fma: dtype must be float16, float32 or float64, got {dtype}")
-    a, b, c = (np.asarray(x, dtype=dt) for x in (a, b, c))
-    a, b, c = (np.asarray(x, dtype="float64") for x in np.broadcast_arrays(a, b, c))
+    a, b, c = (np.asarray(np.asarray(x, dtype=dt), dtype="float64") for x in (a, b, c))
+    shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
     with np.errstate(all="ignore"):
         plain = a * b + c
         if dt == np.float64:
@@ -75,7 +75,7 @@ def fma(a: Any, b: Any, c: Any, dtype: str = "float64") -> np.ndarray:
         else:
             out = _round_to_odd_sum(a * b, c)
         out = np.where(np.isfinite(plain) & np.isfinite(out), out, plain)
-    return np.asarray(out.astype(dt))
+    return np.broadcast_to(out, shape).astype(dt)
 
 
 class FusedMultiplyAdd(Op):
