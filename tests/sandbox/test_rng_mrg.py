@@ -1,7 +1,7 @@
 """MRG_RandomStreams gives Theano 1.0.5's numbers for the same seed and the same calls.
 
 The programs are those of scripts/theano105/random_streams.py (imported from there), run here
-on every CPU backend and compared with what real Theano 1.0.5 gave them
+on every usable backend (numpy, cpu, opencl, cuda) and compared with what real Theano 1.0.5 gave them
 (tests/data/theano105/random_streams.json). Uniforms and integers must be identical; values
 computed from uniforms with log/sqrt/cos/sin (normal) may differ by the last bits of the
 math library.
@@ -37,7 +37,7 @@ def _usable(device: str) -> bool:
 
 
 DEVICES = [pytest.param(d, marks=pytest.mark.skipif(not _usable(d), reason=f"{d} is not usable here"))
-           for d in ("numpy", "cpu", "opencl")]
+           for d in ("numpy", "cpu", "opencl", "cuda")]
 
 
 # Outputs computed with log/sqrt/cos/sin (normals), beyond those of the cases named *normal*.

@@ -1,7 +1,7 @@
 """shared_randomstreams.RandomStreams gives Theano 1.0.5's numbers for the same seed and calls.
 
 The programs are those of scripts/theano105/random_streams.py (imported from there), run on
-every CPU backend and compared, exactly, with what real Theano 1.0.5 gave them
+every usable backend (numpy, cpu, opencl, cuda) and compared, exactly, with what real Theano 1.0.5 gave them
 (tests/data/theano105/random_streams.json): each draw's RandomState is seeded as Theano seeds
 it and makes the same NumPy calls.
 """
@@ -35,7 +35,7 @@ def _usable(device: str) -> bool:
 
 
 DEVICES = [pytest.param(d, marks=pytest.mark.skipif(not _usable(d), reason=f"{d} is not usable here"))
-           for d in ("numpy", "cpu", "opencl")]
+           for d in ("numpy", "cpu", "opencl", "cuda")]
 
 
 @pytest.mark.parametrize("device", DEVICES)
