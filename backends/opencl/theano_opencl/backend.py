@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from theano.backend import Backend, LinkedGraph, link_straight_line
-from theano.graph.basic import Constant
+from theano.backend import Backend, Plan, host_fallback
+from theano.graph.basic import Apply, Constant
 from theano.graph.fg import FunctionGraph
 from theano.kernel.ir import kernel_from_composite
 from theano.kernel.opencl_dialect import OpenCLRenderer
@@ -148,29 +148,30 @@ class OpenCLBackend(Backend):
                     f"input {v} is {v.type}, but OpenCL device {self.device} has no cl_khr_fp64; "
                     f"use float32 (THEANO_FLAGS=floatX=float32).")
 
-    def link(self, fgraph: FunctionGraph) -> LinkedGraph:
-        order = fgraph.toposort()
-        plans = {node: lowering.plan(node, self) for node in order}
-        sources = [s for p in plans.values() for s in p.sources]
-        kernels = self.rt.build(sources) if sources else {}
-        fns, runners = {}, {}
-        for node, p in plans.items():
-            if p.fallback:
-                self.report_fallback(node, p.why)
-            fns[node] = p.bind(kernels) if p.bind is not None else p.fn
-            runners[node] = p.runner
-        # A constant is uploaded once, at link time, when a device op reads it; host ops (shape
-        # arithmetic, fallbacks) read its host value.
-        device_consts: set[Any] = set()
-        for node, p in plans.items():
-            if p.device_inputs:
-                device_consts.update(i for i in node.inputs if isinstance(i, Constant))
+    # -- linking (the core's link step; these are its hooks) ------------------------------
+    lowering = lowering.lower
 
-        def constant_fn(c: Constant) -> Any:
-            if isinstance(c.type, TensorType):
-                data = np.asarray(c.data, dtype=c.type.dtype)
-                return self.rt.to_device(data) if c in device_consts else data
-            return c.data
+    def prepare(self, plans: dict[Apply, Plan]) -> dict[str, Any]:
+        """The graph's kernel sources built as one program: compiled kernels by source."""
+        sources = [s for p in plans.values() if isinstance(p.payload, lowering.Program)
+                   for s in p.payload.sources]
+        return self.rt.build(sources) if sources else {}
 
-        quiet = any(p.fallback for p in plans.values())
-        return link_straight_line(fgraph, fns, runners, constant_fn=constant_fn, quiet_numpy=quiet)
+    def node_function(self, node: Apply, plan: Plan, prepared: dict[str, Any]) -> Callable[..., Any]:
+        program = plan.payload
+        if isinstance(program, lowering.Program) and program.bind is not None:
+            return program.bind(prepared)
+        return super().node_function(node, plan, prepared)
+
+    def fallback_function(self, node: Apply) -> Callable[..., Any]:
+        """The NumPy meaning on host copies of the inputs; its outputs stay on the host: the
+        next device op uploads them if it needs them, a host op (or another fallback) does not."""
+        return host_fallback(node, self.host)
+
+    def constant_value(self, constant: Constant, on_host: bool) -> Any:
+        """A tensor constant is uploaded once, at link time, when a device op reads it; host
+        ops (shape arithmetic, fallbacks) read its host value."""
+        if isinstance(constant.type, TensorType):
+            data = np.asarray(constant.data, dtype=constant.type.dtype)
+            return data if on_host else self.rt.to_device(data)
+        return constant.data

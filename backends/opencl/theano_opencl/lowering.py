@@ -1,41 +1,45 @@
-"""How the OpenCL backend runs each op: a per-op dispatch table (singledispatch on the Op class),
-grouped by topic below: elementwise kernels, reductions, products, views and shapes; the nnet
-row ops register themselves from `lowering_nnet`, matrix products from `lowering_products`,
-convolutions and pooling from `lowering_conv`.
+"""How the OpenCL backend runs each op: its table of the core's lowering contract
+(`theano.backend.lowering_table`, dispatch on the op class), grouped by topic below:
+elementwise kernels, reductions, products, views and shapes; the nnet row ops register
+themselves from `lowering_nnet`, matrix products from `lowering_products`, convolutions and
+pooling from `lowering_conv`.
 
-A lowering returns a Plan: the OpenCL sources the node needs (compiled together with the
-rest of the graph's at link time) and `bind`, which turns the compiled kernels into the node's
-run-time function. A third party adds an op without touching this file:
-``lowering.lower.register(MyOp)(fn)`` where fn(op, node, backend) returns a Plan or None (None:
-the node falls back to its NumPy meaning, with host transfers).
+A lowering returns a `theano.backend.Plan`: its `fn`, or as payload a `Program`, the OpenCL
+sources the node needs (compiled together with the rest of the graph's at link time) and
+`bind`, which turns the compiled kernels into the node's run-time function. A third party
+adds an op without touching this file: ``lowering.lower.register(MyOp)(fn)`` where
+fn(op, node, backend) returns a Plan or None (None: the node falls back to its NumPy meaning,
+with host transfers).
 
 Run-time values: tensors live on the device as pyopencl arrays, except small host arrays
 made by shape arithmetic (Shape, Shape_i, fallbacks); every lowering accepts both and moves
-what it needs (`backend.dev`, `backend.host`).
+what it needs (`backend.dev`, `backend.host`). A plan's `host_inputs` says which inputs it
+reads on the host: a constant only such readers consume is never uploaded.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from theano.backend import Plan, all_inputs, fallback, lowering_table
 from theano.compile.function import DeepCopyOp
 from theano.graph.basic import Apply, Constant
 from theano.kernel.ir import Kernel, elemwise_kernel, kernel_from_composite, reduction_kernel
-from theano.kernel.render import RenderError
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
+from theano.tensor.join import MakeVector
 from theano.tensor.math import All, Any as AnyOp, Max, Min, Prod, Sum
+from theano.tensor.rewriting.fusion import FusedReduction
 from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 from theano.tensor.subtensor import Subtensor, _fill_index
 
 from .cpu_rows import ROW_LOCAL, RowMerger
 from .kernels import reduction_source
 
-__all__ = ["Plan", "lower", "plan", "NATIVE", "VIEW"]
+__all__ = ["NATIVE", "Program", "VIEW", "lower"]
 
 NATIVE = "opencl kernel"
 VIEW = "opencl (view/shape)"
@@ -44,58 +48,18 @@ VIEW = "opencl (view/shape)"
 #: the host (shape arithmetic): a launch plus an upload would cost more than the work
 HOST_SMALL = 16
 
+#: the OpenCL backend's lowering table
+lower = lowering_table("OpenCL")
 
-@dataclass
-class Plan:
-    """What runs a node: kernel sources to compile, and how to bind them into a function."""
 
-    runner: str
+@dataclass(frozen=True)
+class Program:
+    """The OpenCL payload of a Plan: kernel sources, compiled with the rest of the graph's
+    at link time, and bind(kernels by source) -> the node's callable (None: the plan's `fn`
+    is the callable, and fetches its compiled kernels itself)."""
+
     sources: tuple[str, ...] = ()
     bind: Callable[[dict[str, Any]], Callable[..., Any]] | None = None
-    fn: Callable[..., Any] | None = None
-    fallback: bool = False
-    why: str = ""
-    #: whether the node wants its constant inputs as device arrays
-    device_inputs: bool = True
-
-
-@functools.singledispatch
-def lower(op: Any, node: Apply, backend: Any) -> Plan | None:
-    """The OpenCL backend's implementation of `node`, or None when it has none."""
-    return None
-
-
-def plan(node: Apply, backend: Any) -> Plan:
-    """The plan for a node: its lowering, else the NumPy meaning as a visible fallback."""
-    try:
-        p = lower(node.op, node, backend)
-    except RenderError as e:
-        p = Plan("numpy (fallback)", fallback=True, why=str(e))
-    if p is not None and not p.fallback:
-        return p
-    why = p.why if p is not None else "no OpenCL lowering"
-    return Plan("numpy (fallback)", fn=fallback_fn(node, backend), fallback=True, why=why,
-                device_inputs=False)
-
-
-def fallback_fn(node: Apply, backend: Any) -> Callable[..., Any]:
-    """The op's NumPy meaning on host copies of its inputs. Its outputs stay on the host: the
-    next device op uploads them if it needs them, a host op (or another fallback) does not."""
-    py = node.op.make_py_fn(node)
-    host = backend.host
-    destroyed = {i for ins in getattr(node.op, "destroy_map", {}).values() for i in ins}
-
-    def fn(*args: Any) -> Any:
-        hargs = []
-        for k, a in enumerate(args):
-            h = host(a)
-            if k in destroyed and h is a and isinstance(a, np.ndarray):
-                h = a.copy()  # a host value held elsewhere (a shared variable): never write into it
-            hargs.append(h)
-        with np.errstate(all="ignore"):
-            return py(*hargs)
-
-    return fn
 
 
 def _proxy(shape: Sequence[int], dtype: Any, strides: Sequence[int] | None = None) -> np.ndarray:
@@ -127,16 +91,14 @@ def _lower_elemwise(op: Elemwise, node: Apply, backend: Any) -> Plan | None:
     kernel = elemwise_kernel(node)
     if kernel is None:
         return None
-    ok, why = backend.renderer.can_render(kernel)
-    if not ok:
-        return Plan("numpy (fallback)", fallback=True, why=why)
+    backend.renderer.check(kernel)
     src = backend.renderer.render(kernel, "elemwise")
     py = op.make_py_fn(node)
 
     def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
         return elemwise_launcher(backend, node, kernel, kernels[src], py)
 
-    return Plan(NATIVE, sources=(src,), bind=bind)
+    return Plan(NATIVE, payload=Program((src,), bind))
 
 
 def loop_shape(node: Apply | None, bcast: Sequence[Sequence[bool]], args: Sequence[Any],
@@ -268,7 +230,7 @@ def _lower_reduce(op: CAReduce, node: Apply, backend: Any) -> Plan | None:
                             lambda _k: reduce_launcher(backend, name, idt, acc, odt, axes, ndim, py))
         if cols is not None:
             return cols
-    return Plan(NATIVE, bind=lambda _k: reduce_launcher(backend, name, idt, acc, odt, axes, ndim, py))
+    return Plan(NATIVE, payload=Program((), lambda _k: reduce_launcher(backend, name, idt, acc, odt, axes, ndim, py)))
 
 
 def _column_plan(node: Apply, backend: Any, kernel: Kernel | None, general_sources: tuple[str, ...],
@@ -296,7 +258,7 @@ def _column_plan(node: Apply, backend: Any, kernel: Kernel | None, general_sourc
 
         return fn
 
-    return Plan(NATIVE, sources=tuple(srcs.values()) + general_sources, bind=bind)
+    return Plan(NATIVE, payload=Program(tuple(srcs.values()) + general_sources, bind))
 
 
 def _collapse(dims: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
@@ -389,13 +351,12 @@ def _host_plan(label: str = VIEW) -> Callable[[Any, Apply, Any], Plan]:
             proxies = [_proxy(a.shape, a.dtype) if type(a) is backend.Array else a for a in args]
             return py(*proxies)
 
-        return Plan(label, fn=fn, device_inputs=False)
+        return Plan(label, fn=fn, host_inputs=all_inputs(node))
 
     return lower_shape
 
 
-for _cls in (Shape, Shape_i):
-    lower.register(_cls)(_host_plan())
+lower.register(Shape, Shape_i)(_host_plan())
 
 
 def _checked_passthrough(op: Any, node: Apply, backend: Any) -> Plan:
@@ -408,11 +369,10 @@ def _checked_passthrough(op: Any, node: Apply, backend: Any) -> Plan:
             return x
         return py(x, *[backend.host(r) for r in rest])
 
-    return Plan(VIEW, fn=fn, device_inputs=False)
+    return Plan(VIEW, fn=fn, host_inputs=all_inputs(node))
 
 
-for _cls in (Rebroadcast, SpecifyShape):
-    lower.register(_cls)(_checked_passthrough)
+lower.register(Rebroadcast, SpecifyShape)(_checked_passthrough)
 
 
 @lower.register(DimShuffle)
@@ -428,7 +388,7 @@ def _lower_dimshuffle(op: DimShuffle, node: Apply, backend: Any) -> Plan:
         strides = tuple(0 if o == "x" else x.strides[o] for o in order)
         return rt.view(x, shape, strides, 0)
 
-    return Plan(VIEW, fn=fn, device_inputs=False)
+    return Plan(VIEW, fn=fn, host_inputs=all_inputs(node))
 
 
 @lower.register(Subtensor)
@@ -451,7 +411,7 @@ def _lower_subtensor(op: Subtensor, node: Apply, backend: Any) -> Plan:
         off = v.__array_interface__["data"][0] - p.__array_interface__["data"][0]
         return rt.view(x, v.shape, v.strides, off)
 
-    return Plan(VIEW, fn=fn, device_inputs=False)
+    return Plan(VIEW, fn=fn, host_inputs=all_inputs(node))
 
 
 def _reshape_shape(x_shape: tuple[int, ...], size: int, shp: Sequence[int], nd: int) -> tuple[int, ...]:
@@ -496,7 +456,7 @@ def _lower_reshape(op: Reshape, node: Apply, backend: Any) -> Plan:
             st *= new[k]
         return rt.view(x, new, strides, 0)
 
-    return Plan(VIEW, fn=fn, device_inputs=False)
+    return Plan(VIEW, fn=fn, host_inputs=all_inputs(node))
 
 
 @lower.register(Alloc)
@@ -529,7 +489,7 @@ def _lower_alloc(op: Alloc, node: Apply, backend: Any) -> Plan:
                 raise ValueError(f"could not broadcast input array from shape {v.shape} into shape {shape}")
         return backend.copy(rt.view(v, shape, strides, 0), dtype)
 
-    return Plan(NATIVE, fn=fn, device_inputs=True)
+    return Plan(NATIVE, fn=fn)
 
 
 @lower.register(DeepCopyOp)
@@ -541,79 +501,67 @@ def _lower_deepcopy(op: DeepCopyOp, node: Apply, backend: Any) -> Plan:
             return backend.contiguous(x, force_copy=True)
         return py(x)
 
-    return Plan(NATIVE, fn=fn, device_inputs=False)
+    return Plan(NATIVE, fn=fn, host_inputs=all_inputs(node))
 
 
 # -- fused reductions and small vectors ---------------------------------------------------------
 
-try:  # made by the core's fusion when it fuses an elementwise graph into a reduction
-    from theano.tensor.rewriting.fusion import FusedReduction
-except ImportError:  # an older core: nothing to register
-    FusedReduction = None
+@lower.register(FusedReduction)
+def _lower_fused_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
+    """The elementwise part as a kernel into a temporary, then the reduction kernel."""
+    loop_t = op.loop_type(node)
+    kernel = kernel_from_composite(op.scalar_op, [i.type for i in node.inputs], [loop_t],
+                                   name="fused_reduce_loop")
+    backend.renderer.check(kernel)
+    name = op.reduce_op.name
+    acc = op.acc_dtype
+    if acc == "float64" and not backend.rt.fp64 and loop_t.dtype == "float32":
+        acc = "float32"
+    dts = (loop_t.dtype, acc, op.dtype)
+    if name not in ("add", "mul", "maximum", "minimum") or \
+            any(d not in backend.renderer.type_map for d in dts):
+        return fallback(f"cannot reduce {dts} with {name}")
+    src = backend.renderer.render(kernel, "elemwise")
+    py = op.make_py_fn(node)
+    ndim = loop_t.ndim
 
-if FusedReduction is not None:
-    @lower.register(FusedReduction)
-    def _lower_fused_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
-        """The elementwise part as a kernel into a temporary, then the reduction kernel."""
-        loop_t = op.loop_type(node)
-        kernel = kernel_from_composite(op.scalar_op, [i.type for i in node.inputs], [loop_t],
-                                       name="fused_reduce_loop")
-        ok, why = backend.renderer.can_render(kernel)
-        name = op.reduce_op.name
-        acc = op.acc_dtype
-        if acc == "float64" and not backend.rt.fp64 and loop_t.dtype == "float32":
-            acc = "float32"
-        dts = (loop_t.dtype, acc, op.dtype)
-        if not ok or name not in ("add", "mul", "maximum", "minimum") or \
-                any(d not in backend.renderer.type_map for d in dts):
-            return Plan("numpy (fallback)", fallback=True, why=why or f"cannot reduce {dts} with {name}")
-        src = backend.renderer.render(kernel, "elemwise")
-        py = op.make_py_fn(node)
-        ndim = loop_t.ndim
+    def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
+        elem = elemwise_launcher(backend, node, kernel, kernels[src], None)
+        red = reduce_launcher(backend, name, loop_t.dtype, acc, op.dtype, op.axes, ndim, py)
+        host = backend.host
 
-        def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
-            elem = elemwise_launcher(backend, node, kernel, kernels[src], None)
-            red = reduce_launcher(backend, name, loop_t.dtype, acc, op.dtype, op.axes, ndim, py)
-            host = backend.host
+        def fn(*args: Any) -> Any:
+            tmp = elem(*args)
+            if tmp.size == 0:  # the identity, or the error of max/min of nothing
+                with np.errstate(all="ignore"):
+                    return py(*[host(a) for a in args])
+            return red(tmp)
 
-            def fn(*args: Any) -> Any:
-                tmp = elem(*args)
-                if tmp.size == 0:  # the identity, or the error of max/min of nothing
-                    with np.errstate(all="ignore"):
-                        return py(*[host(a) for a in args])
-                return red(tmp)
+        return fn
 
-            return fn
-
-        cols = _column_plan(node, backend, reduction_kernel(node), (src,), bind)
-        if cols is not None:
-            return cols
-        return Plan(NATIVE, sources=(src,), bind=bind)
+    cols = _column_plan(node, backend, reduction_kernel(node), (src,), bind)
+    if cols is not None:
+        return cols
+    return Plan(NATIVE, payload=Program((src,), bind))
 
 
-try:
-    from theano.tensor.join import MakeVector
-except ImportError:
-    MakeVector = None
+@lower.register(MakeVector)
+def _lower_make_vector(op: Any, node: Apply, backend: Any) -> Plan:
+    """Shapes (host scalars) stay on the host; device scalars are converted on the device
+    and gathered with buffer-to-buffer copies."""
+    dt = np.dtype(op.dtype)
+    rt = backend.rt
 
-if MakeVector is not None:
-    @lower.register(MakeVector)
-    def _lower_make_vector(op: Any, node: Apply, backend: Any) -> Plan:
-        """Shapes (host scalars) stay on the host; device scalars are converted on the device
-        and gathered with buffer-to-buffer copies."""
-        dt = np.dtype(op.dtype)
-        rt = backend.rt
+    def fn(*xs: Any) -> Any:
+        if not any(type(x) is backend.Array for x in xs):
+            return np.array(xs, dtype=dt)
+        out = rt.empty((len(xs),), dt)
+        for k, x in enumerate(xs):
+            x = backend.dev(x)
+            if x.dtype != dt:
+                x = backend.copy(x, dt)
+            rt.cl.enqueue_copy(rt.queue, out.base_data, x.base_data, byte_count=dt.itemsize,
+                               src_offset=x.offset, dst_offset=out.offset + k * dt.itemsize)
+        return out
 
-        def fn(*xs: Any) -> Any:
-            if not any(type(x) is backend.Array for x in xs):
-                return np.array(xs, dtype=dt)
-            out = rt.empty((len(xs),), dt)
-            for k, x in enumerate(xs):
-                x = backend.dev(x)
-                if x.dtype != dt:
-                    x = backend.copy(x, dt)
-                rt.cl.enqueue_copy(rt.queue, out.base_data, x.base_data, byte_count=dt.itemsize,
-                                   src_offset=x.offset, dst_offset=out.offset + k * dt.itemsize)
-            return out
-
-        return Plan(VIEW, fn=fn, device_inputs=False)
+    return Plan(VIEW, fn=fn, host_inputs=all_inputs(node))

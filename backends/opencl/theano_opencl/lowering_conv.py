@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from theano.backend import Plan
 from theano.graph.basic import Apply
 from theano.tensor.nnet.abstract_conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights
 from theano.tensor.signal.pool import AveragePoolGrad, MaxPoolGrad, Pool
@@ -19,7 +20,7 @@ from theano.tensor.signal.pool import AveragePoolGrad, MaxPoolGrad, Pool
 from .conv_kernels import COL2IM_ROWS, col2im_source, im2col_source, im2col_t_source, pool_grad_source, pool_source
 from .matmul_cpu import (MATMUL_CPU_ROWS, matmul_cpu_grid, matmul_cpu_sources, matmul_cpu_vector_width,
                          matmul_cpu_vectors)
-from .lowering import NATIVE, Plan, _raise_like, lower, reduce_launcher
+from .lowering import NATIVE, Program, _raise_like, lower, reduce_launcher
 
 __all__ = ["COL_ELEMENTS"]
 
@@ -198,7 +199,7 @@ def _lower_conv2d(op: Conv2d, node: Apply, backend: Any) -> Plan | None:
                        accumulate=False, split=(ohw, F * ohw))
         return out
 
-    return Plan(NATIVE, sources=im2col.sources() + mm.sources(), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program(im2col.sources() + mm.sources()))
 
 
 @lower.register(Conv2dGradWeights)
@@ -253,7 +254,7 @@ def _lower_conv2d_grad_weights(op: Conv2dGradWeights, node: Apply, backend: Any)
             return rt.view(total, out.shape, out.strides, 0)
         return out
 
-    return Plan(NATIVE, sources=im2col.sources() + mm.sources(), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program(im2col.sources() + mm.sources()))
 
 
 @lower.register(Conv2dGradInputs)
@@ -303,7 +304,7 @@ def _lower_conv2d_grad_inputs(op: Conv2dGradInputs, node: Apply, backend: Any) -
                 dcol.base_data, i64(dcol.offset), out.base_data, i64(out.offset + b0 * C * H * W * isz)])
         return out
 
-    return Plan(NATIVE, sources=mm.sources() + (c2i,), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program(mm.sources() + (c2i,)))
 
 
 # -- pooling ----------------------------------------------------------------------------------------
@@ -345,7 +346,7 @@ def _lower_pool(op: Pool, node: Apply, backend: Any) -> Plan | None:
 
         return fn
 
-    return Plan(NATIVE, sources=(src,), bind=bind)
+    return Plan(NATIVE, payload=Program((src,), bind))
 
 
 def _lower_pool_grad(op: Any, node: Apply, backend: Any) -> Plan | None:
@@ -376,8 +377,7 @@ def _lower_pool_grad(op: Any, node: Apply, backend: Any) -> Plan | None:
 
         return fn
 
-    return Plan(NATIVE, sources=(src,), bind=bind)
+    return Plan(NATIVE, payload=Program((src,), bind))
 
 
-for _cls in (MaxPoolGrad, AveragePoolGrad):
-    lower.register(_cls)(_lower_pool_grad)
+lower.register(MaxPoolGrad, AveragePoolGrad)(_lower_pool_grad)

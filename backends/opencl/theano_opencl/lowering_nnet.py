@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from theano.backend import Plan
 from theano.graph.basic import Apply
 from theano.tensor.math import MaxAndArgmax
 from theano.tensor.nnet.crossentropy import (CrossentropyCategorical1Hot, CrossentropyCategorical1HotGrad,
@@ -22,7 +23,7 @@ from theano.tensor.nnet.crossentropy import (CrossentropyCategorical1Hot, Crosse
 from theano.tensor.nnet.softmax import LogSoftmax, Softmax, SoftmaxGrad, SoftmaxWithBias
 
 from . import row_kernels as rk
-from .lowering import NATIVE, Plan, _collapse, _raise_like, lower
+from .lowering import NATIVE, Program, _collapse, _raise_like, lower
 
 __all__ = ["RowLauncher"]
 
@@ -153,11 +154,10 @@ def _lower_axis_op(op: Any, node: Apply, backend: Any) -> Plan | None:
         run(_kept(x.shape, axis), x.shape[axis], layout)
         return out
 
-    return Plan(NATIVE, sources=(run.source(node.inputs[0].type.ndim - 1),), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program((run.source(node.inputs[0].type.ndim - 1),)))
 
 
-for _cls in (Softmax, LogSoftmax, SoftmaxGrad):
-    lower.register(_cls)(_lower_axis_op)
+lower.register(Softmax, LogSoftmax, SoftmaxGrad)(_lower_axis_op)
 
 
 @lower.register(SoftmaxWithBias)
@@ -180,7 +180,7 @@ def _lower_softmax_bias(op: Any, node: Apply, backend: Any) -> Plan | None:
                                            "out": _row_layout(out, 1)})
         return out
 
-    return Plan(NATIVE, sources=(run.source(1),), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program((run.source(1),)))
 
 
 # -- cross-entropy -----------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def _lower_xent_sm_argmax(op: Any, node: Apply, backend: Any) -> Plan | None:
             _raise_from_host(node, backend, [x, b, y])
         return nll, sm, am
 
-    return Plan(NATIVE, sources=(run.source(1),), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program((run.source(1),)))
 
 
 @lower.register(CrossentropySoftmax1HotWithBiasDx)
@@ -240,7 +240,7 @@ def _lower_xent_dx(op: Any, node: Apply, backend: Any) -> Plan | None:
             _raise_from_host(node, backend, [dy, sm, y])
         return dx
 
-    return Plan(NATIVE, sources=(run.source(1),), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program((run.source(1),)))
 
 
 @lower.register(CrossentropyCategorical1Hot)
@@ -265,7 +265,7 @@ def _lower_xent_1hot(op: Any, node: Apply, backend: Any) -> Plan | None:
             _raise_from_host(node, backend, [x, y])
         return out
 
-    return Plan(NATIVE, sources=(run.source(1),), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program((run.source(1),)))
 
 
 @lower.register(CrossentropyCategorical1HotGrad)
@@ -289,7 +289,7 @@ def _lower_xent_1hot_grad(op: Any, node: Apply, backend: Any) -> Plan | None:
             _raise_from_host(node, backend, [g, x, y])
         return out
 
-    return Plan(NATIVE, sources=(run.source(1),), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program((run.source(1),)))
 
 
 # -- max and argmax ------------------------------------------------------------------------------
@@ -328,4 +328,4 @@ def _lower_max_argmax(op: MaxAndArgmax, node: Apply, backend: Any) -> Plan | Non
                         "idx": (idx, list(idx.strides), 0)})
         return mx, idx
 
-    return Plan(NATIVE, sources=(run.source(len(keep)),), fn=fn)
+    return Plan(NATIVE, fn=fn, payload=Program((run.source(len(keep)),)))

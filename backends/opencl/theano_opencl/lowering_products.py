@@ -7,13 +7,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from theano.backend import Plan
 from theano.graph.basic import Apply
 from theano.tensor.math import Dot
 from theano.tensor.rewriting.blas import Gemm, Gemv
 
 from .kernels import MATMUL_TILE, matmul_source
 from .matmul_cpu import matmul_cpu_grid, matmul_cpu_sources, matmul_cpu_vectors
-from .lowering import NATIVE, Plan, _raise_like, lower
+from .lowering import NATIVE, Program, _raise_like, lower
 
 __all__ = ["matmul_launcher", "matmul_cpu_launcher"]
 
@@ -35,20 +36,18 @@ def _lower_product(op: Any, node: Apply, backend: Any) -> Plan | None:
     py = op.make_py_fn(node)
     if backend.rt.is_cpu:
         srcs = matmul_cpu_sources(xv.type.dtype, yv.type.dtype, odt, gemm)
-        return Plan(NATIVE, sources=tuple(srcs.values()),
-                    bind=lambda kernels: matmul_cpu_launcher(
-                        backend, node, {v: kernels[s] for v, s in srcs.items()}, odt, gemm))
+        return Plan(NATIVE, payload=Program(tuple(srcs.values()), lambda kernels: matmul_cpu_launcher(
+            backend, node, {v: kernels[s] for v, s in srcs.items()}, odt, gemm)))
     tile, per_item = backend.rt.matmul_tiling(np.dtype(odt).itemsize)
     src = matmul_source(xv.type.dtype, yv.type.dtype, odt, gemm, tile, per_item)
 
     def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
         return matmul_launcher(backend, node, kernels[src], odt, gemm, py, tile, per_item)
 
-    return Plan(NATIVE, sources=(src,), bind=bind)
+    return Plan(NATIVE, payload=Program((src,), bind))
 
 
-for _cls in (Dot, Gemm, Gemv):
-    lower.register(_cls)(_lower_product)
+lower.register(Dot, Gemm, Gemv)(_lower_product)
 
 
 def _as_matrix(a: Any, row_vector: bool) -> tuple[int, int, int, int]:
