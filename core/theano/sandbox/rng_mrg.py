@@ -158,8 +158,18 @@ def _exact(f: Any, x: Variable) -> Variable:
 
 def _affine(u: Variable, scale: Variable, shift: Variable, dtype: str) -> Variable:
     """u * scale + shift rounded once, as Theano 1.0's compiled kernel gives it (its C compiler,
-    targeting the native CPU, fuses the multiply-add)."""
+    targeting the native CPU, fuses the multiply-add). With a scale of 1 or a shift of 0 there
+    is only one rounding anyway, and the plain graph (compiled by every backend) is used."""
+    if _const_float(scale) == 1.0 or _const_float(shift) == 0.0:
+        return tb.cast(u * scale + shift, dtype)
     return fused_multiply_add(u, scale, shift, dtype)
+
+
+def _const_float(v: Variable) -> float | None:
+    try:
+        return float(tb.get_scalar_constant_value(v))
+    except Exception:
+        return None
 
 
 def _carry(out: Variable, u: Variable) -> Variable:
