@@ -228,6 +228,22 @@ def mrg_choice_float32_symbolic():
                   P5.astype("float32"), 4)
 
 
+def _rows(seed, rows, cols, dtype):
+    p = np.random.RandomState(seed).uniform(0.01, 1.0, (rows, cols))
+    return (p / p.sum(axis=1, keepdims=True)).astype(dtype)
+
+
+def mrg_choice_many_rows_float32():
+    # Without replacement, each draw renormalises the row in float32 before the next.
+    s = MRG_RandomStreams(54)
+    return _calls(theano.function([], s.choice(size=6, p=_rows(1, 40, 12, "float32"), replace=False)), n=2)
+
+
+def mrg_multinomial_many_rows():
+    s = MRG_RandomStreams(55)
+    return _calls(theano.function([], s.multinomial(pvals=_rows(2, 40, 7, "float64"), n=4)), n=2)
+
+
 def mrg_multinomial_wo_replacement():
     s = MRG_RandomStreams(53)
     with warnings.catch_warnings():
