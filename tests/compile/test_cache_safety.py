@@ -319,7 +319,7 @@ def test_a_library_without_the_entry_point_is_rebuilt(cache, tmp_path) -> None:
 
 
 def test_an_extension_module_that_does_not_import_is_rebuilt(cache, tmp_path) -> None:
-    (p,) = [e.path for e in CompileDir(str(cache)).entries() if e.meta.get("name") == "_theano_c_filters"]
+    (p,) = [e.path for e in CompileDir(str(cache)).entries() if e.meta.get("name") == "_theano_c_launch"]
     _plant(p, _planted(tmp_path, tmp_path / "ran"))
     os.chmod(p, 0o700)
     err = _ok(_run(cache))
@@ -385,3 +385,35 @@ def test_cache_verify_reports_unsafe_paths(cache) -> None:
     assert f"unsafe {p}: is owned by uid {OTHER}, not by you or root; theano never loads from it" in r.stdout
     assert f"unsafe {cache / 'ext'}: is writable by group and others (mode 0777)" in r.stdout
     assert "2 unsafe paths" in r.stdout
+
+
+def test_pocl_cache_units_another_user_could_write_are_removed(tmp_path) -> None:
+    """PoCL's cache (which PoCL loads from itself) is checked before PoCL starts: a program
+    directory another user owns is removed when the cache directory is open to others; a
+    cache directory closed to everybody else shields what PoCL wrote in it."""
+    pocl = tmp_path / "pocl"
+    unit = pocl / "AB" / "CDEFGH"
+    (unit / "k" / "1-1-1").mkdir(parents=True)
+    (unit / "program.bc").write_bytes(b"BC\xc0\xde" + b"\x00" * 60)
+    so = unit / "k" / "1-1-1" / "k.so"
+    so.write_bytes(_planted(tmp_path, tmp_path / "ran", entry_point=True))
+
+    def guard(**kw) -> bool:
+        cache_safety._guarded.discard(str(pocl))  # a fresh process checks again
+        return cache_safety.guard_tool_cache(str(pocl), 2, "PoCL", **kw)
+
+    os.chmod(pocl, 0o700)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert guard()
+        os.chown(so, OTHER, OTHER)  # the tool's files under a closed directory: nobody else's
+        assert guard()
+    os.chmod(pocl, 0o755)
+    with pytest.warns(CacheWarning, match=f"PoCL's cache entry {unit} was refused "
+                                          f"\\(AB/CDEFGH/k/1-1-1/k.so is owned by uid {OTHER}"):
+        assert guard()
+    assert not unit.exists() and (pocl / "AB").exists()
+    os.chmod(pocl / "AB", 0o777)
+    with pytest.warns(CacheWarning, match=f"PoCL's cache directory {pocl / 'AB'} is writable by "
+                                          f"group and others \\(mode 0777\\); not using it"):
+        assert not guard()

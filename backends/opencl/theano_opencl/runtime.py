@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from theano.backend import Probe
-from theano.compile.cache_safety import safe_subdir
+from theano.compile.cache_safety import guard_tool_cache, private_root, safe_subdir
 from theano.compile.compiledir import CompileDir, cache_key
 
 __all__ = ["probe", "Runtime", "runtime_for", "parse_device", "BuildError"]
@@ -33,6 +33,11 @@ SOURCE_HEADER = "#pragma OPENCL FP_CONTRACT OFF\n"
 #: -w: the code is generated; a warning (an integer compared with itself by the
 #: NaN-propagating maximum) is nothing a user could act on.
 BUILD_OPTIONS = ("-w",)
+#: Whether program binaries are kept in theano's compile cache. None: only for drivers that do
+#: not cache builds from source themselves. PoCL does (in its guarded cache directory), and
+#: asking it for a binary compiles every kernel once more, for no local size in particular
+#: (W5's cold build: 2 s -> 80 s).
+KEEP_BINARIES: bool | None = None
 
 
 class BuildError(RuntimeError):
@@ -40,18 +45,24 @@ class BuildError(RuntimeError):
 
 
 def _set_pocl_cache() -> None:
-    """PoCL keeps its own cache of compiled work-group functions, which it loads as libraries;
-    put it under theano's compiledir (unless the user chose one) so that `compiledir=` isolates
-    all of it, in a directory that only the user can write (else a private one, with a warning:
-    theano cannot check PoCL's files one by one)."""
+    """PoCL keeps its own cache of compiled programs and work-group functions, which it loads
+    as libraries; put it under theano's compiledir (unless the user chose one) so that
+    `compiledir=` isolates all of it, in a directory only the user can write, checked before
+    PoCL starts (`guard_tool_cache`: a damaged program file aborts PoCL); where that cannot
+    be, a private directory (with a warning)."""
     if "POCL_CACHE_DIR" in os.environ:
         return
     try:
         from theano.config import config
 
-        os.environ["POCL_CACHE_DIR"] = safe_subdir(
-            os.path.abspath(os.path.expanduser(config.compiledir)), "opencl", "pocl",
-            unsafe_ok=config.compiledir_unsafe_ok)
+        unsafe_ok = bool(config.compiledir_unsafe_ok)
+        path = safe_subdir(os.path.abspath(os.path.expanduser(config.compiledir)), "opencl", "pocl",
+                           unsafe_ok=unsafe_ok)
+        # PoCL's layout: <cache>/<2 letters>/<program hash>/...: a program is removed whole.
+        if not guard_tool_cache(path, 2, "PoCL", unsafe_ok):
+            path = os.path.join(private_root(), "pocl")
+            os.makedirs(path, exist_ok=True)
+        os.environ["POCL_CACHE_DIR"] = path
     except Exception:  # never let a cache location break the probe
         pass
 
@@ -113,6 +124,7 @@ class Runtime:
         import pyopencl as cl
         import pyopencl.array as cla
         import pyopencl.tools as cltools
+        from pyopencl.characterize import has_src_build_cache
 
         self.cl, self.cla = cl, cla
         p, d = parse_device(device)
@@ -135,6 +147,8 @@ class Runtime:
         self._lock = threading.Lock()
         self._kernels: dict[str, Any] = {}     # kernel source -> cl.Kernel
         self._launch_locks: dict[int, threading.Lock] = {}
+        #: the driver caches builds from source itself (PoCL, NVIDIA's): see KEEP_BINARIES
+        self.driver_caches_sources = bool(has_src_build_cache(self.device))
 
     def matmul_tiling(self, itemsize: int) -> tuple[int, int]:
         """(tile edge, outputs per work-item) of the matrix product on this device: big tiles
@@ -226,21 +240,20 @@ class Runtime:
         return out
 
     def _build_program(self, src: str) -> Any:
-        """The built program of `src`: its binary for this device is an entry of theano's
-        compile cache (checked like every entry before it is used), compiled from source on a
-        miss. PyOpenCL's own binary cache is not used: it unpickles what it finds on disk."""
+        """The built program of `src`. Where the driver keeps no cache of its own (see
+        KEEP_BINARIES), its binary for this device is an entry of theano's compile cache
+        (checked like every entry before it is used), compiled from source on a miss.
+        PyOpenCL's own binary cache is not used: it unpickles what it finds on disk."""
         cl = self.cl
         dev, plat = self.device, self.platform
+        keep = KEEP_BINARIES if KEEP_BINARIES is not None else not self.driver_caches_sources
+        if not keep:
+            return self._compile(src)
         key = cache_key("opencl", src, plat.name, plat.version, dev.name, dev.version,
                         dev.driver_version, " ".join(BUILD_OPTIONS))
 
         def build(tmp: str) -> None:
-            try:
-                prog = cl.Program(self.context, src).build(options=list(BUILD_OPTIONS), cache_dir=False)
-            except cl.RuntimeError as e:
-                raise BuildError(f"the OpenCL compiler ({plat.name.strip()}) rejected a generated "
-                                 f"program:\n{str(e)[-3000:]}\n--- source ---\n{src[:6000]}") from None
-            (binary,) = prog.get_info(cl.program_info.BINARIES)
+            (binary,) = self._compile(src).get_info(cl.program_info.BINARIES)
             with open(tmp, "wb") as f:
                 f.write(binary)
 
@@ -252,6 +265,15 @@ class Runtime:
         return CompileDir().load("opencl", key, ".bin", build, load,
                                  meta={"name": f"OpenCL program ({len(src)} characters)",
                                        "device": dev.name.strip()})
+
+    def _compile(self, src: str) -> Any:
+        """The program built from source; PyOpenCL's own binary cache is never used."""
+        cl = self.cl
+        try:
+            return cl.Program(self.context, src).build(options=list(BUILD_OPTIONS), cache_dir=False)
+        except cl.RuntimeError as e:
+            raise BuildError(f"the OpenCL compiler ({self.platform.name.strip()}) rejected a "
+                             f"generated program:\n{str(e)[-3000:]}\n--- source ---\n{src[:6000]}") from None
 
     def launch_lock(self, kernel: Any) -> threading.Lock:
         """set_args + enqueue on a shared cl.Kernel must not interleave between threads."""

@@ -27,12 +27,13 @@ import os
 import pwd
 import shutil
 import stat
+import struct
 import tempfile
 import threading
 import warnings
 
-__all__ = ["CacheWarning", "UnsafeCompiledirError", "chain_problem", "integrity_problem",
-           "make_dirs", "mode_problem", "private_root", "record_of", "root_problem", "safe_subdir",
+__all__ = ["CacheWarning", "UnsafeCompiledirError", "chain_problem", "guard_tool_cache",
+           "elf_complete", "integrity_problem", "make_dirs", "mode_problem", "private_root", "record_of", "root_problem", "safe_subdir",
            "unsafe_root_message", "write_sidecar"]
 
 #: the mode of every directory theano creates in its cache
@@ -284,3 +285,163 @@ def safe_subdir(root: str, *parts: str, unsafe_ok: bool = False) -> str:
     warn(f"theano: refused the cache directory {problem}; using the private directory {alt} "
          f"for this process")
     return alt
+
+
+# -- a cache another tool writes (PoCL's) ------------------------------------------------------
+#: where guard_tool_cache keeps what it has seen, inside the tool's cache directory
+MANIFEST = "theano-manifest.json"
+# Files a tool rewrites as it goes (PoCL's access stamps) or has not finished (its temporaries,
+# renamed into place when complete): not recorded.
+_VOLATILE = ("tempfile_", "last_accessed", MANIFEST)
+_guarded: set[str] = set()
+
+
+def _fingerprint(st: os.stat_result) -> list[int]:
+    # Any write through the file system changes the ctime, which nobody can set back.
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _judge(full: str, st: os.stat_result, rec: list | None) -> tuple[str | None, list | None]:
+    """(what is wrong with a tool's cache file, its new record). The tool writes a file under
+    a temporary name and renames it into place, so a file changed where it lies (same inode)
+    is damaged; one replaced by a new file was rewritten by the tool (another process built
+    the same program), unless it is empty or a library cut short."""
+    fp = _fingerprint(st)
+    if rec and rec[:4] == fp:
+        return None, rec
+    try:
+        fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            digest = _sha256_fd(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        return f"cannot be read ({e.strerror})", None
+    if rec and rec[4] != digest and rec[3] == st.st_ino:
+        return f"changed after it was written ({rec[0]} bytes, now {st.st_size})", None
+    if st.st_size == 0 or (full.endswith(".so") and not elf_complete(full)):
+        return "is empty or cut short", None
+    return None, fp + [digest]
+
+
+def _scan(path: str, unit_depth: int, manifest: dict, check_modes: bool) -> tuple[dict, dict, str | None]:
+    """(records, {unit: why} of the units to remove, why the cache cannot be used at all)."""
+    seen: dict[str, list] = {}
+    bad: dict[str, str] = {}
+    for dirpath, dirs, files in os.walk(path):
+        rel_dir = os.path.relpath(dirpath, path)
+        for name in dirs + files:
+            if name.startswith(_VOLATILE):
+                continue
+            rel = os.path.normpath(os.path.join(rel_dir, name))
+            full = os.path.join(path, rel)
+            try:
+                st = os.lstat(full)
+            except FileNotFoundError:
+                continue  # removed by the tool meanwhile
+            parts = rel.split(os.sep)
+            if len(parts) < unit_depth:  # above the units: only who may write matters
+                why = mode_problem(st) if check_modes else None
+                if why:
+                    return seen, bad, f"{full} {why}"
+                continue
+            unit = os.sep.join(parts[:unit_depth])
+            why = None
+            if stat.S_ISDIR(st.st_mode):
+                if rel in manifest:
+                    why = "is a directory where a file was"
+            elif not stat.S_ISREG(st.st_mode):
+                why = "is not a regular file"
+            else:
+                why, rec = _judge(full, st, manifest.get(rel))
+                if rec is not None:
+                    seen[rel] = rec
+            if why is None and check_modes:
+                why = "is a symbolic link" if stat.S_ISLNK(st.st_mode) else mode_problem(st)
+            if why and unit not in bad:
+                bad[unit] = f"{rel} {why}"
+    for rel in manifest:
+        unit = os.sep.join(rel.split(os.sep)[:unit_depth])
+        if rel not in seen and unit not in bad and not os.path.lexists(os.path.join(path, rel)) \
+                and os.path.isdir(os.path.join(path, unit)):
+            bad[unit] = f"{rel} is missing"
+    return seen, bad, None
+
+
+def guard_tool_cache(path: str, unit_depth: int, tool: str, unsafe_ok: bool = False) -> bool:
+    """Check, once per process, the cache directory of a tool that loads from it itself
+    (PoCL loads its compiled work-group functions with dlopen, and aborts on a damaged
+    program file). Each file is compared with what was recorded when it was first seen
+    (size, times and inode, else its SHA-256; see `_judge`) and, unless `unsafe_ok` or the
+    directory is the user's and closed to everybody else, nobody else may be able to write
+    any of it. A unit (the directory `unit_depth` levels below `path`: one program) with a
+    damaged, missing, unsafe or odd (FIFO, link, directory in place of a file) member is
+    removed, with a warning; the tool rebuilds it. What the tool writes is recorded at exit
+    (and when first seen, for a process that did not get to exit). False if the cache must
+    not be used (the caller then gives the tool a private directory)."""
+    path = os.path.abspath(path)
+    if path in _guarded or not os.path.isdir(path):
+        return True
+    # Below a directory of ours that nobody else may even enter, nobody else can write,
+    # whatever modes the tool gives its files (PoCL follows the umask).
+    top = os.stat(path)
+    check_modes = not unsafe_ok and bool(top.st_uid != os.geteuid() or top.st_mode & 0o077)
+    manifest = read_sidecar(os.path.join(path, MANIFEST)) or {}
+    seen, bad, unusable = _scan(path, unit_depth, manifest, check_modes)
+    if unusable:
+        warn(f"theano: {tool}'s cache directory {unusable}; not using it")
+        return False
+    ok = True
+    for unit, why in sorted(bad.items()):
+        target = os.path.join(path, unit)
+        try:
+            shutil.rmtree(target) if os.path.isdir(target) and not os.path.islink(target) else os.unlink(target)
+            removed = True
+        except OSError:
+            ok = removed = False
+        seen = {r: v for r, v in seen.items() if not (r + os.sep).startswith(unit + os.sep)}
+        warn(f"theano: {tool}'s cache entry {target} was refused ({why}); "
+             + (f"removed it, {tool} rebuilds it" if removed else "it could not be removed"))
+    _write_manifest(path, seen, unsafe_ok)
+    _guarded.add(path)
+    atexit.register(_record_at_exit, path, unit_depth, unsafe_ok)
+    return ok
+
+
+def _write_manifest(path: str, records: dict, shared: bool) -> None:
+    try:
+        write_sidecar(os.path.join(path, MANIFEST), records, shared=shared)
+    except OSError:
+        pass  # a read-only cache: checked again next time
+
+
+def _record_at_exit(path: str, unit_depth: int, unsafe_ok: bool) -> None:
+    """Record what the tool wrote during this process while it is fresh (damage found now
+    keeps its old record, so the next process removes it)."""
+    try:
+        manifest = read_sidecar(os.path.join(path, MANIFEST)) or {}
+        seen, bad, _ = _scan(path, unit_depth, manifest, False)
+        for unit in bad:
+            seen.update({r: v for r, v in manifest.items() if (r + os.sep).startswith(unit + os.sep)})
+        _write_manifest(path, seen, unsafe_ok)
+    except OSError:
+        pass
+
+
+def elf_complete(path: str) -> bool:
+    """An ELF file whose section header table (written last by the linker) is all there: a
+    library truncated by a killed process or a full disk is not."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+        size = os.path.getsize(path)
+    except OSError:
+        return False
+    if len(head) < 64 or head[:4] != b"\x7fELF":
+        return False
+    if head[4] != 2:  # the header layout read below is ELF64's; a 32-bit library is not checked
+        return True
+    order = "<" if head[5] == 1 else ">"
+    (shoff,) = struct.unpack_from(order + "Q", head, 0x28)
+    shentsize, shnum = struct.unpack_from(order + "HH", head, 0x3A)
+    return size >= shoff + shentsize * shnum

@@ -290,7 +290,7 @@ class CompileDir:
             return False
         if "sha256" in e.meta:
             return safety.integrity_problem(e.path, e.meta) is None
-        return not e.path.endswith(".so") or _elf_complete(e.path)
+        return not e.path.endswith(".so") or safety.elf_complete(e.path)
 
     def disk_usage(self) -> int:
         """Bytes of everything under the root: entries, kept sources, PoCL's and PyOpenCL's caches."""
@@ -349,24 +349,3 @@ def _touch(path: str) -> None:
             os.utime(path)
     except OSError:  # a read-only cache still serves hits
         pass
-
-
-def _elf_complete(path: str) -> bool:
-    """An ELF file whose section header table (written last by the linker) is all there: a
-    library truncated by a killed process or a full disk is not."""
-    import struct
-
-    try:
-        with open(path, "rb") as f:
-            head = f.read(64)
-        size = os.path.getsize(path)
-    except OSError:
-        return False
-    if len(head) < 64 or head[:4] != b"\x7fELF":
-        return False
-    if head[4] != 2:  # the header layout read below is ELF64's; a 32-bit library is not checked
-        return True
-    order = "<" if head[5] == 1 else ">"
-    (shoff,) = struct.unpack_from(order + "Q", head, 0x28)
-    shentsize, shnum = struct.unpack_from(order + "HH", head, 0x3A)
-    return size >= shoff + shentsize * shnum
