@@ -1,6 +1,7 @@
 """A stand-in for CuPy on machines with no GPU, to run the cuda backend's Python code for real.
 
-Arrays are a NumPy subclass (so `isinstance(x, cupy.ndarray)` and `.get()` work);
+Arrays wrap NumPy arrays and, as CuPy's do, refuse implicit conversion to NumPy (`.get()`
+fetches them), so a host conversion that would raise TypeError on a GPU raises here too;
 `compile_using_nvrtc` + `function.Module` (what the backend compiles through) compile the
 generated CUDA source as host C++ with g++ and run a launch as
 one thread (blockDim = gridDim = 1: the grid-stride loops then cover every element, and
@@ -41,33 +42,122 @@ static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f
 """
 
 
-class ndarray(np.ndarray):
-    """A "device" array: a NumPy array that must be fetched with .get()."""
+_IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to construct "
+             "a NumPy array explicitly.")  # CuPy's own message
+
+
+class ndarray(np.lib.mixins.NDArrayOperatorsMixin):
+    """A "device" array: it holds a host NumPy array but, as CuPy's arrays do, refuses to turn
+    into one implicitly (np.asarray, np.array, a NumPy function given a host array beside it):
+    only `.get()` fetches it. Attributes and methods are the wrapped array's, with array
+    results kept on the "device"."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, a: np.ndarray):
+        self._a = a
 
     def get(self) -> np.ndarray:
-        return np.array(self)
+        return np.array(self._a)
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(_IMPLICIT)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _device_call(getattr(ufunc, method), inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _device_call(func, args, kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # never the buffer protocols (__array_interface__ ...)
+            raise AttributeError(name)
+        value = getattr(self._a, name)
+        if callable(value):
+            return lambda *a, **k: _device_call(value, a, k)
+        return _wrap(value)
+
+    def __getitem__(self, index):
+        return _wrap(self._a[_unwrap(index)])
+
+    def __setitem__(self, index, value):
+        self._a[_unwrap(index)] = _unwrap(value, allow_host=True)
+
+    def __len__(self):
+        return len(self._a)
+
+    def __iter__(self):
+        return (_wrap(v) for v in self._a)
+
+    def __float__(self):
+        return float(self._a)
+
+    def __int__(self):
+        return int(self._a)
+
+    def __bool__(self):
+        return bool(self._a)
+
+    def __repr__(self):
+        return f"fakecupy.ndarray({self._a!r})"
+
+    def __copy__(self):
+        return ndarray(self._a.copy())
+
+    def __deepcopy__(self, memo):
+        return ndarray(self._a.copy())
+
+
+def _wrap(v):
+    """Array results stay on the device (0-d ones too, as in CuPy); the rest is as it is."""
+    if isinstance(v, np.ndarray):
+        return ndarray(v)
+    if isinstance(v, tuple):
+        return tuple(_wrap(x) for x in v)
+    if isinstance(v, list):
+        return [_wrap(x) for x in v]
+    return v
+
+
+def _unwrap(v, allow_host: bool = False):
+    """The host arrays under device arrays; a host array among the arguments of a device
+    function is refused, as CuPy refuses it."""
+    if isinstance(v, ndarray):
+        return v._a
+    if isinstance(v, np.ndarray) and v.ndim > 0 and not allow_host:
+        raise TypeError(f"Unsupported type {type(v)}: a NumPy array was given where CuPy needs a "
+                        "device array (cupy.asarray it first)")
+    if isinstance(v, (tuple, list)):
+        return type(v)(_unwrap(x, allow_host) for x in v)
+    if isinstance(v, dict):
+        return {k: _unwrap(x, allow_host) for k, x in v.items()}
+    return v
+
+
+def _device_call(fn, args, kwargs):
+    return _wrap(fn(*_unwrap(args), **_unwrap(kwargs)))
 
 
 def asarray(v, dtype=None):
-    if isinstance(v, ndarray) and dtype is None:
-        return v
-    return np.array(v, dtype=dtype).view(ndarray)
+    """cupy.asarray: host data is copied to the device; device arrays stay (cast if asked)."""
+    if isinstance(v, ndarray):
+        return v if dtype is None or v._a.dtype == np.dtype(dtype) else ndarray(v._a.astype(dtype))
+    return ndarray(np.array(v, dtype=dtype))
 
 
 def empty(shape, dtype=float):
-    return np.empty(shape, dtype=dtype).view(ndarray)
+    return ndarray(np.empty(shape, dtype=dtype))
 
 
 def matmul(a, b):
-    return np.asarray(np.matmul(a, b)).view(ndarray)
+    return _device_call(np.matmul, (a, b), {})
 
 
 def _on_device(fn):
-    """NumPy's `fn` with its array results as device arrays (CuPy's function of that name)."""
+    """NumPy's `fn` on device arrays, with device results (CuPy's function of that name)."""
 
     def call(*args, **kwargs):
-        out = fn(*args, **kwargs)
-        return out.view(ndarray) if isinstance(out, np.ndarray) else out
+        return _device_call(fn, args, kwargs)
 
     call.__name__ = fn.__name__
     return call
@@ -117,8 +207,8 @@ class _Kernel:
         cargs = []
         for p, a in zip(self.params, args):
             if "*" in p:
-                assert isinstance(a, np.ndarray), f"parameter {p!r} got {type(a).__name__}"
-                cargs.append(ctypes.c_void_p(a.__array_interface__["data"][0]))
+                assert isinstance(a, ndarray), f"parameter {p!r} got {type(a).__name__}, not a device array"
+                cargs.append(ctypes.c_void_p(a._a.__array_interface__["data"][0]))
             elif p.startswith("long long"):
                 assert type(a) is np.int64, f"parameter {p!r} got {type(a).__name__}"
                 cargs.append(ctypes.c_longlong(int(a)))
@@ -172,8 +262,7 @@ def module() -> types.ModuleType:
     """A module object that can stand for `cupy` in sys.modules."""
     m = types.ModuleType("cupy")
     m.ndarray, m.asarray, m.empty, m.matmul = ndarray, asarray, empty, matmul
-    m.multiply = lambda a, b, out=None: np.multiply(a, b, out=out)
-    m.add = lambda a, b, out=None: np.add(a, b, out=out)
+    m.multiply, m.add = _on_device(np.multiply), _on_device(np.add)
     for name in _NUMPY_API:
         setattr(m, name, _on_device(getattr(np, name)))
     m.lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(

@@ -167,3 +167,39 @@ def test_fast_math_flag_selects_the_fast_options():
 
     assert compile_options.options(True) == ("--use_fast_math",)
     assert "-ftz=false" in compile_options.options(False)
+
+
+def test_the_fake_refuses_implicit_conversion_as_cupy_does(device):
+    cp = theano.backend.get_backend(device).cp
+    a = cp.asarray(np.arange(3, dtype="float32"))
+    for convert in (np.asarray, np.array, lambda v: np.add(v, np.ones(3, "float32"))):
+        with pytest.raises(TypeError, match="Implicit conversion|Unsupported type"):
+            convert(a)
+    np.testing.assert_array_equal(a.get(), [0, 1, 2])
+
+
+def test_device_arrays_are_accepted_as_inputs_and_shared_values(device):
+    cp = theano.backend.get_backend(device).cp
+    x = T.fvector("x")
+    f = theano.function([x], x * 2, device=device)
+    a = cp.asarray(np.arange(3, dtype="float32"))
+    np.testing.assert_array_equal(f(a), [0, 2, 4])
+    # The host rule for dtypes: float64 into float32 loses precision, int16 does not.
+    with pytest.raises(TypeError, match="dtype float64 cannot be converted.*allow_input_downcast"):
+        f(cp.asarray(np.arange(3.0)))
+    np.testing.assert_array_equal(f(cp.asarray(np.arange(3, dtype="int16"))), [0, 2, 4])
+    g = theano.function([x], x * 2, device=device, allow_input_downcast=True)
+    np.testing.assert_array_equal(g(cp.asarray(np.arange(3.0))), [0, 2, 4])
+    with pytest.raises(TypeError, match="wrong number of dimensions"):
+        f(cp.asarray(np.ones((2, 2), "float32")))
+    np.testing.assert_array_equal(f(np.arange(3, dtype="float32")), [0, 2, 4])  # still usable
+
+    w = theano.shared(cp.asarray(np.ones(3, "float32")), "w")   # a shared variable made from one
+    assert w.type.dtype == "float32" and w.type.ndim == 1
+    h = theano.function([x], (x * w).sum(), updates=[(w, w + x)], device=device)
+    assert float(h(np.ones(3, "float32"))) == 3.0
+    w.set_value(cp.asarray(np.full(3, 5, "float32")))               # and set from one
+    assert float(h(np.ones(3, "float32"))) == 15.0
+    np.testing.assert_array_equal(w.get_value(), [6, 6, 6])
+    with pytest.raises(TypeError, match="set_value"):
+        w.set_value(cp.asarray(np.ones((3, 1), "float32")))

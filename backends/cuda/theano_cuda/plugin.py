@@ -6,6 +6,9 @@ import os
 from theano.backend import BackendRecord, Probe, hookimpl
 from theano.config import ConfigError
 
+from theano.tensor import device_arrays
+
+from . import device_filter
 from .driver import driver_cuda_version, install_hint
 
 VERSION = "0.1.0"
@@ -64,6 +67,7 @@ def _factory(device: str):
 
 @hookimpl
 def theano_add_config(config):
+    device_arrays.register(device_filter.provider)  # CuPy arrays as values (never imports CuPy)
     from theano.config import boolean
 
     config.add("cuda__block_size", "Threads per block of the cuda backend's elementwise kernels "

@@ -8,10 +8,13 @@ import numpy as np
 from ..config import config
 from ..graph.type import Type
 from ..scalar.basic import all_dtypes, upcast
+from . import device_arrays
 
 __all__ = ["TensorType", "ndim_name", "dtype_name"]
 
 _NDIM_NAMES = {0: "scalar", 1: "vector", 2: "matrix"}
+# What NumPy reads by itself: anything else may be a device array a backend filters.
+_HOST_DATA = (np.ndarray, np.generic, bool, int, float, complex, list, tuple)
 
 
 def ndim_name(broadcastable: Sequence[bool]) -> str:
@@ -87,6 +90,8 @@ class TensorType(Type):
         """
         if type(data) is np.ndarray and data.dtype == self.numpy_dtype:
             arr = data
+        elif not isinstance(data, _HOST_DATA) and (on_device := device_arrays.filter_for(data)):
+            return on_device(self, data, strict, allow_downcast)
         elif strict:
             if not isinstance(data, np.ndarray):
                 raise TypeError(f"expected a numpy.ndarray for {self}, got {type(data).__name__}")
@@ -97,13 +102,8 @@ class TensorType(Type):
             # An array keeps its dtype's meaning: only a dtype this type holds exactly is
             # accepted. A NumPy scalar (np.float64(1.5)) is a value like a Python number and
             # takes the value-exactness path below, as in Theano.
-            src = data
-            if upcast(self.dtype, str(src.dtype)) == self.dtype:
-                arr = src.astype(self.dtype)
-            else:
-                raise TypeError(
-                    f"an array of dtype {src.dtype} cannot be converted to {self} without loss of "
-                    f"precision; cast it yourself, or pass allow_input_downcast=True to function()")
+            self.check_array_dtype(str(data.dtype), strict, allow_downcast)
+            arr = data.astype(self.dtype)
         elif allow_downcast is None and type(data) is float and self.dtype == config.floatX:
             arr = np.asarray(data, dtype=self.dtype)
         else:
@@ -120,6 +120,23 @@ class TensorType(Type):
                 raise TypeError(
                     f"value {_short(data)} cannot be converted to {self} without loss of precision; "
                     f"pass allow_input_downcast=True to function() to allow it")
+        self.check_dims(arr)
+        return arr
+
+    def check_array_dtype(self, src_dtype: str, strict: bool, allow_downcast: bool | None) -> None:
+        """Raise TypeError unless an array (host or device) of `src_dtype` may become this type:
+        its own dtype always; under `strict` nothing else; otherwise a dtype this one holds
+        exactly, or any with `allow_downcast`."""
+        if src_dtype == self.dtype or (not strict and (allow_downcast or upcast(self.dtype, src_dtype) == self.dtype)):
+            return
+        if strict:
+            raise TypeError(f"expected an array of dtype {self.dtype} for {self}, got {src_dtype}")
+        raise TypeError(f"an array of dtype {src_dtype} cannot be converted to {self} without loss of "
+                        f"precision; cast it yourself, or pass allow_input_downcast=True to function()")
+
+    def check_dims(self, arr: Any) -> None:
+        """Raise TypeError unless the array (host or device) has this type's rank and length 1
+        along its broadcastable dimensions."""
         if arr.ndim != len(self.broadcastable):
             raise TypeError(f"wrong number of dimensions for {self}: expected {self.ndim}, got "
                             f"{arr.ndim} with shape {arr.shape}")
@@ -127,7 +144,6 @@ class TensorType(Type):
             if b and n != 1:
                 raise TypeError(f"{self} has a broadcastable dimension {axis}, which must have length 1, "
                                 f"but the value has shape {arr.shape}")
-        return arr
 
     def fast_filter(self, strict: bool = False, allow_downcast: bool | None = None):
         """A filter for the common cases of a call (an ndarray of exactly this type, a Python
