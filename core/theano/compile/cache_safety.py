@@ -32,7 +32,7 @@ import tempfile
 import threading
 import warnings
 
-__all__ = ["CacheWarning", "UnsafeCompiledirError", "chain_problem", "guard_tool_cache",
+__all__ = ["CacheWarning", "UnsafeCompiledirError", "chain_problem", "element_problem", "guard_tool_cache",
            "elf_complete", "integrity_problem", "make_dirs", "mode_problem", "private_root", "record_of", "root_problem", "safe_subdir",
            "unsafe_root_message", "write_sidecar"]
 
@@ -128,17 +128,21 @@ def chain_problem(root: str, path: str, leaf: bool = True) -> str | None:
                "is not a directory" if not stat.S_ISDIR(st.st_mode) else mode_problem(st))
         if why:
             return f"{d}: {why}"
-    if leaf and parts:
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            return None
-        except OSError as e:
-            return f"{path}: cannot be examined ({e.strerror})"
-        why = "is a symbolic link" if stat.S_ISLNK(st.st_mode) else mode_problem(st)
-        if why:
-            return f"{path}: {why}"
-    return None
+    return element_problem(path) if leaf and parts else None
+
+
+def element_problem(path: str) -> str | None:
+    """'<path>: <why>' if `path` (not followed if a link) could have been written by someone
+    else, else None (also when it does not exist). Whether its directories are safe is
+    `chain_problem`'s question."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return f"{path}: cannot be examined ({e.strerror})"
+    why = "is a symbolic link" if stat.S_ISLNK(st.st_mode) else mode_problem(st)
+    return f"{path}: {why}" if why else None
 
 
 def make_dirs(root: str, path: str, mode: int = DIR_MODE) -> None:

@@ -133,8 +133,7 @@ class CompileDir:
             if problem:
                 return self._elsewhere(f"refused cache entry {path} ({problem})", path, kind, key,
                                        suffix, build, load, meta, validate)
-            problem = (safety.chain_problem(self.root, path)
-                       or safety.chain_problem(self.root, path + ".json"))
+            problem = safety.element_problem(path) or safety.element_problem(path + ".json")
             if problem:
                 if not self._remove(path):
                     return self._elsewhere(f"refused cache entry {problem}", path, kind, key, suffix,
