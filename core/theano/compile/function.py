@@ -279,23 +279,37 @@ class Function:
                       f"        {', '.join(v)}, = slow(args)"]
         if self._device_io:
             lines += [f"    {x} = to_device({x})" for x in v]
+        # A call that updates shared variables holds their locks (in their canonical order)
+        # from reading the shared values to storing the updates, so calls updating a common
+        # variable run that stretch one at a time and none loses another's update. A call
+        # without updates takes no lock: each value it reads is one attribute, replaced whole.
+        locks = sorted({id(c): c for c in self._updated}.values(), key=operator.attrgetter("order"))
+        body = []
         for k, c in enumerate(self._shared):
             env[f"C{k}"] = c
-            lines.append(f"    s{k} = C{k}.value if C{k}.backend is B else C{k}.value_for(backend)")
+            body += [f"s{k}, p{k} = C{k}.state",
+                     f"if p{k} is not B: s{k} = C{k}.value_for(backend)"]
         values = v + [f"s{k}" for k in range(len(self._shared))]
-        lines += ["    try:",
-                  f"        outs = fn({', '.join(values)})",
-                  "    except Exception as e:",
-                  "        raise runtime_error(e, exc_info()[2]) from None"]
+        body += ["try:",
+                 f"    outs = fn({', '.join(values)})",
+                 "except Exception as e:",
+                 "    raise runtime_error(e, exc_info()[2]) from None"]
         if self._check_aliasing:
-            lines.append(f"    unalias(outs, [{', '.join(values)}], passthrough)")
+            body.append(f"unalias(outs, [{', '.join(values)}], passthrough)")
         # Only now, after everything succeeded, do the updates become visible.
         for k, c in enumerate(self._updated):
             env[f"U{k}"] = c
-            if type(c).store is Container.store:
-                lines.append(f"    U{k}.value = outs[{n_out + k}]; U{k}.backend = B")
+            body.append(f"U{k}.state = (outs[{n_out + k}], B)")
+        if not locks:
+            lines += [f"    {ln}" for ln in body]
+        else:
+            if len(locks) <= _MAX_WITH_LOCKS:
+                env.update({f"L{k}": c.lock for k, c in enumerate(locks)})
+                lines.append(f"    with {', '.join(f'L{k}' for k in range(len(locks)))}:")
             else:
-                lines.append(f"    U{k}.store(outs[{n_out + k}], backend)")
+                env["LOCKS"] = _LockSet([c.lock for c in locks])
+                lines.append("    with LOCKS:")
+            lines += [f"        {ln}" for ln in body]
         host_out = "to_host(outs[{k}])" if self._device_io else "outs[{k}]"
         if self._single:
             lines += [f"    r = {host_out.format(k=0)}",
@@ -434,6 +448,35 @@ class Function:
 
 _MISSING = object()
 _AMBIGUOUS = object()
+
+#: Up to this many locks a call takes them in one `with` statement (Python nests at most 20
+#: blocks); more go through a _LockSet.
+_MAX_WITH_LOCKS = 8
+
+
+class _LockSet:
+    """Several locks taken in the given order and released in the reverse order, as one
+    context manager (for a call that updates many shared variables)."""
+
+    __slots__ = ("locks",)
+
+    def __init__(self, locks: Sequence[Any]):
+        self.locks = tuple(locks)
+
+    def __enter__(self) -> None:
+        taken = []
+        try:
+            for lk in self.locks:
+                lk.acquire()
+                taken.append(lk)
+        except BaseException:
+            for lk in reversed(taken):
+                lk.release()
+            raise
+
+    def __exit__(self, *exc: Any) -> None:
+        for lk in reversed(self.locks):
+            lk.release()
 
 
 def _timed(fn: Any, stats: "ProfileStats") -> Any:

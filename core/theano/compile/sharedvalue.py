@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 from typing import Any, Callable
 
@@ -12,49 +13,87 @@ from ..graph.basic import Variable
 __all__ = ["SharedVariable", "Container", "shared", "shared_constructor"]
 
 
+_container_ids = itertools.count()
+
+
 class Container:
     """Holds a shared variable's value where it was last used (host or a backend's device).
 
-    `backend` is None when the value is a host NumPy array, else the Backend whose native
-    array type holds it. Transfers happen only when another place asks for the value.
+    `state` is the pair (value, backend): backend is None when the value is a host NumPy
+    array (or other host object), else the Backend whose native array type holds it.
+    Transfers happen only when another place asks for the value.
+
+    Threads: the pair is one attribute, replaced whole and never modified in place, so a
+    reader that takes no lock still gets a value together with the place it lives. `lock`
+    is held by a function call that updates this variable, from reading its shared values
+    to storing the updates, and by `store` (set_value), so those are serialized; `order`
+    (creation order) is the order in which a call takes several such locks, which keeps
+    calls that update overlapping sets of variables from deadlocking.
     """
 
     def __init__(self, type: Any, value: Any, name: str | None = None):
         self.type = type
-        self.value = value
-        self.backend = None
+        self.state = (value, None)
         self.name = name
         self.lock = threading.Lock()
+        self.order = next(_container_ids)
+
+    @property
+    def value(self) -> Any:
+        """The value, wherever it lives (a device array when `backend` is not None)."""
+        return self.state[0]
+
+    @property
+    def backend(self) -> Any:
+        """None when the value is on the host, else the Backend that holds it."""
+        return self.state[1]
 
     def host_value(self) -> Any:
-        if self.backend is None or self.backend.host_native:
-            return self.value
-        return self.backend.to_host(self.value)
+        value, backend = self.state
+        if backend is None or backend.host_native:
+            return value
+        return backend.to_host(value)
 
     def value_for(self, backend: Any) -> Any:
-        """The value as `backend`'s native array, moving it there if needed."""
-        if backend is self.backend or (backend.host_native and (self.backend is None or
-                                                                self.backend.host_native)):
-            return self.value
-        host = self.host_value()
-        self.value = host if backend.host_native else backend.to_device(host)
-        self.backend = None if backend.host_native else backend
-        return self.value
+        """The value as `backend`'s native array, moving it there if needed.
+
+        The moved value is kept (so the next call finds it there) only when nobody holds the
+        lock and the value has not changed meanwhile: a call that is updating this variable
+        must not see its update replaced by a copy of the older value, and a caller that
+        holds this lock itself (or other locks) must not wait for it here."""
+        st = self.state
+        value, here = st
+        if backend is here or (backend.host_native and (here is None or here.host_native)):
+            return value
+        host = value if here is None or here.host_native else here.to_host(value)
+        moved = host if backend.host_native else backend.to_device(host)
+        if self.lock.acquire(False):
+            try:
+                if self.state is st:
+                    self.state = (moved, None if backend.host_native else backend)
+            finally:
+                self.lock.release()
+        return moved
 
     def store(self, value: Any, backend: Any) -> None:
-        self.value = value
-        self.backend = None if backend is None or backend.host_native else backend
+        """Replace the value (it lives on `backend`, None for the host); waits for a call
+        that is updating this variable to finish, so that call's update cannot overwrite it."""
+        with self.lock:
+            self.state = (value, None if backend is None or backend.host_native else backend)
 
     def __getstate__(self):
         d = dict(self.__dict__)
-        d["value"] = self.host_value()
-        d["backend"] = None
-        del d["lock"]
+        d["state"] = (self.host_value(), None)
+        del d["lock"], d["order"]
         return d
 
     def __setstate__(self, d):
+        if "value" in d:  # pickled before the value and its place became one attribute
+            d["state"] = (d.pop("value"), None)
+            d.pop("backend", None)
         self.__dict__.update(d)
         self.lock = threading.Lock()
+        self.order = next(_container_ids)
 
 
 class SharedVariable(Variable):
@@ -72,11 +111,12 @@ class SharedVariable(Variable):
 
     def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> Any:
         """The current value as a NumPy array (a copy unless borrow=True)."""
+        value, backend = self.container.state  # one read: a value and where it lives
         if return_internal_type and borrow:
-            return self.container.value
-        v = self.container.host_value()
-        fresh = v is not self.container.value  # brought back from a device: already a copy
-        return v if borrow or fresh else v.copy()
+            return value
+        if backend is None or backend.host_native:
+            return value if borrow else value.copy()
+        return backend.to_host(value)  # brought back from a device: already a copy
 
     def set_value(self, new_value: Any, borrow: bool = False) -> None:
         """Replace the value; it is checked against the variable's type (dtype, ndim)."""
