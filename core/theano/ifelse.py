@@ -134,11 +134,15 @@ def _branch_grads(ins: list[Variable], outs: list[Variable], actual: list[Variab
     from .gradient import DisconnectedType, grad
 
     wrt = [h for h in ins if getattr(h.type, "dtype", "").startswith(("float", "complex"))]
+    # Each output is seeded through a copy of itself: seeding the output would replace, not
+    # add to, the gradient flowing into it from the other outputs (a branch returning
+    # [x, 2 * x], or [h, tanh(h)]), and would keep only one gradient of a repeated variable.
     known: dict[Variable, Variable] = {}
     for o, g in zip(outs, output_grads):
         if isinstance(g.type, DisconnectedType):
             continue
-        known[o] = known[o] + g if o in known else g  # one variable returned twice
+        k = _seed(o)
+        known[k] = known[k] + g if k in known else g
     if not wrt or not known:
         return [None] * len(ins)
     gl = grad(None, wrt, known_grads=known, disconnected_inputs="ignore", return_disconnected="None")
@@ -153,6 +157,13 @@ def _branch_grads(ins: list[Variable], outs: list[Variable], actual: list[Variab
         eq = clone_get_equiv([], [g], copy_inputs=False, memo=dict(memo))
         res.append(eq.get(g, g))
     return res
+
+
+def _seed(o: Variable) -> Variable:
+    """A new variable equal to o (a tensor copy) through which o's known gradient flows; o
+    itself for types without a copy (sparse), whose outputs then only add up when repeated."""
+    copy = getattr(o, "copy", None)
+    return copy() if callable(copy) else o
 
 
 def _common_type(a: Variable, b: Variable) -> Any:

@@ -1,0 +1,63 @@
+"""Record Theano 1.0.5's ifelse gradients for the matrix of tests/ifelse_grad_cases.py, into
+tests/data/theano105/ifelse_grads.json (read by tests/test_ifelse.py).
+
+Run in a Python 3.8 environment with `theano==1.0.5 "numpy<1.22" "scipy<1.8"`:
+
+    THEANO_FLAGS=blas.ldflags=-lopenblas python scripts/theano105/ifelse_grads.py
+
+Every case is built by the same builder the tests use, from the same RandomState values,
+with the condition true and false; for each cost variant the script records the cost and
+its gradient with respect to every float input and shared parameter, or the error
+Theano raised taking the gradient.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import theano
+import theano.tensor as T
+from theano.ifelse import ifelse
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import ifelse_grad_cases as cases  # noqa: E402
+
+OUT = os.path.join(ROOT, "tests", "data", "theano105", "ifelse_grads.json")
+
+
+def record(name, cond):
+    """{"wrt": names, "variants": {variant: {"cost": c, "grads": [...]}}} for one case."""
+    inputs, values, params, outputs, costs = cases.build(theano, T, ifelse, name, cond)
+    wrt = cases.wrt(inputs, params)
+    flat, names, result = [], [], {}
+    for vname, cost in costs.items():
+        try:
+            gs = T.grad(cost, wrt, disconnected_inputs="ignore")
+        except Exception as e:  # what Theano says for this variant is part of the record
+            result[vname] = {"error": "%s: %s" % (type(e).__name__, str(e).splitlines()[0])}
+            continue
+        names.append(vname)
+        flat += [cost] + list(gs)
+    vals = theano.function(inputs, flat, on_unused_input="ignore")(*values)
+    pos = 0
+    for vname in names:
+        got = vals[pos: pos + 1 + len(wrt)]
+        pos += 1 + len(wrt)
+        result[vname] = {"cost": float(got[0]), "grads": [np.asarray(g, dtype="float64").tolist() for g in got[1:]]}
+    return {"wrt": [str(v.name) for v in wrt], "variants": result}
+
+
+def main():
+    data = {"theano": theano.__version__, "numpy": np.__version__, "cases": {}}
+    for name in cases.CASES:
+        for cond in cases.CONDITIONS:
+            data["cases"]["%s/%d" % (name, cond)] = record(name, cond)
+            print(name, cond)
+    with open(OUT, "w") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Record Theano 1.0.5's scan gradients for the matrix of tests/scan/grad_cases.py, into
+tests/data/theano105/scan_grads.json (read by tests/scan/test_scan_grad_matrix.py).
+
+Run in a Python 3.8 environment with `theano==1.0.5 "numpy<1.22" "scipy<1.8"`:
+
+    THEANO_FLAGS=blas.ldflags=-lopenblas python scripts/theano105/scan_grads.py
+
+Every case is built by the same builder the tests use, from the same RandomState values;
+for each cost variant the script records the cost and its gradient with respect to every
+float input and shared parameter, or the error Theano raised taking the gradient.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import theano
+import theano.tensor as T
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+sys.path.insert(0, os.path.join(ROOT, "tests", "scan"))
+import grad_cases  # noqa: E402
+
+OUT = os.path.join(ROOT, "tests", "data", "theano105", "scan_grads.json")
+
+
+def record(name):
+    """{variant: {"cost": c, "grads": [...]} or {"error": "..."}} for one case."""
+    case, costs = grad_cases.build(theano, T, name)
+    wrt = case.wrt()
+    result, outs, names = {}, [], []
+    for vname, cost in costs.items():
+        try:
+            gs = T.grad(cost, wrt, disconnected_inputs="ignore")
+        except Exception as e:  # what Theano says for this variant is part of the record
+            result[vname] = {"error": "%s: %s" % (type(e).__name__, str(e).splitlines()[0])}
+            continue
+        names.append(vname)
+        outs.append([cost] + list(gs))
+    f = theano.function(case.inputs, [o for group in outs for o in group], on_unused_input="ignore")
+    vals = f(*case.values)
+    pos = 0
+    for vname, group in zip(names, outs):
+        got = vals[pos: pos + len(group)]
+        pos += len(group)
+        result[vname] = {"cost": float(got[0]), "grads": [np.asarray(g, dtype="float64").tolist() for g in got[1:]]}
+    return {"wrt": [str(v.name) for v in wrt], "variants": result}
+
+
+def main():
+    data = {"theano": theano.__version__, "numpy": np.__version__, "cases": {}}
+    for name in grad_cases.CASES:
+        data["cases"][name] = record(name)
+        print(name, sorted(data["cases"][name]["variants"]))
+    with open(OUT, "w") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    main()
