@@ -14,14 +14,16 @@ sliced with steps, negative strides. `launch_arguments` computes them for NumPy 
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..graph.basic import Constant, Variable, io_toposort
 from ..scalar import basic as scal
+from .expansions import expansion
 from .ir import Kernel, Step
 
-__all__ = ["CFamilyRenderer", "RenderError", "launch_arguments", "output_shape"]
+__all__ = ["CFamilyRenderer", "Operands", "RenderError", "launch_arguments", "output_shape"]
 
 
 class RenderError(ValueError):
@@ -30,17 +32,6 @@ class RenderError(ValueError):
 
 _FLOAT = ("float32", "float64")
 _INT = scal.int_dtypes + scal.uint_dtypes
-
-# Scalar op name -> C math function (float64 name; float32 adds the dialect's suffix).
-_MATH = {"exp": "exp", "exp2": "exp2", "expm1": "expm1", "log": "log", "log2": "log2",
-         "log10": "log10", "log1p": "log1p", "sin": "sin", "cos": "cos", "tan": "tan",
-         "arcsin": "asin", "arccos": "acos", "arctan": "atan", "sinh": "sinh", "cosh": "cosh",
-         "tanh": "tanh", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
-         "erf": "erf", "erfc": "erfc", "gamma": "tgamma", "gammaln": "lgamma", "sqrt": "sqrt",
-         "floor": "floor", "ceil": "ceil", "trunc": "trunc", "round_half_to_even": "rint",
-         "round_half_away_from_zero": "round"}
-_MATH2 = {"pow": "pow", "arctan2": "atan2"}
-
 
 class CFamilyRenderer:
     """The C-family renderer; subclasses set the dialect's data (see the module doc)."""
@@ -405,104 +396,88 @@ class CFamilyRenderer:
         return f"(({t}){int(v)}{'ULL' if dtype == 'uint64' else 'LL'})"
 
     # -- the expression table ----------------------------------------------------------------
+    #: scalar op class -> fn(renderer, operands) -> C expression, or None when the entry does
+    #: not cover these dtypes (then the core's expansion of the op is tried, else RenderError).
+    #: A dialect subclass lists only what it changes (an entry set to None removes one); the
+    #: tables are merged along the class hierarchy when the subclass is created.
+    expressions: dict[type, Callable[..., str | None]] = {}
+    #: scalar op class -> fn(renderer, dtype, ctype) -> the source of the helper functions an
+    #: expression of that op calls, or None when that dtype needs none; merged like expressions
+    helpers: dict[type, Callable[..., str | None]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for attr in ("expressions", "helpers"):
+            merged = dict(getattr(super(cls, cls), attr))
+            merged.update(cls.__dict__.get(attr, {}))
+            for key in merged:
+                if not (isinstance(key, type) and issubclass(key, scal.ScalarOp)):
+                    raise TypeError(f"{cls.__name__}.{attr}: keys are scalar op classes, not {key!r}")
+            setattr(cls, attr, {k: v for k, v in merged.items() if v is not None})
+
+    #: prefix of every math-library function name (a vendor library: "__nv_", "sleef_" ...)
+    math_prefix = ""
+
     def math(self, fname: str, dtype: str) -> str:
+        """The dialect's name of C math function `fname` (its float64 name) for `dtype`."""
         if dtype not in self.math_suffix:
             raise RenderError(f"{self.dialect} has no {fname} for {dtype}")
-        return fname + self.math_suffix[dtype]
+        return self.math_prefix + fname + self.math_suffix[dtype]
 
     def _expr(self, kernel: Kernel, st: Step, args: list[str]) -> str:
-        """The expression computing one step, with NumPy's dtype rules: operands are
-        converted to the dtype NumPy computes in before the operation."""
-        name = st.op.name
-        odt = st.out_dtypes[0]
-        in_dts = [kernel.arg_dtype(r) for r in st.args]
-        t = self.ctype(odt)
+        """The expression computing one step (see `expression`)."""
         if len(st.out_dtypes) != 1:
-            raise RenderError(f"scalar op {name} has several outputs")
-        if any(d in scal.complex_dtypes or d == "float16" for d in in_dts + [odt]):
-            raise RenderError(f"{self.dialect} renders no complex or float16 arithmetic")
-        c = [f"({t})({a})" for a in args]  # operands in the output dtype
-        is_f = odt in _FLOAT
-        if isinstance(st.op, scal.Cast):
-            return f"(({args[0]}) != 0)" if odt == "bool" else f"({t})({args[0]})"
-        if name in ("add", "mul"):
-            return "(" + (" + " if name == "add" else " * ").join(c) + ")" if odt != "bool" else \
-                "(" + (" || " if name == "add" else " && ").join(args) + ")"
-        if name == "sub":
-            return f"({c[0]} - {c[1]})"
-        if name == "true_div" and is_f:
-            return f"({c[0]} / {c[1]})"
-        if name == "neg":
-            return f"(-{c[0]})"
-        if name in ("int_div", "mod") and odt in _INT:
-            return f"theano_{name}_{odt}({c[0]}, {c[1]})"
-        if name == "mod" and is_f:
-            return f"theano_fmod_{odt}({c[0]}, {c[1]})"
-        if name == "gammaln" and is_f:  # SciPy says gammaln(-inf) = -inf; C's lgamma says +inf
-            return f"theano_gammaln_{odt}({c[0]})"
-        if name in _MATH and is_f:
-            return f"{self.math(_MATH[name], odt)}({c[0]})"
-        if name == "pow" and is_f and self._scalar_operand(kernel, st.args[1]):
-            # NumPy's power takes its sqrt path for a scalar exponent of 0.5 (-0.0 -> -0.0,
-            # -inf -> nan); the reference is NumPy, so render the same.
-            sq, pw = self.math("sqrt", odt), self.math("pow", odt)
-            if st.args[1][0] == "const":
-                return f"{sq}({c[0]})" if float(st.args[1][1]) == 0.5 else f"{pw}({c[0]}, {c[1]})"
-            return f"({c[1]} == ({t})0.5 ? {sq}({c[0]}) : {pw}({c[0]}, {c[1]}))"
-        if name in _MATH2 and is_f:
-            return f"{self.math(_MATH2[name], odt)}({c[0]}, {c[1]})"
-        if name == "abs":
-            if is_f:
-                return f"{self.math('fabs', odt)}({c[0]})"
-            if odt in scal.uint_dtypes or odt == "bool":
-                return c[0]
-            return f"({t})({c[0]} < 0 ? -{c[0]} : {c[0]})"
-        if name == "sgn" and odt != "bool":  # sign(-0.0) is +0.0 in NumPy; NaN stays NaN
-            return f"({t})({c[0]} > 0 ? 1 : ({c[0]} < 0 ? -1 : ({c[0]} == 0 ? 0 : {c[0]})))"
-        if name == "minimum":
-            return f"(({c[0]} != {c[0]} || {c[0]} < {c[1]}) ? {c[0]} : {c[1]})"
-        if name == "maximum":
-            return f"(({c[0]} != {c[0]} || {c[0]} > {c[1]}) ? {c[0]} : {c[1]})"
-        if name == "clip":
-            lo = f"(({c[0]} != {c[0]} || {c[0]} > {c[1]}) ? {c[0]} : {c[1]})"
-            return f"(({lo} != {lo} || {lo} < {c[2]}) ? {lo} : {c[2]})"
-        if name == "sqr":
-            return f"({c[0]} * {c[0]})"
-        if name == "inv" and is_f:
-            return f"(({t})1 / {c[0]})"
-        if name == "identity":
-            return c[0]
-        if name == "second":
-            return c[1]
-        if name in ("lt", "gt", "le", "ge", "eq", "neq"):
-            ct = self.ctype(scal.upcast(*in_dts))
-            op = {"lt": "<", "gt": ">", "le": "<=", "ge": ">=", "eq": "==", "neq": "!="}[name]
-            return f"(({ct})({args[0]}) {op} ({ct})({args[1]}))"
-        if name in ("and", "or", "xor") and not is_f:
-            op = {"and": "&", "or": "|", "xor": "^"}[name]
-            return f"({t})({c[0]} {op} {c[1]})"
-        if name == "invert" and not is_f:
-            return f"(!{args[0]})" if odt == "bool" else f"({t})(~{c[0]})"
-        if name == "isnan":
-            return f"({args[0]} != {args[0]})" if in_dts[0] in _FLOAT else "false"
-        if name == "isinf":
-            return f"(isinf({args[0]}) != 0)" if in_dts[0] in _FLOAT else "false"
-        if name == "switch":
-            return f"(({args[0]}) ? {c[1]} : {c[2]})"
-        if name == "deg2rad" and is_f:
-            return f"({c[0]} * ({t})(M_PI / 180.0))"
-        if name == "rad2deg" and is_f:
-            return f"({c[0]} * ({t})(180.0 / M_PI))"
-        if name == "sigmoid" and is_f:
-            return f"theano_sigmoid_{odt}({c[0]})"
-        if name == "softplus" and is_f:
-            return f"theano_softplus_{odt}({c[0]})"
-        raise RenderError(f"{self.dialect} cannot render scalar op {name} on {in_dts} -> {odt}")
+            raise RenderError(f"scalar op {st.op} has several outputs")
+        in_dts = [kernel.arg_dtype(r) for r in st.args]
+        return self.expression(st.op, in_dts, st.out_dtypes[0], args, kernel, st.args)
 
-    @staticmethod
-    def _scalar_operand(kernel: Kernel, ref: tuple) -> bool:
+    def expression(self, op: scal.ScalarOp, in_dts: Sequence[str], odt: str, args: Sequence[str],
+                   kernel: Kernel | None = None, refs: Sequence[tuple] | None = None) -> str:
+        """The expression computing scalar op `op` on `args` (of dtypes `in_dts`) into `odt`,
+        with NumPy's dtype rules: operands are converted to the dtype NumPy computes in
+        before the operation. `refs` are the operands' kernel references (literals and
+        inputs that are one value for the whole loop render some ops as NumPy does)."""
+        if any(d in scal.complex_dtypes or d == "float16" for d in [*in_dts, odt]):
+            raise RenderError(f"{self.dialect} renders no complex or float16 arithmetic")
+        e = Operands(self, op, list(args), list(in_dts), odt, kernel, refs)
+        entry = self.expression_for(op)
+        if entry is not None:
+            text = entry(self, e)
+            if text is not None:
+                return text
+        defined = expansion(op)
+        if defined is not None:
+            return self._expanded(defined, in_dts, odt, args)
+        why = "on these dtypes" if entry is not None else "(no entry in its expression table, no expansion in the core)"
+        raise RenderError(f"{self.dialect} cannot render scalar op {op} on {list(in_dts)} -> {odt} {why}")
+
+    @classmethod
+    def expression_for(cls, op: scal.ScalarOp) -> Callable[..., str | None] | None:
+        """The expression-table entry serving `op` (through its class's MRO), or None."""
+        for k in type(op).__mro__:
+            entry = cls.expressions.get(k)
+            if entry is not None:
+                return entry
+        return None
+
+    def _expanded(self, defined: Callable, in_dts: Sequence[str], odt: str, args: Sequence[str]) -> str:
+        """The expression of an op through its definition in simpler core scalar ops."""
+        xs = [scal.get_scalar_type(d)() for d in in_dts]
+        out = defined(*xs)
+        names: dict[Variable, str] = dict(zip(xs, args))
+        for node in io_toposort(xs, [out]):
+            sub = [self.literal(i.data, i.type.dtype) if isinstance(i, Constant) else names[i]
+                   for i in node.inputs]
+            o = node.outputs[0]
+            text = self.expression(node.op, [i.type.dtype for i in node.inputs], o.type.dtype, sub)
+            names[o] = f"(({self.ctype(o.type.dtype)}){text})"
+        return f"(({self.ctype(odt)}){names[out]})"
+
+    def _scalar_operand(self, kernel: Kernel | None, ref: tuple | None) -> bool:
         """Whether an operand is one value for the whole loop (a literal or a broadcast
         input), which NumPy treats as a scalar."""
+        if kernel is None or ref is None:
+            return False
         return ref[0] == "const" or (ref[0] == "in" and all(kernel.inputs[ref[1]].broadcastable))
 
     # -- helpers used by the expressions -----------------------------------------------------
@@ -510,59 +485,258 @@ class CFamilyRenderer:
         """Helper functions the kernel's expressions call, each once."""
         out = []
         emitted: set = set()
-        fq = self.helper_qualifier
         for st in kernel.steps:
-            odt = st.out_dtypes[0]
-            key = (st.op.name, odt)
-            if key in emitted:
-                continue
-            emitted.add(key)
-            t = self.type_map.get(odt, "")
-            if st.op.name == "int_div" and odt in _INT:
-                # b == -1 is special only for signed types (INT_MIN / -1 overflows in C).
-                minus1 = f"  if (b == ({t})-1) return ({t})(0 - a);\n" if odt in scal.int_dtypes else ""
-                out.append(f"{fq} {t} theano_int_div_{odt}({t} a, {t} b) {{\n"
-                           f"  if (b == 0) return 0;\n" + minus1 +
-                           f"  {t} q = a / b;\n"
-                           f"  if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;\n"
-                           f"  return q;\n}}\n")
-            elif st.op.name == "mod" and odt in _INT:
-                zero = "b == 0 || b == ({t})-1".format(t=t) if odt in scal.int_dtypes else "b == 0"
-                out.append(f"{fq} {t} theano_mod_{odt}({t} a, {t} b) {{\n"
-                           f"  if ({zero}) return 0;\n"
-                           f"  {t} r = a % b;\n"
-                           f"  if (r != 0 && ((r < 0) != (b < 0))) r += b;\n"
-                           f"  return r;\n}}\n")
-            elif st.op.name == "mod" and odt in _FLOAT:
-                fm, cs = self.math("fmod", odt), self.math("copysign", odt)
-                out.append(f"{fq} {t} theano_fmod_{odt}({t} a, {t} b) {{\n"
-                           f"  {t} r = {fm}(a, b);\n"
-                           f"  if (r != 0) {{ if ((b < 0) != (r < 0)) r += b; }}\n"
-                           f"  else r = {cs}(({t})0, b);\n"
-                           f"  return r;\n}}\n")
-            elif st.op.name == "gammaln" and odt in _FLOAT:
-                lg = self.math("lgamma", odt)
-                # SciPy's cephes (the reference) also gives +inf on float64 subnormals.
-                sub = ("  if (x != 0 && x > -2.2250738585072014e-308 && x < 2.2250738585072014e-308) "
-                       f"return ({t})INFINITY;\n") if odt == "float64" else ""
-                out.append(f"{fq} {t} theano_gammaln_{odt}({t} x) {{\n" + sub +
-                           f"  return (isinf(x) && x < 0) ? x : {lg}(x);\n}}\n")
-            elif st.op.name == "sigmoid" and odt in _FLOAT:
-                e = self.math("exp", odt)
-                out.append(f"{fq} {t} theano_sigmoid_{odt}({t} x) {{\n"
-                           f"  if (x >= 0) return ({t})1 / (({t})1 + {e}(-x));\n"
-                           f"  {t} z = {e}(x);\n"
-                           f"  return z / (({t})1 + z);\n}}\n")
-            elif st.op.name == "softplus" and odt in _FLOAT:
-                e, l1 = self.math("exp", odt), self.math("log1p", odt)
-                fa = self.math("fabs", odt)
-                out.append(f"{fq} {t} theano_softplus_{odt}({t} x) {{\n"
-                           f"  if (x != x) return x;\n"
-                           f"  return (x > 0 ? x : ({t})0) + {l1}({e}(-{fa}(x)));\n}}\n")
+            in_dts = [kernel.arg_dtype(r) for r in st.args]
+            for op, odt in self._rendered_ops(st.op, in_dts, st.out_dtypes[0]):
+                entry = self._helper_for(op)
+                if entry is None or (type(op), odt) in emitted:
+                    continue
+                emitted.add((type(op), odt))
+                text = entry(self, odt, self.type_map.get(odt, ""))
+                if text:
+                    out.append(text)
         return "".join(out)
+
+    def _rendered_ops(self, op: scal.ScalarOp, in_dts: Sequence[str], odt: str) -> list[tuple]:
+        """(op, output dtype) of every op the expression of `op` renders: itself, or the ops
+        of its expansion when the dialect's table does not cover it."""
+        entry = self.expression_for(op)
+        if entry is not None and entry(self, Operands(self, op, ["a"] * len(in_dts), list(in_dts), odt,
+                                                      None, None)) is not None:
+            return [(op, odt)]
+        defined = expansion(op)
+        if defined is None:
+            return [(op, odt)]
+        xs = [scal.get_scalar_type(d)() for d in in_dts]
+        found = []
+        for node in io_toposort(xs, [defined(*xs)]):
+            found += self._rendered_ops(node.op, [i.type.dtype for i in node.inputs],
+                                        node.outputs[0].type.dtype)
+        return found
+
+    @classmethod
+    def _helper_for(cls, op: scal.ScalarOp) -> Callable[..., str | None] | None:
+        for k in type(op).__mro__:
+            entry = cls.helpers.get(k)
+            if entry is not None:
+                return entry
+        return None
 
     #: qualifiers of helper functions (C: static inline; CUDA: __device__ inline)
     helper_qualifier = "static inline"
+
+
+class Operands:
+    """What an expression-table entry reads: `args` (the operands' expressions), `c` (each
+    converted to the output's C type `t`), `in_dts`, `odt`, `is_float` (the output is a
+    float), and, for literal-sensitive entries, the kernel and the operands' references."""
+
+    __slots__ = ("op", "args", "c", "in_dts", "odt", "t", "is_float", "kernel", "refs")
+
+    def __init__(self, renderer: CFamilyRenderer, op: scal.ScalarOp, args: list[str], in_dts: list[str],
+                 odt: str, kernel: Kernel | None, refs: Sequence[tuple] | None):
+        self.op, self.args, self.in_dts, self.odt = op, args, in_dts, odt
+        self.t = renderer.ctype(odt)
+        self.c = [f"({self.t})({a})" for a in args]
+        self.is_float = odt in _FLOAT
+        self.kernel, self.refs = kernel, refs
+
+
+# -- the C-family expression table ----------------------------------------------------------------
+# Entries take (renderer, operands); they return None for dtypes they do not cover.
+
+def _floats_only(fn: Callable[[CFamilyRenderer, Operands], str]) -> Callable[..., str | None]:
+    return lambda r, e: fn(r, e) if e.is_float else None
+
+
+def _ints_only(fn: Callable[[CFamilyRenderer, Operands], str]) -> Callable[..., str | None]:
+    return lambda r, e: fn(r, e) if e.odt in _INT else None
+
+
+def _math1(fname: str) -> Callable[..., str | None]:
+    return _floats_only(lambda r, e: f"{r.math(fname, e.odt)}({e.c[0]})")
+
+
+def _math2(fname: str) -> Callable[..., str | None]:
+    return _floats_only(lambda r, e: f"{r.math(fname, e.odt)}({e.c[0]}, {e.c[1]})")
+
+
+def _fold(sym: str, bool_sym: str) -> Callable[..., str]:
+    """add and mul over any number of operands (or and and on bool)."""
+    return lambda r, e: ("(" + sym.join(e.c) + ")" if e.odt != "bool" else "(" + bool_sym.join(e.args) + ")")
+
+
+def _pow(r: CFamilyRenderer, e: Operands) -> str | None:
+    if not e.is_float:
+        return None
+    c, t, odt = e.c, e.t, e.odt
+    if e.refs is not None and r._scalar_operand(e.kernel, e.refs[1]):
+        # NumPy's power takes its sqrt path for a scalar exponent of 0.5 (-0.0 -> -0.0,
+        # -inf -> nan); the reference is NumPy, so render the same.
+        sq, pw = r.math("sqrt", odt), r.math("pow", odt)
+        if e.refs[1][0] == "const":
+            return f"{sq}({c[0]})" if float(e.refs[1][1]) == 0.5 else f"{pw}({c[0]}, {c[1]})"
+        return f"({c[1]} == ({t})0.5 ? {sq}({c[0]}) : {pw}({c[0]}, {c[1]}))"
+    return f"{r.math('pow', odt)}({c[0]}, {c[1]})"
+
+
+def _abs(r: CFamilyRenderer, e: Operands) -> str:
+    if e.is_float:
+        return f"{r.math('fabs', e.odt)}({e.c[0]})"
+    if e.odt in scal.uint_dtypes or e.odt == "bool":
+        return e.c[0]
+    return f"({e.t})({e.c[0]} < 0 ? -{e.c[0]} : {e.c[0]})"
+
+
+def _nan_first(cmp: str) -> Callable[..., str]:
+    """maximum/minimum propagating NaN as NumPy's do."""
+    return lambda r, e: f"(({e.c[0]} != {e.c[0]} || {e.c[0]} {cmp} {e.c[1]}) ? {e.c[0]} : {e.c[1]})"
+
+
+def _clip(r: CFamilyRenderer, e: Operands) -> str:
+    c = e.c
+    lo = f"(({c[0]} != {c[0]} || {c[0]} > {c[1]}) ? {c[0]} : {c[1]})"
+    return f"(({lo} != {lo} || {lo} < {c[2]}) ? {lo} : {c[2]})"
+
+
+def _compare(sym: str) -> Callable[..., str]:
+    def entry(r: CFamilyRenderer, e: Operands) -> str:
+        ct = r.ctype(scal.upcast(*e.in_dts))
+        return f"(({ct})({e.args[0]}) {sym} ({ct})({e.args[1]}))"
+
+    return entry
+
+
+def _bitwise(sym: str) -> Callable[..., str | None]:
+    return lambda r, e: None if e.is_float else f"({e.t})({e.c[0]} {sym} {e.c[1]})"
+
+
+def _helper_call(prefix: str) -> Callable[..., str]:
+    """A call of the helper function `prefix`_<dtype> on the converted operands."""
+    return lambda r, e: f"{prefix}_{e.odt}({', '.join(e.c)})"
+
+
+_EXPRESSIONS: dict[type, Callable[..., str | None]] = {
+    scal.Cast: lambda r, e: f"(({e.args[0]}) != 0)" if e.odt == "bool" else f"({e.t})({e.args[0]})",
+    scal.Add: _fold(" + ", " || "),
+    scal.Mul: _fold(" * ", " && "),
+    scal.Sub: lambda r, e: f"({e.c[0]} - {e.c[1]})",
+    scal.TrueDiv: _floats_only(lambda r, e: f"({e.c[0]} / {e.c[1]})"),
+    scal.Neg: lambda r, e: f"(-{e.c[0]})",
+    scal.IntDiv: _ints_only(_helper_call("theano_int_div")),
+    scal.Mod: lambda r, e: (_helper_call("theano_mod")(r, e) if e.odt in _INT else
+                            _helper_call("theano_fmod")(r, e) if e.is_float else None),
+    scal.GammaLn: _floats_only(_helper_call("theano_gammaln")),
+    scal.Exp: _math1("exp"), scal.Exp2: _math1("exp2"), scal.Expm1: _math1("expm1"),
+    scal.Log: _math1("log"), scal.Log2: _math1("log2"), scal.Log10: _math1("log10"),
+    scal.Log1p: _math1("log1p"), scal.Sin: _math1("sin"), scal.Cos: _math1("cos"),
+    scal.Tan: _math1("tan"), scal.ArcSin: _math1("asin"), scal.ArcCos: _math1("acos"),
+    scal.ArcTan: _math1("atan"), scal.Sinh: _math1("sinh"), scal.Cosh: _math1("cosh"),
+    scal.Tanh: _math1("tanh"), scal.ArcSinh: _math1("asinh"), scal.ArcCosh: _math1("acosh"),
+    scal.ArcTanh: _math1("atanh"), scal.Erf: _math1("erf"), scal.Erfc: _math1("erfc"),
+    scal.Gamma: _math1("tgamma"), scal.Sqrt: _math1("sqrt"),
+    scal.Floor: _math1("floor"), scal.Ceil: _math1("ceil"), scal.Trunc: _math1("trunc"),
+    scal.RoundHalfToEven: _math1("rint"), scal.RoundHalfAwayFromZero: _math1("round"),
+    scal.Pow: _pow,
+    scal.ArcTan2: _math2("atan2"),
+    scal.Abs: _abs,
+    # sign(-0.0) is +0.0 in NumPy; NaN stays NaN
+    scal.Sgn: lambda r, e: None if e.odt == "bool" else
+    f"({e.t})({e.c[0]} > 0 ? 1 : ({e.c[0]} < 0 ? -1 : ({e.c[0]} == 0 ? 0 : {e.c[0]})))",
+    scal.Minimum: _nan_first("<"),
+    scal.Maximum: _nan_first(">"),
+    scal.Clip: _clip,
+    scal.Sqr: lambda r, e: f"({e.c[0]} * {e.c[0]})",
+    scal.Inv: _floats_only(lambda r, e: f"(({e.t})1 / {e.c[0]})"),
+    scal.Identity: lambda r, e: e.c[0],
+    scal.Second: lambda r, e: e.c[1],
+    scal.LT: _compare("<"), scal.GT: _compare(">"), scal.LE: _compare("<="),
+    scal.GE: _compare(">="), scal.EQ: _compare("=="), scal.NEQ: _compare("!="),
+    scal.AND: _bitwise("&"), scal.OR: _bitwise("|"), scal.XOR: _bitwise("^"),
+    scal.Invert: lambda r, e: None if e.is_float else
+    (f"(!{e.args[0]})" if e.odt == "bool" else f"({e.t})(~{e.c[0]})"),
+    scal.IsNan: lambda r, e: f"({e.args[0]} != {e.args[0]})" if e.in_dts[0] in _FLOAT else "false",
+    scal.IsInf: lambda r, e: f"(isinf({e.args[0]}) != 0)" if e.in_dts[0] in _FLOAT else "false",
+    scal.Switch: lambda r, e: f"(({e.args[0]}) ? {e.c[1]} : {e.c[2]})",
+    scal.Deg2Rad: _floats_only(lambda r, e: f"({e.c[0]} * ({e.t})(M_PI / 180.0))"),
+    scal.Rad2Deg: _floats_only(lambda r, e: f"({e.c[0]} * ({e.t})(180.0 / M_PI))"),
+    scal.ScalarSigmoid: _floats_only(_helper_call("theano_sigmoid")),
+    scal.ScalarSoftplus: _floats_only(_helper_call("theano_softplus")),
+}
+
+
+# -- the C-family helper table ----------------------------------------------------------------------
+# Entries take (renderer, dtype, C type) and return the helper's source (None: no helper).
+
+def _int_div_helper(r: CFamilyRenderer, odt: str, t: str) -> str | None:
+    if odt not in _INT:
+        return None
+    # b == -1 is special only for signed types (INT_MIN / -1 overflows in C).
+    minus1 = f"  if (b == ({t})-1) return ({t})(0 - a);\n" if odt in scal.int_dtypes else ""
+    return (f"{r.helper_qualifier} {t} theano_int_div_{odt}({t} a, {t} b) {{\n"
+            f"  if (b == 0) return 0;\n" + minus1 +
+            f"  {t} q = a / b;\n"
+            f"  if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;\n"
+            f"  return q;\n}}\n")
+
+
+def _mod_helper(r: CFamilyRenderer, odt: str, t: str) -> str | None:
+    fq = r.helper_qualifier
+    if odt in _INT:
+        zero = "b == 0 || b == ({t})-1".format(t=t) if odt in scal.int_dtypes else "b == 0"
+        return (f"{fq} {t} theano_mod_{odt}({t} a, {t} b) {{\n"
+                f"  if ({zero}) return 0;\n"
+                f"  {t} r = a % b;\n"
+                f"  if (r != 0 && ((r < 0) != (b < 0))) r += b;\n"
+                f"  return r;\n}}\n")
+    if odt in _FLOAT:
+        fm, cs = r.math("fmod", odt), r.math("copysign", odt)
+        return (f"{fq} {t} theano_fmod_{odt}({t} a, {t} b) {{\n"
+                f"  {t} r = {fm}(a, b);\n"
+                f"  if (r != 0) {{ if ((b < 0) != (r < 0)) r += b; }}\n"
+                f"  else r = {cs}(({t})0, b);\n"
+                f"  return r;\n}}\n")
+    return None
+
+
+def _gammaln_helper(r: CFamilyRenderer, odt: str, t: str) -> str | None:
+    if odt not in _FLOAT:
+        return None
+    lg = r.math("lgamma", odt)
+    # C99's lgamma is the meaning: the reference follows it where SciPy's cephes differs
+    # (+inf at -inf, -log|x| at float64 subnormals), as Theano 1.0's compiled code did.
+    return (f"{r.helper_qualifier} {t} theano_gammaln_{odt}({t} x) {{\n"
+            f"  return {lg}(x);\n}}\n")
+
+
+def _sigmoid_helper(r: CFamilyRenderer, odt: str, t: str) -> str | None:
+    if odt not in _FLOAT:
+        return None
+    e = r.math("exp", odt)
+    return (f"{r.helper_qualifier} {t} theano_sigmoid_{odt}({t} x) {{\n"
+            f"  if (x >= 0) return ({t})1 / (({t})1 + {e}(-x));\n"
+            f"  {t} z = {e}(x);\n"
+            f"  return z / (({t})1 + z);\n}}\n")
+
+
+def _softplus_helper(r: CFamilyRenderer, odt: str, t: str) -> str | None:
+    if odt not in _FLOAT:
+        return None
+    e, l1, fa = r.math("exp", odt), r.math("log1p", odt), r.math("fabs", odt)
+    return (f"{r.helper_qualifier} {t} theano_softplus_{odt}({t} x) {{\n"
+            f"  if (x != x) return x;\n"
+            f"  return (x > 0 ? x : ({t})0) + {l1}({e}(-{fa}(x)));\n}}\n")
+
+
+_HELPERS: dict[type, Callable[..., str | None]] = {
+    scal.IntDiv: _int_div_helper,
+    scal.Mod: _mod_helper,
+    scal.GammaLn: _gammaln_helper,
+    scal.ScalarSigmoid: _sigmoid_helper,
+    scal.ScalarSoftplus: _softplus_helper,
+}
+CFamilyRenderer.expressions = _EXPRESSIONS
+CFamilyRenderer.helpers = _HELPERS
 
 
 def output_shape(kernel: Kernel, arrays: Sequence[np.ndarray]) -> tuple[int, ...]:
