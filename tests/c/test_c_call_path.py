@@ -16,7 +16,13 @@ pytestmark = pytest.mark.skipif("c" not in registry.records or not registry.reco
 
 _VALUES = [1.5, 0.1, 2.0, -0.0, float("nan"), float("inf"), 1e300, 3, -7, 0, 2 ** 24 + 1, 2 ** 53 + 1, 2 ** 63,
            -2 ** 63, 300, -129, 70000, True, np.float64(1.5), np.float32(0.5), np.int64(3), "1.5", None,
-           [1.0], np.array(2.5), np.array(2.5, dtype="float32"), np.array(3, dtype="int64"),
+           [1.0], np.float64(0.1), np.float64(1e300), np.float64("nan"), np.float64("-inf"), np.float64(-0.0),
+           np.float64(2.0 ** 53), np.float64(3.5), np.float64(-129.0), np.float64(2.0 ** 63), np.float32(0.1),
+           np.float32(16777217.0), np.float32(3.0), np.float32("inf"), np.float16(1.5), np.longdouble(2.5),
+           np.int64(2 ** 24 + 1), np.int64(2 ** 53 + 1), np.int64(-2 ** 63), np.int32(70000), np.int16(-300),
+           np.int8(-5), np.uint8(200), np.uint16(7), np.uint32(2 ** 32 - 1), np.uint64(2 ** 64 - 1),
+           np.uint64(5), np.longlong(3), np.ulonglong(9), np.bool_(True), np.complex128(1.0),
+           np.array(2.5), np.array(2.5, dtype="float32"), np.array(3, dtype="int64"),
            np.array([1.0, 2.0]), np.array([[1.0, 2.0]]), np.array([[1.0], [2.0]]), np.ones((2, 2)),
            np.array([1, 2], dtype="int32"), np.array([1.0, 2.0], dtype=">f8"), np.array(7, dtype="uint8")]
 

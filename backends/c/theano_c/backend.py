@@ -84,7 +84,7 @@ class CBackend(Backend):
             return None
         lossy_ok = bool(allow_downcast) or (allow_downcast is None and ttype.dtype == config.floatX)
         return filters.Filter(ttype.numpy_dtype.num, bytes(int(b) for b in ttype.broadcastable),
-                              bool(strict), lossy_ok, python_filter)
+                              bool(strict), lossy_ok, python_filter, bool(allow_downcast))
 
     def kernel_entry(self, kernel: Kernel) -> int:
         """The address of the compiled entry point of `kernel` (compiled once, cached on disk)."""

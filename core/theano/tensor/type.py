@@ -97,7 +97,17 @@ class TensorType(Type):
                 raise TypeError(f"expected a numpy.ndarray for {self}, got {type(data).__name__}")
             raise TypeError(f"expected an array of dtype {self.dtype} for {self}, got {data.dtype}")
         elif allow_downcast:
-            arr = np.asarray(data, dtype=self.dtype)
+            if type(data) is float and self.numpy_dtype.kind in "iu" and not (
+                    np.iinfo(self.numpy_dtype).min <= data <= np.iinfo(self.numpy_dtype).max):
+                # As Theano (Python's int conversion): no integer stands for NaN, an infinity
+                # or a float beyond the dtype's range, even when casting is allowed.
+                raise TypeError(f"cannot convert {data!r} to {self}: no {self.dtype} value stands for it")
+            try:
+                arr = np.asarray(data, dtype=self.dtype)
+            except OverflowError:
+                # NumPy 2 refuses a Python int outside the dtype's range; Theano (on NumPy 1)
+                # wrapped it around as a cast does, and allow_input_downcast asks for the cast.
+                arr = np.asarray(data).astype(self.dtype)
         elif isinstance(data, np.ndarray):
             # An array keeps its dtype's meaning: only a dtype this type holds exactly is
             # accepted. A NumPy scalar (np.float64(1.5)) is a value like a Python number and
@@ -146,23 +156,37 @@ class TensorType(Type):
                                 f"but the value has shape {arr.shape}")
 
     def fast_filter(self, strict: bool = False, allow_downcast: bool | None = None):
-        """A filter for the common cases of a call (an ndarray of exactly this type, a Python
-        float for a float64 scalar), deferring everything else to `filter`."""
+        """A filter for the common cases of a call (an ndarray of exactly this type; for a 0-d
+        input a Python float, or a NumPy scalar that converts exactly), deferring everything
+        else, and every refusal, to `filter`."""
         dtype, nd = self.numpy_dtype, self.ndim
         plain = not any(self.broadcastable)
         full, ndarray, array = self.filter, np.ndarray, np.array
-        py_float = nd == 0 and self.dtype in ("float64", "float32") and not strict
+        scalar_in = nd == 0 and not strict
+        py_float = scalar_in and self.dtype in ("float64", "float32")
         # A Python float becomes a float32 scalar when that loses nothing, or when Theano's
         # rule lets it (allow_downcast, or float32 is floatX).
         lossy_ok = bool(allow_downcast) or (allow_downcast is None and self.dtype == config.floatX)
+        own = dtype.type
+        # NumPy scalars of other kinds: a converter per class (None: leave it to `filter`).
+        others = _scalar_converters(dtype, bool(allow_downcast)) if scalar_in else {}
 
         def f(a: Any) -> Any:
             if type(a) is ndarray and a.dtype == dtype and a.ndim == nd and plain:
                 return a
-            if py_float and type(a) is float:
-                v = array(a, dtype)
-                if lossy_ok or float(v) == a or a != a:
-                    return v
+            if scalar_in:
+                t = type(a)
+                if t is own:
+                    return array(a)
+                if py_float and t is float:
+                    v = array(a, dtype)
+                    if lossy_ok or float(v) == a or a != a:
+                        return v
+                conv = others.get(t)
+                if conv is not None:
+                    v = conv(a)
+                    if v is not None:
+                        return v
             return full(a, strict, allow_downcast)
 
         return f
@@ -202,6 +226,59 @@ class TensorType(Type):
 
     def get_shape_info(self, obj: Any) -> Any:
         return obj.shape
+
+
+#: The NumPy scalar classes a 0-d input's fast filter converts itself (np.longdouble, complex
+#: and bool values take TensorType.filter's general path).
+_FLOAT_SCALARS = (np.float16, np.float32, np.float64)
+_INT_SCALARS = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
+#: Integers up to 2**p convert exactly to a float of p-bit significand; beyond, Theano's check
+#: compares rounded values, which TensorType.filter reproduces.
+_EXACT_INT_BITS = {"float16": 11, "float32": 24, "float64": 53}
+
+
+def _scalar_converters(dtype: np.dtype, downcast: bool) -> dict:
+    """For a 0-d input of `dtype`: NumPy scalar class -> a function that returns the value
+    as a 0-d array of dtype when the conversion is exact (or, with `downcast`, a plain cast
+    that stays in range), else None so that TensorType.filter decides (and explains a refusal).
+    They agree with filter's rule: a value is accepted without allow_downcast only when it
+    survives the conversion unchanged."""
+    array = np.array
+    convs: dict = {}
+    if dtype.kind == "f":
+        hi = float(np.finfo(dtype).max)
+        lim = 2 ** _EXACT_INT_BITS[dtype.name] if dtype.name in _EXACT_INT_BITS else 0
+
+        def from_float(a: Any) -> Any:
+            x = float(a)
+            if -hi <= x <= hi:  # also false for NaN and infinities: filter handles those
+                v = array(x, dtype)
+                if downcast or float(v) == x:
+                    return v
+            return None
+
+        def from_int(a: Any) -> Any:
+            x = int(a)
+            return array(x, dtype) if -lim <= x <= lim else None
+
+        convs.update({t: from_float for t in _FLOAT_SCALARS if t is not dtype.type})
+        if lim:
+            convs.update({t: from_int for t in _INT_SCALARS})
+    elif dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        lo, hi = int(info.min), int(info.max)
+
+        def int_from_int(a: Any) -> Any:
+            x = int(a)
+            return array(x, dtype) if lo <= x <= hi else None
+
+        def int_from_float(a: Any) -> Any:
+            x = float(a)
+            return array(int(x), dtype) if lo <= x <= hi and x == int(x) else None
+
+        convs.update({t: int_from_int for t in _INT_SCALARS if t is not dtype.type})
+        convs.update({t: int_from_float for t in _FLOAT_SCALARS})
+    return convs
 
 
 def _short(data: Any) -> str:
