@@ -164,7 +164,8 @@ def _on_device(fn):
 
 
 # The array functions the ops' own array code (make_xp_fn) calls, as CuPy has them.
-_NUMPY_API = ("zeros", "full", "where", "maximum", "tensordot", "moveaxis", "swapaxes", "ascontiguousarray")
+_NUMPY_API = ("zeros", "full", "where", "maximum", "tensordot", "moveaxis", "swapaxes", "ascontiguousarray",
+              "exp", "log", "max", "sum", "argmax", "arange")
 
 
 def _compile(code: str) -> ctypes.CDLL:

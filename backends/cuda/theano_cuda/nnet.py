@@ -1,7 +1,9 @@
-"""Convolutions and pooling on the GPU: the ops' own array code (im2col by strided window views
-and `tensordot`, pooling by strided slices; see `make_xp_fn` in abstract_conv.py and pool.py)
-run with CuPy as the array module, so products go to cuBLAS and the GPU computes what the
-reference computes, by the same steps. Shape arguments stay on the host.
+"""Convolutions, pooling, softmax and the fused cross-entropy on the GPU: the ops' own array
+code (im2col by strided window views and `tensordot`, pooling by strided slices, softmax as a
+row max, an elementwise pass and a row sum; see `make_xp_fn` in abstract_conv.py, pool.py,
+softmax.py and crossentropy.py) run with CuPy as the array module, so products go to cuBLAS
+and the GPU computes what the reference computes, by the same steps, with no transfer to the
+host. Shape arguments stay on the host.
 
 cuDNN (through `cupy.cudnn`) would be faster for large layers; it is not used yet.
 """
@@ -12,16 +14,19 @@ from typing import Any, Callable
 from theano.graph.basic import Apply
 from theano.tensor.nnet.abstract_conv import (Conv2d, Conv2dGradInputs, Conv2dGradWeights, Conv3d,
                                               Conv3dGradInputs, Conv3dGradWeights)
+from theano.tensor.nnet.crossentropy import CrossentropySoftmax1HotWithBiasDx, CrossentropySoftmaxArgmax1HotWithBias
+from theano.tensor.nnet.softmax import LogSoftmax, Softmax, SoftmaxGrad, SoftmaxWithBias
 from theano.tensor.signal.pool import AveragePoolGrad, DownsampleFactorMaxGradGrad, MaxPoolGrad, Pool
 
 from theano.backend import Plan
 
 from .lowering import Work, _device, lower
 
-__all__ = ["CONV_RUNNER", "POOL_RUNNER"]
+__all__ = ["CONV_RUNNER", "POOL_RUNNER", "SOFTMAX_RUNNER"]
 
 CONV_RUNNER = "cuda (im2col + cuBLAS)"
 POOL_RUNNER = "cuda (pool, CuPy)"
+SOFTMAX_RUNNER = "cuda (softmax rows, CuPy)"
 
 
 def _on_device(op: Any, node: Apply, host_inputs: tuple[int, ...]) -> Callable[[Any], Callable[..., Any]]:
@@ -50,3 +55,5 @@ lower.register(Conv2d, Conv3d)(_plan(CONV_RUNNER))
 lower.register(Conv2dGradWeights, Conv2dGradInputs, Conv3dGradWeights, Conv3dGradInputs)(
     _plan(CONV_RUNNER, host_inputs=(2,)))
 lower.register(Pool, MaxPoolGrad, AveragePoolGrad, DownsampleFactorMaxGradGrad)(_plan(POOL_RUNNER))
+lower.register(Softmax, SoftmaxGrad, LogSoftmax, SoftmaxWithBias, CrossentropySoftmaxArgmax1HotWithBias,
+               CrossentropySoftmax1HotWithBiasDx)(_plan(SOFTMAX_RUNNER))

@@ -35,15 +35,16 @@ def _index_input(opname: str, y: Any) -> Variable:
 
 
 def _check_rows(opname: str, n_rows: int, y: np.ndarray, n_classes: int,
-                what: str = "coding_dist") -> np.ndarray:
-    """Row counts agree and every index names a class; NumPy would wrap negative ones silently."""
+                what: str = "coding_dist", xm: Any = np) -> np.ndarray:
+    """Row counts agree and every index names a class (NumPy would wrap negative ones
+    silently); the row numbers, as an array of the array module `xm`."""
     if y.shape[0] != n_rows:
         raise ValueError(f"{opname}: {what} has {n_rows} rows but the class indices have "
                          f"{y.shape[0]} entries")
     if y.size and (y.min() < 0 or y.max() >= n_classes):
         bad = y[(y < 0) | (y >= n_classes)][0]
         raise ValueError(f"{opname}: class index {bad} is out of range for {n_classes} classes")
-    return np.arange(n_rows)
+    return xm.arange(n_rows)
 
 
 def _float_zeros_like(v: Variable) -> Variable:
@@ -191,6 +192,10 @@ class CrossentropySoftmaxArgmax1HotWithBias(Op):
                                        TensorType(y.type.dtype, rows)()])
 
     def make_py_fn(self, node):
+        return self.make_xp_fn(node, np)
+
+    def make_xp_fn(self, node, xm):
+        """The op's meaning over the array module `xm` (NumPy, or CuPy on a GPU)."""
         odt = np.dtype(node.outputs[0].type.dtype)
         adt = np.dtype(node.outputs[2].type.dtype)
         name = "CrossentropySoftmaxArgmax1HotWithBias"
@@ -201,11 +206,11 @@ class CrossentropySoftmaxArgmax1HotWithBias(Op):
                                  f"columns (x shape {x.shape}, b shape {b.shape})")
             if x.shape[1] == 0:
                 raise ValueError(f"{name}: x of shape {x.shape} has no classes")
-            rows = _check_rows(name, x.shape[0], y, x.shape[1], "x")
-            logp = stable_logsoftmax_np(x.astype(odt, copy=False) + b, 1)
+            rows = _check_rows(name, x.shape[0], y, x.shape[1], "x", xm)
+            logp = stable_logsoftmax_np(x.astype(odt, copy=False) + b, 1, xm)
             nll = -logp[rows, y]
-            sm = np.exp(logp)
-            am = np.argmax(logp, axis=1) if x.shape[0] else np.zeros(0, dtype=adt)
+            sm = xm.exp(logp)
+            am = xm.argmax(logp, axis=1) if x.shape[0] else xm.zeros(0, dtype=adt)
             return nll.astype(odt), sm.astype(odt), am.astype(adt)
 
         return fn
@@ -243,11 +248,15 @@ class CrossentropySoftmax1HotWithBiasDx(Op):
         return Apply(self, [dy, sm, y], [out()])
 
     def make_py_fn(self, node):
+        return self.make_xp_fn(node, np)
+
+    def make_xp_fn(self, node, xm):
+        """The op's meaning over the array module `xm` (NumPy, or CuPy on a GPU)."""
         odt = np.dtype(node.outputs[0].type.dtype)
         name = "CrossentropySoftmax1HotWithBiasDx"
 
         def fn(dy, sm, y):
-            rows = _check_rows(name, sm.shape[0], y, sm.shape[1], "sm")
+            rows = _check_rows(name, sm.shape[0], y, sm.shape[1], "sm", xm)
             if dy.shape[0] != sm.shape[0]:
                 raise ValueError(f"{name}: dy has {dy.shape[0]} entries but sm has {sm.shape[0]} rows")
             dx = sm.astype(odt) * dy[:, None]

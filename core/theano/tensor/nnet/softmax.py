@@ -49,24 +49,26 @@ def _work_dtype(dtype: np.dtype) -> np.dtype:
     return np.dtype("float32") if dtype == np.float16 else dtype
 
 
-def stable_softmax_np(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum so nothing overflows."""
-    x = np.asarray(x)
+def stable_softmax_np(x: np.ndarray, axis: int = -1, xm: Any = np) -> np.ndarray:
+    """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum so nothing overflows; `xm` is
+    the array module (NumPy, or CuPy for a device's arrays)."""
+    x = xm.asarray(x)
     x = x.astype(_work_dtype(x.dtype), copy=False)
     if x.shape[axis] == 0:
         return x.copy()
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = xm.exp(x - xm.max(x, axis=axis, keepdims=True))
+    return e / xm.sum(e, axis=axis, keepdims=True)
 
 
-def stable_logsoftmax_np(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """x - log(sum(exp(x))) along `axis`, shifted by the maximum so nothing overflows."""
-    x = np.asarray(x)
+def stable_logsoftmax_np(x: np.ndarray, axis: int = -1, xm: Any = np) -> np.ndarray:
+    """x - log(sum(exp(x))) along `axis`, shifted by the maximum so nothing overflows; `xm` is
+    the array module."""
+    x = xm.asarray(x)
     x = x.astype(_work_dtype(x.dtype), copy=False)
     if x.shape[axis] == 0:
         return x.copy()
-    z = x - np.max(x, axis=axis, keepdims=True)
-    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    z = x - xm.max(x, axis=axis, keepdims=True)
+    return z - xm.log(xm.sum(xm.exp(z), axis=axis, keepdims=True))
 
 
 def _as_dtype(r: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -74,7 +76,8 @@ def _as_dtype(r: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 class _AxisOp(Op):
-    """An op along one axis, stored non-negative so equal graphs merge."""
+    """An op along one axis, stored non-negative so equal graphs merge. Its meaning is written
+    once for any array module (`make_xp_fn`), so a device backend runs it on its arrays."""
 
     __props__ = ("axis",)
 
@@ -85,6 +88,9 @@ class _AxisOp(Op):
         """The same op with a non-negative axis, or None when this one already is."""
         ax = _axis(type(self).__name__, self.axis, ndim)
         return None if ax == self.axis else type(self)(ax)
+
+    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+        return self.make_xp_fn(node, np)
 
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
         output_storage[0][0] = self.make_py_fn(node)(*[np.asarray(i) for i in inputs])
@@ -100,9 +106,9 @@ class Softmax(_AxisOp):
             return other.make_node(x)
         return Apply(self, [x], [x.type()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
         axis, odt = self.axis, np.dtype(node.outputs[0].type.dtype)
-        return lambda x: _as_dtype(stable_softmax_np(x, axis), odt)
+        return lambda x: _as_dtype(stable_softmax_np(x, axis, xm), odt)
 
     def infer_shape(self, node: Apply, shapes: Sequence[Sequence[Any]]) -> list:
         return [tuple(shapes[0])]
@@ -132,7 +138,7 @@ class SoftmaxGrad(_AxisOp):
         bcast = tuple(a and b for a, b in zip(dy.type.broadcastable, sm.type.broadcastable))
         return Apply(self, [dy, sm], [TensorType(scal.upcast(dy.type.dtype, sm.type.dtype), bcast)()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
         axis, odt = self.axis, np.dtype(node.outputs[0].type.dtype)
 
         def fn(dy: np.ndarray, sm: np.ndarray) -> np.ndarray:
@@ -141,7 +147,7 @@ class SoftmaxGrad(_AxisOp):
                                  f"{sm.shape} must have the same shape")
             w = _work_dtype(odt)
             dy, sm = dy.astype(w, copy=False), sm.astype(w, copy=False)
-            return _as_dtype((dy - np.sum(dy * sm, axis=axis, keepdims=True)) * sm, odt)
+            return _as_dtype((dy - xm.sum(dy * sm, axis=axis, keepdims=True)) * sm, odt)
 
         return fn
 
@@ -166,9 +172,9 @@ class LogSoftmax(_AxisOp):
             return other.make_node(x)
         return Apply(self, [x], [x.type()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
         axis, odt = self.axis, np.dtype(node.outputs[0].type.dtype)
-        return lambda x: _as_dtype(stable_logsoftmax_np(x, axis), odt)
+        return lambda x: _as_dtype(stable_logsoftmax_np(x, axis, xm), odt)
 
     def infer_shape(self, node, shapes):
         return [tuple(shapes[0])]
@@ -194,16 +200,19 @@ class SoftmaxWithBias(Op):
         out = TensorType(scal.upcast(x.type.dtype, b.type.dtype), x.type.broadcastable)
         return Apply(self, [x, b], [out()])
 
-    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+    def make_xp_fn(self, node: Apply, xm: Any) -> Callable[..., Any]:
         odt = np.dtype(node.outputs[0].type.dtype)
 
         def fn(x: np.ndarray, b: np.ndarray) -> np.ndarray:
             if b.shape[0] != x.shape[1]:
                 raise ValueError(f"SoftmaxWithBias: the bias has {b.shape[0]} entries but x has "
                                  f"{x.shape[1]} columns (x shape {x.shape}, b shape {b.shape})")
-            return _as_dtype(stable_softmax_np(x.astype(odt, copy=False) + b, 1), odt)
+            return _as_dtype(stable_softmax_np(x.astype(odt, copy=False) + b, 1, xm), odt)
 
         return fn
+
+    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+        return self.make_xp_fn(node, np)
 
     def perform(self, node, inputs, output_storage):
         output_storage[0][0] = self.make_py_fn(node)(*[np.asarray(i) for i in inputs])
