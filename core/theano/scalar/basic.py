@@ -460,7 +460,30 @@ erfcinv = _mk("Erfcinv", "erfcinv", 1, _scipy("erfcinv"), upgrade_to_float_no_co
               float_op=True)
 gamma = _mk("Gamma", "gamma", 1, _scipy("gamma"), upgrade_to_float_no_complex,
             lambda x, gz: gz * _tm().gamma(x) * _tm().psi(x), float_op=True)
-gammaln = _mk("GammaLn", "gammaln", 1, _scipy("gammaln"), upgrade_to_float_no_complex,
+#: The smallest normal float64: SciPy computes float16/float32 gammaln in float64, so only
+#: float64 subnormals reach the range where its cephes code gives up.
+_F64_TINY = float(np.finfo(np.float64).tiny)
+
+
+def _gammaln(x: Any) -> Any:
+    """log|Gamma(x)|: SciPy's, except at the two points where SciPy differs from C99's
+    `lgamma` (which Theano 1.0's compiled code called): gammaln(-inf) is +inf (SciPy: -inf)
+    and a float64 subnormal x gives -log|x|, its value to double precision (SciPy: inf)."""
+    r = _scipy("gammaln")(x)
+    xa = np.asarray(x)
+    if xa.dtype.kind != "f":
+        return r
+    with np.errstate(all="ignore"):
+        sub = (np.abs(xa) < _F64_TINY) & (xa != 0)
+        neg_inf = np.isneginf(xa)
+        if not (sub.any() or neg_inf.any()):
+            return r
+        out = np.where(neg_inf, np.inf, np.where(sub, -np.log(np.abs(xa)), r))
+    out = out.astype(np.result_type(r), copy=False)
+    return out if np.ndim(r) else out[()]
+
+
+gammaln = _mk("GammaLn", "gammaln", 1, _gammaln, upgrade_to_float_no_complex,
               lambda x, gz: gz * _tm().psi(x), float_op=True)
 psi = _mk("Psi", "psi", 1, _scipy("psi"), upgrade_to_float_no_complex,
           lambda x, gz: gz * _tm().tri_gamma(x), float_op=True)
