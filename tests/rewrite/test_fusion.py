@@ -11,9 +11,19 @@ from theano.tensor.rewriting import FusedElemwise
 from theano.tensor.rewriting.fusion import fuse_elemwise
 from theano.graph.fg import FunctionGraph
 from theano.tensor.elemwise import Elemwise
-from helpers import EDGE, assert_same, both
+from helpers import EDGE, REF, assert_same
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
+
+# FAST_RUN asking for fusion by name: the reference device (device=numpy) declines fusion
+# by default, and a mode that names it gets it on every device (the kernels' NumPy meaning
+# is then what runs there).
+FUSING = Mode().including("fusion")
+
+
+def both(inputs, outputs):
+    """(fused function, reference function without rewrites)."""
+    return theano.function(inputs, outputs, mode=FUSING), theano.function(inputs, outputs, mode=REF)
 
 
 def kernels(f):
@@ -61,7 +71,7 @@ def test_broadcast_and_dtypes():
 
 def test_mismatched_shapes_still_raise():
     x, y = T.dvectors("x", "y")
-    f = theano.function([x, y], T.exp(x) + y * 2)
+    f = theano.function([x, y], T.exp(x) + y * 2, mode=FUSING)
     try:
         f(np.zeros(3), np.zeros(2))
     except ValueError as e:
@@ -172,7 +182,7 @@ def test_an_intermediate_that_is_also_an_output_is_summed_from_memory():
 
 def test_max_of_empty_raises_as_numpy():
     x = T.dmatrix("x")
-    f = theano.function([x], T.max(T.exp(x), axis=1))
+    f = theano.function([x], T.max(T.exp(x), axis=1), mode=FUSING)
     assert reductions(f)
     with pytest.raises(ValueError):
         f(np.zeros((2, 0)))

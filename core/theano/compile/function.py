@@ -708,7 +708,8 @@ class FunctionMaker:
         self.backend = get_backend(device or mode.device)
         traces = _InheritTraces(fgraph)
         fgraph.attach_feature(traces)
-        self.rewrite_stats = mode.rewrite(fgraph, self.backend.rewrite_tags)
+        self.rewrite_stats = mode.rewrite(fgraph, self.backend.rewrite_tags,
+                                          self.backend.rewrite_exclude)
         self._guard_outputs(fgraph, n_out)
         traces.finish(fgraph)
         t2 = time.perf_counter()

@@ -55,17 +55,23 @@ class Mode:
         return (f"Mode(optimizer={self.optimizer!r}, include={list(self.include)}, "
                 f"exclude={list(self.exclude)}, device={self.device!r})")
 
-    def tags(self, backend_tags: Iterable[str] = ()) -> tuple[set[str], set[str]]:
+    def tags(self, backend_tags: Iterable[str] = (),
+             backend_exclude: Iterable[str] = ()) -> tuple[set[str], set[str]]:
+        """(tags to include, tags to exclude) for a backend that adds `backend_tags` to
+        FAST_RUN and declines the core rewrites tagged `backend_exclude` (the reference
+        declines fusion, in-place and BLAS). A tag the mode names in `include` overrides the
+        backend's exclusion: asking for a rewrite by name gets it."""
         inc = set(_OPTIMIZER_TAGS[self.optimizer]) | set(self.include)
         if self.optimizer in ("fast_run", "o4", "o3", "o2"):
             inc |= set(backend_tags)
-        return inc, set(self.exclude)
+        return inc, set(self.exclude) | (set(backend_exclude) - set(self.include))
 
-    def rewrite(self, fgraph: FunctionGraph, backend_tags: Iterable[str] = ()) -> RewriteStats:
-        """Run the selected rewrites on fgraph in place; consecutive node rewriters form one
-        equilibrium pass."""
+    def rewrite(self, fgraph: FunctionGraph, backend_tags: Iterable[str] = (),
+                backend_exclude: Iterable[str] = ()) -> RewriteStats:
+        """Run the selected rewrites on fgraph in place (see `tags`); consecutive node
+        rewriters form one equilibrium pass."""
         stats = RewriteStats()
-        inc, exc = self.tags(backend_tags)
+        inc, exc = self.tags(backend_tags, backend_exclude)
         if not inc:
             return stats
         entries = rewrite_db.query(inc, exc)
