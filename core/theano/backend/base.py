@@ -9,7 +9,7 @@ import numpy as np
 
 from ..graph.basic import Apply, Constant, Variable
 from ..graph.fg import FunctionGraph
-from .lowering import LoweringTable, Plan, constants_on_host, fallback, host_fallback
+from .lowering import LoweringTable, Plan, constants_on_host, fallback, host, host_fallback, host_side
 
 __all__ = ["Backend", "LinkedGraph", "link_straight_line"]
 
@@ -226,7 +226,8 @@ class Backend:
     def link(self, fgraph: FunctionGraph) -> LinkedGraph:
         """The graph as one callable: a Plan per node (`plan`), everything compiled at once
         (`prepare`), each node's callable (`node_function`, or `fallback_function` for a
-        fallback, reported through `report_fallback`), constants placed (`constant_value`),
+        fallback, reported through `report_fallback`, or `host_function` for a host-side op,
+        not reported), constants placed (`constant_value`),
         and the straight-line driver (`finish_link` may wrap it). A backend extends these
         hooks; it does not copy this loop."""
         plans = {node: self.plan(node) for node in fgraph.toposort()}
@@ -236,6 +237,8 @@ class Backend:
             if p.fallback:
                 self.report_fallback(node, p.why)
                 fns[node] = p.fn if p.fn is not None else self.fallback_function(node)
+            elif p.host:
+                fns[node] = p.fn if p.fn is not None else self.host_function(node)
             else:
                 fns[node] = self.node_function(node, p, prepared)
             runners[node] = p.runner
@@ -243,12 +246,16 @@ class Backend:
         # Compiled code never warns; NumPy code (fallbacks) is told to stay quiet too.
         linked = link_straight_line(fgraph, fns, runners,
                                     constant_fn=lambda c: self.constant_value(c, c in on_host),
-                                    quiet_numpy=any(p.fallback for p in plans.values()))
+                                    quiet_numpy=any(p.fallback or p.host for p in plans.values()))
         return self.finish_link(linked)
 
     def plan(self, node: Apply) -> Plan:
-        """The Plan for one node: the lowering table's, else a visible fallback."""
+        """The Plan for one node: the lowering table's, else a host plan for a host-side op,
+        else a visible fallback."""
         if self.lowering is None:
+            why = host_side(node.op)
+            if why is not None:
+                return host(why)
             return fallback(f"the {self.name} backend has no lowering table")
         return self.lowering.plan(node, self)
 
@@ -271,6 +278,11 @@ class Backend:
         if self.host_native:
             return host_fallback(node)
         return host_fallback(node, self.to_host, self.to_device)
+
+    def host_function(self, node: Apply) -> Callable[..., Any]:
+        """Hook: the callable of a host-side op's node (`host_side`): its NumPy meaning on the
+        host, moved as a fallback's is (by default the same runner, `fallback_function`)."""
+        return self.fallback_function(node)
 
     def constant_value(self, constant: Constant, on_host: bool) -> Any:
         """Hook: the value the driver holds for a constant (`on_host`: only host readers

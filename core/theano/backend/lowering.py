@@ -10,6 +10,12 @@ subclass has its own. A third party adds an op to a backend with
 lowering (the dialect cannot express the node) both become a visible fallback `Plan` with
 its reason, which `Backend.link` reports (config.fallback) and runs through the shared
 host-fallback runner, `host_fallback`.
+
+An op that runs on the host by nature (it drives compiled inner functions, like the scan
+loop, or talks to other processes, like an MPI collective) declares it with the class
+attribute ``host_side = "<why>"``. A table without a lowering for it plans it as a host
+`Plan` (`host`): it runs through the op's NumPy meaning like a fallback, but is no fallback:
+never reported, never counted by the conformance suite, shown as ``host`` by debugprint.
 """
 from __future__ import annotations
 
@@ -23,11 +29,13 @@ from ..graph.basic import Apply, Constant, Variable
 from ..graph.fg import FunctionGraph
 from ..kernel.render import RenderError
 
-__all__ = ["FALLBACK_RUNNER", "LoweringTable", "Plan", "all_inputs", "constants_on_host",
-           "fallback", "host_fallback", "lowering_table"]
+__all__ = ["FALLBACK_RUNNER", "HOST_RUNNER", "LoweringTable", "Plan", "all_inputs", "constants_on_host",
+           "fallback", "host", "host_fallback", "host_side", "lowering_table"]
 
 #: the runner label of a node that runs through its NumPy meaning on the host
 FALLBACK_RUNNER = "numpy (fallback)"
+#: the runner label of a node of a host-side op (`host_side`): on the host by design
+HOST_RUNNER = "host"
 
 
 @dataclass
@@ -37,7 +45,9 @@ class Plan:
     runner: the label debugprint and the conformance suite show ("c kernel", "cuda (view)"
     ...); fn: the node's callable when the lowering could build it right away (None for a
     fallback, which the backend fills in, or when `payload` says how to build it);
-    fallback/why: the node runs through its NumPy meaning, and why; host_inputs: the input
+    fallback/why: the node runs through its NumPy meaning, and why; host: the op is host-side
+    by nature (`host_side`; `why` says why) and runs its NumPy meaning without being a
+    fallback; host_inputs: the input
     positions the node reads on the host (a constant read only there is not moved to the
     device); payload: what the backend needs to build the callable at link time (a Kernel to
     compile, sources and a binder ...), read only by that backend's `Backend.node_function`.
@@ -49,15 +59,31 @@ class Plan:
     why: str = ""
     host_inputs: tuple[int, ...] = ()
     payload: Any = None
+    host: bool = False
 
     def reads_on_host(self, k: int) -> bool:
-        """Whether input `k` is read on the host (every input of a fallback is)."""
-        return self.fallback or k in self.host_inputs
+        """Whether input `k` is read on the host (every input of a fallback or host plan is)."""
+        return self.fallback or self.host or k in self.host_inputs
 
 
 def fallback(why: str) -> Plan:
     """A visible fallback: the node runs through its NumPy meaning, for this reason."""
     return Plan(FALLBACK_RUNNER, fallback=True, why=why)
+
+
+def host(why: str) -> Plan:
+    """A host plan: the node of a host-side op runs its NumPy meaning on the host, by design
+    (not reported or counted as a fallback)."""
+    return Plan(HOST_RUNNER, host=True, why=why)
+
+
+def host_side(op: Any) -> str | None:
+    """Why `op` runs on the host by nature (its class attribute `host_side`), else None."""
+    why = getattr(op, "host_side", None)
+    if why is not None and not isinstance(why, str):
+        raise TypeError(f"{type(op).__name__}.host_side must be a string saying why the op runs "
+                        f"on the host, not {why!r}")
+    return why
 
 
 def all_inputs(node: Apply) -> tuple[int, ...]:
@@ -102,13 +128,16 @@ class LoweringTable:
         return self._dispatch(op, node, backend)
 
     def plan(self, node: Apply, backend: Any) -> Plan:
-        """The plan for `node`: its lowering's, else a visible fallback with the reason (no
-        lowering, or the render error that stopped it)."""
+        """The plan for `node`: its lowering's, else a host plan for a host-side op, else a
+        visible fallback with the reason (no lowering, or the render error that stopped it)."""
         try:
             p = self._dispatch(node.op, node, backend)
         except RenderError as e:
             return fallback(str(e))
         if p is None:
+            why = host_side(node.op)
+            if why is not None:
+                return host(why)
             return fallback(f"no {self.backend_name} lowering")
         return p
 

@@ -48,6 +48,9 @@ class _Collective(Op):
     """Common to the collectives: never folded into a constant at compile time, since the
     value depends on the other ranks even when this rank's input is constant."""
 
+    # Collectives exchange host buffers with the other ranks through MPI (or the local comm).
+    host_side = "a collective exchanges host buffers with the other ranks through MPI"
+
     def do_constant_folding(self, node: Apply) -> bool:
         return False
 

@@ -42,6 +42,8 @@ class ScanGrad(Op):
     """
 
     __props__ = ("uid",)
+    # Like Scan's, the backward loop is a driver calling compiled one-step gradient functions.
+    host_side = "the scan gradient loop calls its compiled one-step gradient function per step"
 
     def __init__(self, scan: Scan):
         self.scan = scan

@@ -55,6 +55,8 @@ class Scan(Op):
     """Runs `inner_outputs` of `inner_inputs` for n_steps steps (see ScanSpec)."""
 
     __props__ = ("uid",)
+    # The loop is a driver: each step calls the inner function, compiled for the device.
+    host_side = "the scan loop calls its compiled inner function once per step"
 
     def __init__(self, inner_inputs: Sequence[Variable], inner_outputs: Sequence[Variable],
                  spec: ScanSpec, mode: Any = None, name: str | None = None):

@@ -1,0 +1,255 @@
+"""Indexing and ranges on the C backend: integer-array gathers and scatters (indexing.c),
+slice updates, arange and log-sum-exp rows.
+
+Integer-array indexing compiles when the arrays index the leading axes of x (the classic
+``x[arange(n), y]`` and ``x[ilist]``, with constant integers and trailing full slices among
+them): the arrays are broadcast, turned into row offsets in C (negative indices wrap; an
+index out of range makes the op's NumPy meaning raise its own IndexError), and rows are
+copied out, written or added in index order, so repeated indices accumulate as np.add.at
+does. Other index layouts (boolean masks, slices or newaxis before an array), complex or
+boolean additions and uint64 indices keep the NumPy meaning, a visible fallback.
+
+Slice updates (IncSubtensor) and arange are NumPy's strided loops on a view and its range
+routine, the implementation as for the other view and allocation ops (lowering.py).
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from theano.graph.basic import Apply
+from theano.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1, AdvancedSubtensor,
+                                              AdvancedSubtensor1)
+from theano.tensor.basic import ARange
+from theano.tensor.rewriting.stabilize import LogSumExp
+from theano.tensor.subtensor import IncSubtensor
+
+from .lowering import Plan, lower
+from .toolchain import load_shared_library
+
+__all__ = ["GATHER_RUNNER", "LOGSUMEXP_RUNNER", "SCATTER_RUNNER"]
+
+GATHER_RUNNER = "c (gather)"
+SCATTER_RUNNER = "c (scatter)"
+LOGSUMEXP_RUNNER = "c (logsumexp rows)"
+_SYM = "?"  # a symbolic entry of an idx_list (theano.tensor.advanced_subtensor)
+_p, _i64 = ctypes.c_void_p, ctypes.c_int64
+_ADD_DTYPES = ("float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+               "uint64")
+_LSE = {("float32", "float32"): "f32_f32", ("float32", "float64"): "f32_f64",
+        ("float64", "float64"): "f64_f64", ("float64", "float32"): "f64_f32"}
+
+
+@functools.lru_cache(maxsize=None)
+def _library() -> ctypes.CDLL:
+    """indexing.c compiled once (cached on disk), with its argument types declared."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "indexing.c")) as f:
+        source = f.read()
+    adds = tuple(f"scatter_add_{d}" for d in _ADD_DTYPES)
+    lses = tuple(f"logsumexp_{s}" for s in _LSE.values())
+    lib = load_shared_library(source, "indexing (gather, scatter, logsumexp)",
+                              ("row_offsets", "gather_rows", "scatter_set_rows") + adds + lses)
+    lib.row_offsets.argtypes, lib.row_offsets.restype = [_i64, _i64, _p, _p, _p], _i64
+    lib.gather_rows.argtypes, lib.gather_rows.restype = [_p, _p, _i64, _i64, _p], None
+    lib.scatter_set_rows.argtypes, lib.scatter_set_rows.restype = [_p, _p, _i64, _i64, _p, _i64], None
+    for name in adds:
+        fn = getattr(lib, name)
+        fn.argtypes, fn.restype = [_p, _p, _i64, _i64, _p, _i64], None
+    for name in lses:
+        fn = getattr(lib, name)
+        fn.argtypes, fn.restype = [_p, _i64, _i64, _p], None
+    return lib
+
+
+# -- integer-array indexes over leading axes -------------------------------------------------
+
+def _leading_arrays(idx_list: Sequence[Any], index_inputs: Sequence[Any], ndim: int) -> bool:
+    """Whether the index is integer arrays and constant integers over the leading axes of x,
+    then only full slices (and at least one array): the layout the gather/scatter serves."""
+    k, arrays, it = 0, 0, iter(index_inputs)
+    for e in idx_list:
+        if isinstance(e, slice):
+            if any(c is not None for c in (e.start, e.stop, e.step)):
+                return False
+            break
+        if e is None:
+            return False
+        if e == _SYM:
+            v = next(it)
+            if v.type.dtype not in _INDEX_DTYPES:
+                return False
+            arrays += 1
+        k += 1
+    rest = list(idx_list[k:])
+    return arrays > 0 and k <= ndim and all(
+        isinstance(e, slice) and (e.start, e.stop, e.step) == (None, None, None) for e in rest)
+
+
+_INDEX_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32")
+
+
+def _offsets(op: Any, x: np.ndarray, keys: list, reference: Callable[[], Any]) -> tuple[np.ndarray, tuple]:
+    """The row offsets of the index `keys` (arrays and ints over x's leading axes) and the
+    shape they broadcast to; an index out of range raises the op's own error (`reference`)."""
+    try:
+        b = np.broadcast_arrays(*[np.asarray(v) for v in keys])
+    except ValueError:
+        reference()  # the reference's message for indices that do not broadcast
+        raise
+    shape = b[0].shape if b else ()
+    idx = np.empty((len(b),) + shape, dtype=np.int64)
+    for d, v in enumerate(b):
+        idx[d] = v
+    n = int(np.prod(shape, dtype=np.int64))
+    offsets = np.empty(n, dtype=np.int64)
+    dims = np.asarray(x.shape[:len(b)], dtype=np.int64)
+    if n and _library().row_offsets(n, len(b), idx.ctypes.data, dims.ctypes.data, offsets.ctypes.data) >= 0:
+        reference()
+        raise IndexError(f"{op}: index out of range for an array of shape {x.shape}")
+    return offsets, shape
+
+
+def _keys(idx_list: Sequence[Any], vals: Sequence[Any]) -> list:
+    """The index's arrays and constant integers (its leading, advanced part), filled in."""
+    it, out = iter(vals), []
+    for e in idx_list:
+        if isinstance(e, slice):
+            break
+        out.append(next(it) if e == _SYM else e)
+    return out
+
+
+def _gather_fn(op: Any, node: Apply, idx_list: Sequence[Any]) -> Callable[..., np.ndarray]:
+    reference = op.make_py_fn(node)
+    lib = _library()
+
+    def run(x: Any, *vals: Any) -> np.ndarray:
+        keys = _keys(idx_list, vals)
+        if len(keys) > x.ndim:
+            return reference(x, *vals)  # raises the reference's "too many indices"
+        xc = np.ascontiguousarray(x)
+        offsets, shape = _offsets(op, xc, keys, lambda: reference(x, *vals))
+        row = xc.shape[len(keys):]
+        out = np.empty(shape + row, dtype=xc.dtype)
+        rowbytes = int(np.prod(row, dtype=np.int64)) * xc.itemsize
+        if out.size:
+            lib.gather_rows(xc.ctypes.data, offsets.ctypes.data, offsets.size, rowbytes, out.ctypes.data)
+        return out
+
+    return run
+
+
+def _scatter_fn(op: Any, node: Apply, idx_list: Sequence[Any]) -> Callable[..., np.ndarray]:
+    reference = op.make_py_fn(node)
+    lib = _library()
+    set_, inplace = op.set_instead_of_inc, op.inplace
+    add = None if set_ else getattr(lib, f"scatter_add_{node.outputs[0].type.dtype}")
+
+    def run(x: Any, y: Any, *vals: Any) -> np.ndarray:
+        keys = _keys(idx_list, vals)
+        if len(keys) > x.ndim:
+            return reference(x, y, *vals)
+        work = np.ascontiguousarray(x) if inplace else np.array(x, order="C")
+        offsets, shape = _offsets(op, work, keys, lambda: reference(x, y, *vals))
+        row = work.shape[len(keys):]
+        try:
+            yb = np.broadcast_to(np.asarray(y, dtype=work.dtype), shape + row)
+        except ValueError:
+            return reference(x, y, *vals)  # raises the reference's shape error
+        rowlen = int(np.prod(row, dtype=np.int64))
+        if offsets.size and rowlen:
+            lead = yb.strides[:len(shape)]
+            if all(s == 0 for s in lead):  # the same row for every index: pass it once
+                ysrc, ystride = np.ascontiguousarray(yb[(0,) * len(shape)]), 0
+            else:
+                ysrc, ystride = np.ascontiguousarray(yb), rowlen
+            if add is None:
+                lib.scatter_set_rows(work.ctypes.data, offsets.ctypes.data, offsets.size,
+                                     rowlen * work.itemsize, ysrc.ctypes.data, ystride * work.itemsize)
+            else:
+                add(work.ctypes.data, offsets.ctypes.data, offsets.size, rowlen, ysrc.ctypes.data, ystride)
+        if inplace and work is not x:
+            x[...] = work
+            return x
+        return work
+
+    return run
+
+
+def _scatter_ok(node: Apply) -> bool:
+    dt = node.outputs[0].type.dtype
+    return node.op.set_instead_of_inc or dt in _ADD_DTYPES
+
+
+@lower.register(AdvancedSubtensor1)
+def _lower_take(op: AdvancedSubtensor1, node: Apply, backend: Any) -> Plan | None:
+    if node.inputs[1].type.dtype not in _INDEX_DTYPES:
+        return None
+    return Plan(GATHER_RUNNER, fn=_gather_fn(op, node, (_SYM,)))
+
+
+@lower.register(AdvancedSubtensor)
+def _lower_advanced_subtensor(op: AdvancedSubtensor, node: Apply, backend: Any) -> Plan | None:
+    if not _leading_arrays(op.idx_list, node.inputs[1:], node.inputs[0].type.ndim):
+        return None
+    return Plan(GATHER_RUNNER, fn=_gather_fn(op, node, op.idx_list))
+
+
+@lower.register(AdvancedIncSubtensor1)
+def _lower_inc_rows(op: AdvancedIncSubtensor1, node: Apply, backend: Any) -> Plan | None:
+    if node.inputs[2].type.dtype not in _INDEX_DTYPES or not _scatter_ok(node):
+        return None
+    return Plan(SCATTER_RUNNER, fn=_scatter_fn(op, node, (_SYM,)))
+
+
+@lower.register(AdvancedIncSubtensor)
+def _lower_advanced_inc(op: AdvancedIncSubtensor, node: Apply, backend: Any) -> Plan | None:
+    if not _scatter_ok(node) or not _leading_arrays(op.idx_list, node.inputs[2:],
+                                                     node.inputs[0].type.ndim):
+        return None
+    return Plan(SCATTER_RUNNER, fn=_scatter_fn(op, node, op.idx_list))
+
+
+# -- slice updates and ranges: NumPy's strided loops are the implementation -----------------
+
+@lower.register(IncSubtensor)
+def _lower_inc_subtensor(op: IncSubtensor, node: Apply, backend: Any) -> Plan:
+    return Plan("c (view update)", fn=op.make_py_fn(node))
+
+
+@lower.register(ARange)
+def _lower_arange(op: ARange, node: Apply, backend: Any) -> Plan:
+    return Plan("c (alloc)", fn=op.make_py_fn(node))
+
+
+# -- log-sum-exp ---------------------------------------------------------------------------
+
+@lower.register(LogSumExp)
+def _lower_logsumexp(op: LogSumExp, node: Apply, backend: Any) -> Plan | None:
+    x = node.inputs[0]
+    name = _LSE.get((x.type.dtype, op.acc_dtype))
+    if name is None:
+        return None
+    fn = getattr(_library(), f"logsumexp_{name}")
+    ndim = x.type.ndim
+    axes = op._axes(ndim)
+    keep = tuple(d for d in range(ndim) if d not in axes)
+    order = keep + tuple(sorted(axes))
+    acc, odt = np.dtype(op.acc_dtype), np.dtype(op.dtype)
+
+    def run(v: Any) -> np.ndarray:
+        v = np.asarray(v)
+        xc = np.ascontiguousarray(v.transpose(order) if order != tuple(range(ndim)) else v)
+        out_shape = tuple(v.shape[d] for d in keep)
+        rows = int(np.prod(out_shape, dtype=np.int64))
+        length = int(np.prod([v.shape[d] for d in axes], dtype=np.int64))
+        out = np.empty(out_shape, dtype=acc)
+        if rows:
+            fn(xc.ctypes.data, rows, length, out.ctypes.data)
+        return out if acc == odt else out.astype(odt)
+
+    return Plan(LOGSUMEXP_RUNNER, fn=run)
