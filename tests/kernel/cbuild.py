@@ -10,7 +10,7 @@ import tempfile
 
 import numpy as np
 
-from theano.kernel.c_dialect import CRenderer
+from theano_c.dialect import CRenderer
 from theano.kernel.ir import Kernel
 from theano.kernel.render import launch_arguments, output_shape
 

@@ -8,7 +8,7 @@ import pytest
 
 import theano
 import theano.tensor as T
-from theano.kernel.c_dialect import CRenderer
+from theano_c.dialect import CRenderer
 from theano.tensor.rewriting import FusedElemwise
 
 from cbuild import CC, build, run

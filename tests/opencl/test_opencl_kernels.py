@@ -9,7 +9,7 @@ import pytest
 import theano
 from theano import tensor as T
 from theano.kernel.ir import elemwise_kernel
-from theano.kernel.opencl_dialect import OpenCLRenderer
+from theano_opencl.dialect import OpenCLRenderer
 
 DEV = "opencl"
 

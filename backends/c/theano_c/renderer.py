@@ -7,8 +7,9 @@ from typing import Callable
 
 import numpy as np
 
-from theano.kernel.c_dialect import CRenderer
 from theano.kernel.ir import Kernel
+
+from .dialect import CRenderer
 
 
 # Functions glibc's libmvec has SIMD versions of (double and float), so `omp simd` loops

@@ -15,12 +15,12 @@ from theano.backend import Backend, Plan, host_fallback
 from theano.graph.basic import Apply, Constant
 from theano.graph.fg import FunctionGraph
 from theano.kernel.ir import kernel_from_composite
-from theano.kernel.opencl_dialect import OpenCLRenderer
 from theano.scalar import basic as scal
 from theano.tensor.type import TensorType
 
 from . import lowering, lowering_conv, lowering_nnet, lowering_products  # noqa: F401 (they register ops)
 from .cpu_render import CpuOpenCLRenderer
+from .dialect import OpenCLRenderer
 from .runtime import BuildError, runtime_for
 
 __all__ = ["OpenCLBackend", "BuildError", "Float64Unsupported"]

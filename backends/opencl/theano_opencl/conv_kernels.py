@@ -9,7 +9,7 @@ which is how a convolution differs from a correlation.
 """
 from __future__ import annotations
 
-from theano.kernel.opencl_dialect import OpenCLRenderer, with_fp64_pragma
+from .dialect import OpenCLRenderer, with_fp64_pragma
 
 __all__ = ["im2col_source", "im2col_t_source", "col2im_source", "pool_source", "pool_grad_source"]
 

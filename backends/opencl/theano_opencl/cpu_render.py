@@ -14,7 +14,9 @@ thread rather than a GPU lane.
 from __future__ import annotations
 
 from theano.kernel.ir import Kernel
-from theano.kernel.opencl_dialect import OpenCLRenderer, with_fp64_pragma
+from theano.scalar import basic as scal
+
+from .dialect import OpenCLRenderer, with_fp64_pragma
 
 __all__ = ["CpuOpenCLRenderer", "column_reduction_source", "COLUMNS"]
 
@@ -44,17 +46,10 @@ class CpuOpenCLRenderer(OpenCLRenderer):
     (elementwise_launcher does)."""
 
     row_loops = True
-
-    def math(self, fname: str, dtype: str) -> str:
-        if fname == "tanh" and dtype == "float32":
-            return "theano_tanh_float32"
-        return super().math(fname, dtype)
-
-    def _helpers(self, kernel: Kernel) -> str:
-        out = super()._helpers(kernel)
-        if any(st.op.name == "tanh" and st.out_dtypes[0] == "float32" for st in kernel.steps):
-            out = TANH_F32 + out
-        return out
+    # float32 tanh through TANH_F32; float64 keeps the built-in
+    expressions = {scal.Tanh: lambda r, e: f"theano_tanh_float32({e.c[0]})" if e.odt == "float32"
+                   else OpenCLRenderer.expressions[scal.Tanh](r, e)}
+    helpers = {scal.Tanh: lambda r, odt, t: TANH_F32 if odt == "float32" else None}
 
 
 def column_reduction_source(renderer: OpenCLRenderer, kernel: Kernel, nr: int,

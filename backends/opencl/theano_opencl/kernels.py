@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from theano.kernel.opencl_dialect import OpenCLRenderer, with_fp64_pragma
+from .dialect import OpenCLRenderer, with_fp64_pragma
+
 
 __all__ = ["reduction_source", "matmul_source", "REDUCE_OPS", "MATMUL_TILE"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theano.kernel.opencl_dialect import OpenCLRenderer, with_fp64_pragma
+from .dialect import OpenCLRenderer, with_fp64_pragma
 
 __all__ = ["MATMUL_CPU_ROWS", "MATMUL_CPU_LOCAL", "matmul_cpu_vector_width", "matmul_cpu_vectors",
            "matmul_cpu_source", "matmul_cpu_sources", "matmul_cpu_grid"]

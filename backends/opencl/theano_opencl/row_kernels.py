@@ -18,7 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
-from theano.kernel.opencl_dialect import OpenCLRenderer, with_fp64_pragma
+from .dialect import OpenCLRenderer, with_fp64_pragma
+
 
 __all__ = ["RowKernel", "softmax_body", "logsoftmax_body", "softmax_grad_body", "xent_sm_argmax_body",
            "xent_dx_body", "xent_1hot_body", "xent_1hot_grad_body", "max_argmax_body", "ROW_OPS"]

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .ir import Kernel
-from .render import CFamilyRenderer
+from theano.kernel.ir import Kernel
+from theano.kernel.render import CFamilyRenderer
 
 __all__ = ["OpenCLRenderer", "FP64_PRAGMA"]
 

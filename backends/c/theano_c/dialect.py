@@ -3,7 +3,7 @@ A CUDA or OpenCL dialect is another such subclass (qualifiers, a grid-stride loo
 address spaces)."""
 from __future__ import annotations
 
-from .render import CFamilyRenderer
+from theano.kernel.render import CFamilyRenderer
 
 __all__ = ["CRenderer"]
 
