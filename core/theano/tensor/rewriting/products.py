@@ -50,7 +50,12 @@ class Product:
 
 def same(a: Variable, b: Variable, depth: int = _SAME_DEPTH) -> bool:
     """Whether a and b compute the same value by construction: the same variable, equal
-    constants, or outputs of equal ops applied to inputs that are the same."""
+    constants, or outputs of equal ops applied to inputs that are the same (compared to
+    `depth` levels; each pair once, so shared subgraphs cost no more than their size)."""
+    return _same(a, b, depth, {})
+
+
+def _same(a: Variable, b: Variable, depth: int, seen: dict) -> bool:
     if a is b:
         return True
     if a.type != b.type:
@@ -61,11 +66,14 @@ def same(a: Variable, b: Variable, depth: int = _SAME_DEPTH) -> bool:
     na, nb = a.owner, b.owner
     if na is None or nb is None or depth == 0:
         return False
-    if na.op != nb.op or len(na.inputs) != len(nb.inputs):
-        return False
-    if na.outputs.index(a) != nb.outputs.index(b):
-        return False
-    return all(same(x, y, depth - 1) for x, y in zip(na.inputs, nb.inputs))
+    key = (id(a), id(b))
+    if key in seen:
+        return seen[key]
+    res = (na.op == nb.op and len(na.inputs) == len(nb.inputs)
+           and na.outputs.index(a) == nb.outputs.index(b)
+           and all(_same(x, y, depth - 1, seen) for x, y in zip(na.inputs, nb.inputs)))
+    seen[key] = res
+    return res
 
 
 def negation_of(v: Variable) -> Variable | None:

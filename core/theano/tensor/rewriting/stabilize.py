@@ -10,14 +10,15 @@ from ...graph.basic import Apply, Variable
 from ...graph.op import Op
 from ...rewrite.basic import node_rewriter
 from ...scalar import basic as scal
-from ..basic import as_tensor_variable, cast, patternbroadcast
+from ..basic import as_tensor_variable, cast, constant, patternbroadcast
 from ..elemwise import DimShuffle, Elemwise, expand_reduced
-from ..math import (Sum, add, sum as tsum, exp, expm1, isinf, log, log1p, lt, maximum, neg, sigmoid, softplus,
-                    switch)
+from ..math import (Sum, add, exp, expm1, isinf, log, log1p, lt, maximum, neg, sigmoid, softplus,
+                    switch, tanh)
+from ..math import sum as tsum
 from ..type import TensorType
 from .matching import all_broadcastable, elemwise_of, fit_type, is_float, scalar_constant
 from .products import (Product, build_product, cancel_common, negation_of, parse_product,
-                       rewrite_product, same)
+                       rewrite_product, same, signed_terms)
 from .registry import register
 
 __all__ = ["LogSumExp", "logsumexp"]
@@ -63,14 +64,20 @@ def local_log1p(fgraph, node):
 @register("stabilize")
 @node_rewriter([Elemwise], name="local_expm1")
 def local_expm1(fgraph, node):
-    """exp(x) - 1 -> expm1(x)."""
+    """exp(x) - 1 -> expm1(x), and 1 - exp(x) -> 0 - expm1(x) (the denominator of the gradient
+    of log(1 - exp(x)); 0 - y rather than -y keeps the +0 that 1 - exp(0) gives)."""
     if elemwise_of(node.outputs[0], scal.Sub) is None:
         return None
     a, b = node.inputs
+    out = node.outputs[0]
     inner = elemwise_of(a, scal.Exp)
-    if inner is None or not _const_is(b, 1) or a.type.dtype != node.outputs[0].type.dtype:
-        return None
-    return [fit_type(expm1(inner.inputs[0]), node.outputs[0])]
+    if inner is not None and _const_is(b, 1) and a.type.dtype == out.type.dtype:
+        return [fit_type(expm1(inner.inputs[0]), out)]
+    inner = elemwise_of(b, scal.Exp)
+    if inner is not None and _const_is(a, 1) and b.type.dtype == out.type.dtype:
+        zero = constant(np.zeros((), dtype=out.type.dtype))
+        return [fit_type(zero - expm1(inner.inputs[0]), out)]
+    return None
 
 
 @register("stabilize")
@@ -120,18 +127,33 @@ def _one_plus_exp(v: Variable) -> Variable | None:
 
 
 def _one_minus_sigmoid(v: Variable) -> Variable | None:
-    """x when v is 1 - sigmoid(x) of one float dtype, else None."""
+    """x when v is 1 - sigmoid(x) or 1 + -sigmoid(x) (either order) of one float dtype."""
     n = elemwise_of(v, scal.Sub)
-    if n is None or not _const_is(n.inputs[0], 1) or n.inputs[1].type.dtype != v.type.dtype:
+    if n is not None:
+        if not _const_is(n.inputs[0], 1) or n.inputs[1].type.dtype != v.type.dtype:
+            return None
+        sig = elemwise_of(n.inputs[1], scal.ScalarSigmoid)
+        return sig.inputs[0] if sig is not None else None
+    n = elemwise_of(v, scal.Add)
+    if n is None or len(n.inputs) != 2:
         return None
-    sig = elemwise_of(n.inputs[1], scal.ScalarSigmoid)
-    return sig.inputs[0] if sig is not None else None
+    for c, t in (n.inputs, n.inputs[::-1]):
+        inner = negation_of(t)
+        if _const_is(c, 1) and inner is not None and t.type.dtype == v.type.dtype:
+            sig = elemwise_of(inner, scal.ScalarSigmoid)
+            if sig is not None:
+                return sig.inputs[0]
+    return None
 
 
 def _opposite(a: Variable, b: Variable) -> bool:
-    """Whether a is -b by construction."""
+    """Whether a is -b by construction (neg(b), or p - q against q - p)."""
     na, nb = negation_of(a), negation_of(b)
-    return (na is not None and same(na, b)) or (nb is not None and same(nb, a))
+    if (na is not None and same(na, b)) or (nb is not None and same(nb, a)):
+        return True
+    sa, sb = elemwise_of(a, scal.Sub), elemwise_of(b, scal.Sub)
+    return (sa is not None and sb is not None and same(sa.inputs[0], sb.inputs[1])
+            and same(sa.inputs[1], sb.inputs[0]))
 
 
 def _sigm_of_1pexp(p: Product):
@@ -236,6 +258,91 @@ def local_sigm_times_exp(fgraph, node):
     return [res] if res is not None else None
 
 
+def _as_product(negd: bool, t: Variable, dtype: str) -> Product:
+    p = parse_product(t) if t.type.dtype == dtype else None
+    if p is None:
+        p = Product(dtype, num=[t if t.type.dtype == dtype else cast(t, dtype)])
+    p.negative ^= negd
+    return p
+
+
+def _same_factors(a: Sequence[Variable], b: Sequence[Variable]) -> bool:
+    rest = list(b)
+    for f in a:
+        for k, g in enumerate(rest):
+            if same(f, g):
+                del rest[k]
+                break
+        else:
+            return False
+    return not rest
+
+
+def _opposite_products(a: Product, b: Product) -> bool:
+    """Whether a == -b factor by factor."""
+    return (a.const == b.const and a.negative != b.negative and _same_factors(a.num, b.num)
+            and _same_factors(a.den, b.den))
+
+
+def _without(p: Product, k: int) -> Product:
+    q = p.copy()
+    del q.num[k]
+    return q
+
+
+def _complement_pair(a: Product, b: Product) -> Product | None:
+    """One product for a + b when a = P*sigmoid(z) and b = -P (P*sigmoid(z) - P is
+    -P*sigmoid(-z)), or a = P*sigmoid(u) and b = -P*sigmoid(-u) (P*tanh(u/2))."""
+    for k, f in enumerate(a.num):
+        sg = elemwise_of(f, scal.ScalarSigmoid)
+        if sg is None:
+            continue
+        rest = _without(a, k)
+        if _opposite_products(rest, b):
+            q = b.copy()
+            q.num.append(sigmoid(_negate(sg.inputs[0])))
+            return q
+        for j, g in enumerate(b.num):
+            sg2 = elemwise_of(g, scal.ScalarSigmoid)
+            if sg2 is not None and _opposite(sg.inputs[0], sg2.inputs[0]) and \
+                    _opposite_products(rest, _without(b, j)):
+                q = rest.copy()
+                half = np.asarray(0.5, dtype=sg.inputs[0].type.dtype)
+                q.num.append(tanh(sg.inputs[0] * half))
+                return q
+    return None
+
+
+@register("stabilize")
+@node_rewriter([Elemwise], name="local_sigmoid_complement")
+def local_sigmoid_complement(fgraph, node):
+    """In a sum, P*sigmoid(z) - P -> -P*sigmoid(-z) and P*sigmoid(u) - P*sigmoid(-u) ->
+    P*tanh(u/2): the differences theano.grad leaves in the gradients of sigmoid(x)*exp(-x)
+    and log(exp(x) + exp(-x)), which cancel every digit where sigmoid rounds to 1."""
+    out = node.outputs[0]
+    if elemwise_of(out, scal.Add, scal.Sub) is None or not is_float(out):
+        return None
+    terms = signed_terms(out)
+    if terms is None or not 2 <= len(terms) <= 8:
+        return None
+    prods = [_as_product(negd, t, out.type.dtype) for negd, t in terms]
+    for i in range(len(prods)):
+        for j in range(len(prods)):
+            if i == j:
+                continue
+            comb = _complement_pair(prods[i], prods[j])
+            if comb is None:
+                continue
+            new = build_product(comb, out, [t for _, t in terms])
+            if new is None:
+                continue
+            others = [neg(t) if negd else t for k, (negd, t) in enumerate(terms) if k not in (i, j)]
+            res = fit_type(add(new, *others) if others else new, out)
+            if res is not None:
+                return [res]
+    return None
+
+
 @register("stabilize")
 @node_rewriter([Elemwise], name="local_1msigmoid")
 def local_1msigmoid(fgraph, node):
@@ -271,20 +378,31 @@ _LOG_HALF = float(np.log(0.5))
 @register("stabilize")
 @node_rewriter([Elemwise], name="local_log1mexp")
 def local_log1mexp(fgraph, node):
-    """log(1 - exp(x)) -> log1p(-exp(x)) where x < log(1/2), log(-expm1(x)) elsewhere
-    (each form is accurate on its side; log1p alone gives -inf for x = -1e-300)."""
+    """log(1 - exp(x)) and log(-expm1(x)) -> log1p(-exp(x)) where x < log(1/2), and
+    x + log(expm1(-x)) elsewhere: each form is accurate on its side (log1p alone gives -inf
+    for x = -1e-300, log(-expm1(x)) gives 0 for x = -50)."""
     if elemwise_of(node.outputs[0], scal.Log) is None:
         return None
     out = node.outputs[0]
-    sub = elemwise_of(node.inputs[0], scal.Sub)
-    if sub is None or not _const_is(sub.inputs[0], 1):
+    arg = node.inputs[0]
+    if not is_float(out) or arg.type.dtype != out.type.dtype:
         return None
-    e = elemwise_of(sub.inputs[1], scal.Exp)
-    if e is None or not is_float(out) or sub.inputs[1].type.dtype != out.type.dtype:
+    x = None
+    sub = elemwise_of(arg, scal.Sub)
+    if sub is not None and _const_is(sub.inputs[0], 1):
+        e = elemwise_of(sub.inputs[1], scal.Exp)
+        x = e.inputs[0] if e is not None and sub.inputs[1].type.dtype == out.type.dtype else None
+    inner = negation_of(arg)
+    zsub = elemwise_of(arg, scal.Sub)
+    if zsub is not None and _const_is(zsub.inputs[0], 0):
+        inner = zsub.inputs[1]  # 0 - expm1(x), as local_expm1 writes 1 - exp(x)
+    if inner is not None:
+        e = elemwise_of(inner, scal.Expm1)
+        x = e.inputs[0] if e is not None and inner.type.dtype == out.type.dtype else None
+    if x is None:
         return None
-    x = e.inputs[0]
     cut = np.asarray(_LOG_HALF, dtype=out.type.dtype)
-    new = switch(lt(x, cut), log1p(neg(exp(x))), log(neg(expm1(x))))
+    new = switch(lt(x, cut), log1p(neg(exp(x))), x + log(expm1(neg(x))))
     return [fit_type(new, out)]
 
 
