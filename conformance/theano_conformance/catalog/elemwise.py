@@ -214,6 +214,12 @@ def _softplus_naive(f, x):
     return T.log(1 + T.exp(x))  # the stabilize rewrites may turn this into softplus
 
 
+def T_exp(x):
+    import theano.tensor as T
+
+    return T.exp(x)
+
+
 def _fused_cases() -> list[OpCase]:
     """Expressions a backend fuses into one kernel: each is compared as a whole."""
     f64 = lambda *shape: rand("float64", shape)
@@ -231,6 +237,18 @@ def _fused_cases() -> list[OpCase]:
                [f32(4, 5), f32(4, 5)], grad=True, group="fused"),
         OpCase("fused:reduce-tail", "float64", None, lambda f, x: ((x - 1.5) ** 2).sum(axis=1),
                [f64(5, 7)], grad=True, group="fused"),
+        # Shapes that do not broadcast: a fused reduction must raise as the unfused ops do,
+        # never read past a row or broadcast a length-1 axis its type does not allow.
+        OpCase("fused:reduce-tail", "float64-shape-mismatch", None, lambda f, x, y: (x * y).sum(axis=1),
+               [f64(3, 4), f64(3, 5)], group="fused", expect_error=True),
+        OpCase("fused:reduce-tail", "float64-reduced-axis-mismatch", None,
+               lambda f, x, y: T_exp(x - y).sum(axis=0), [f64(3, 4), f64(2, 4)], group="fused",
+               expect_error=True),
+        OpCase("fused:reduce-tail", "float64-max-length1-not-broadcastable", None,
+               lambda f, x, y: (x + y).max(axis=1), [f64(1, 4), f64(3, 4)],
+               broadcastable=[(False, False), (False, False)], group="fused", expect_error=True),
+        OpCase("fused:reduce-tail", "float32-all-axes-mismatch", None, lambda f, x, y: ((x - y) ** 2).sum(),
+               [f32(4, 6), f32(4, 5)], group="fused", expect_error=True),
         OpCase("fused:normalize", "float32", None,
                lambda f, x: x - x.max(axis=1, keepdims=True), [f32(4, 6)], grad=True, group="fused"),
         OpCase("fused:int-float", "mixed", None, lambda f, i, x: (i * 2 + 1) * x - i,
