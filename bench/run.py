@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from workloads import workloads  # noqa: E402
+from scan_workloads import scan_workloads  # noqa: E402
 
 
 def theano_devices() -> list[str]:
@@ -51,7 +52,7 @@ def pytensor_lib() -> Any | None:
     nnet.conv2d, pool_2d = _pytensor_conv_pool()
     tensor.signal = types.SimpleNamespace(pool=types.SimpleNamespace(pool_2d=pool_2d))
     return types.SimpleNamespace(tensor=tensor, function=pytensor.function, shared=pytensor.shared,
-                                 grad=pytensor.grad, mode=pytensor.compile.mode.Mode(linker="cvm"))
+                                 grad=pytensor.grad, scan=pytensor.scan, mode=pytensor.compile.mode.Mode(linker="cvm"))
 
 
 def torch_lib() -> Any | None:
@@ -145,7 +146,7 @@ def run_workloads(quick: bool, reps: int, devices: list[str], only: set[str] | N
     pyt = pytensor_lib()
     torch = torch_lib()
     rows = []
-    for w in workloads(quick):
+    for w in workloads(quick) + scan_workloads():
         if only and not any(w.name == o or w.name.startswith(o + "-") for o in only):
             continue
         impls: dict[str, Callable[[], Any]] = {}
