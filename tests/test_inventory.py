@@ -98,3 +98,10 @@ def test_a_present_name_disappearing_fails(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads(r.stdout.strip().splitlines()[-1]) == ["stacklists"]
+
+
+def test_docs_compat_md_is_current():
+    r = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.dirname(DATA)), "..", "..", "scripts",
+                                                     "compat_table.py"), "--check"], capture_output=True, text=True,
+                       timeout=240)
+    assert r.returncode == 0, "docs/compat.md is out of date: run python3 scripts/compat_table.py"

@@ -162,13 +162,17 @@ def test_size_property():
     assert fn([m], m.size)(np.zeros((3, 4))) == 12
 
 
-def test_symbolic_variables_have_no_truth_value_or_len():
+def test_symbolic_variables_are_true_comparisons_refuse_bool_and_len_is_unknown():
+    # As recorded from Theano 1.0.5 (tests/data/theano105/behaviours.json "truthiness").
     x = T.dvector("x")
+    assert bool(x) is True and (not x) is False
     with pytest.raises(TypeError):
-        bool(x)
+        bool(x > 0)
     with pytest.raises(TypeError):
         len(x)
+    # NumPy holds a variable as an object (np.asarray(x) is a 0-d object array), never as numbers.
+    assert np.asarray(x).dtype == object and np.asarray(x)[()] is x
     with pytest.raises(TypeError):
-        np.asarray(x)
+        np.asarray(x, dtype="float64")
     # == is identity (variables are dictionary keys); eq() compares elementwise.
     assert (x == x) is True and (x == T.dvector()) is False

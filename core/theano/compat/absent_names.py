@@ -252,14 +252,12 @@ GROUPS: list[tuple[str, str, str, str]] = [
      'get_item_2lists get_item_list get_item_scalar greater_equal_s_d greater_equal_s_s '
      'greater_than_s_d greater_than_s_s gt icast lcast le less_equal_s_d less_equal_s_s '
      'less_than_s_d less_than_s_s lt mul_s_d mul_s_s mul_s_v neq not_equal_s_d not_equal_s_s '
-     'row_scale sampling_dot shared square_diagonal structured_add structured_add_s_v '
-     'structured_maximum structured_minimum structured_monoid structured_pow wcast zcast'),
+     'row_scale sampling_dot shared square_diagonal structured_add_s_v wcast zcast'),
     ('theano.sparse', 'names', _SPARSE_INTERNAL,
-     'CSC CSM CSMGrad CSMProperties CSR EnsureSortedIndices GetItem2ListsGrad GetItemListGrad '
-     'Remove0 SparseConstantSignature StructuredDotGradCSC StructuredDotGradCSR Usmm bcast clean '
-     'csm_data csm_grad csm_indices csm_indptr csm_properties csm_shape ensure_sorted_indices '
-     'get_item_2lists_grad get_item_list_grad hash_from_sparse remove0 scipy_ver sdg_csc sdg_csr '
-     'sparse_formats structured_dot_grad usmm'),
+     'CSMGrad EnsureSortedIndices GetItem2ListsGrad GetItemListGrad Remove0 '
+     'SparseConstantSignature StructuredDotGradCSC StructuredDotGradCSR Usmm bcast clean '
+     'csm_grad ensure_sorted_indices get_item_2lists_grad get_item_list_grad hash_from_sparse '
+     'remove0 scipy_ver sdg_csc sdg_csr sparse_formats structured_dot_grad usmm'),
     ('theano.sparse', 'modules', _SPARSE_INTERNAL,
      'utils'),
     ('theano.sparse.basic', 'names', _SPARSE,
@@ -272,14 +270,12 @@ GROUPS: list[tuple[str, str, str, str]] = [
      'get_item_2lists get_item_list get_item_scalar greater_equal_s_d greater_equal_s_s '
      'greater_than_s_d greater_than_s_s gt icast lcast le less_equal_s_d less_equal_s_s '
      'less_than_s_d less_than_s_s lt mul_s_d mul_s_s mul_s_v neq not_equal_s_d not_equal_s_s '
-     'row_scale sampling_dot square_diagonal structured_add structured_add_s_v '
-     'structured_maximum structured_minimum structured_monoid structured_pow wcast zcast'),
+     'row_scale sampling_dot square_diagonal structured_add_s_v wcast zcast'),
     ('theano.sparse.basic', 'names', _SPARSE_INTERNAL,
-     'CSC CSM CSMGrad CSMProperties CSR EnsureSortedIndices GetItem2ListsGrad GetItemListGrad '
-     'Remove0 SparseConstantSignature StructuredDotGradCSC StructuredDotGradCSR Usmm bcast clean '
-     'csm_data csm_grad csm_indices csm_indptr csm_properties csm_shape ensure_sorted_indices '
-     'get_item_2lists_grad get_item_list_grad hash_from_sparse remove0 sdg_csc sdg_csr '
-     'sparse_formats structured_dot_grad usmm'),
+     'CSMGrad EnsureSortedIndices GetItem2ListsGrad GetItemListGrad Remove0 '
+     'SparseConstantSignature StructuredDotGradCSC StructuredDotGradCSR Usmm bcast clean '
+     'csm_grad ensure_sorted_indices get_item_2lists_grad get_item_list_grad hash_from_sparse '
+     'remove0 sdg_csc sdg_csr sparse_formats structured_dot_grad usmm'),
     ('theano.tensor', 'names', _CLINK,
      'inc_code'),
     ('theano.tensor', 'modules', _CLINK,
@@ -364,7 +360,6 @@ GROUPS: list[tuple[str, str, str, str]] = [
      'Op'),
     ('theano.tests.unittest_tools', 'names', _TESTMIX,
      'InferShapeTester T_OpContractMixin TestOptimizationMixin'),
-    ("theano.sandbox", "modules",
-     "the old CUDA backend was removed in Theano 1.0 (importing it raised there too); use THEANO_FLAGS=device=cuda",
-     "cuda"),
+    ('theano.sandbox', 'modules', 'the old CUDA backend was removed in Theano 1.0 (importing it raised there too); use THEANO_FLAGS=device=cuda',
+     'cuda'),
 ]

@@ -10,6 +10,8 @@ from .basic import (AddSD, AddSS, AsFormat, DenseFromSparse, MulSD, MulSS, Spars
                     StructuredUnary, StructuredUnaryGrad, Transpose)
 from .dot import Dot, StructuredDot, StructuredDotGradSparse, dot, structured_dot, true_dot
 from .stack import HStack, VStack, hstack, vstack
+from .csm import (CSC, CSM, CSR, CSMProperties, csm_data, csm_indices, csm_indptr, csm_properties, csm_shape,
+                  structured_add, structured_maximum, structured_minimum, structured_monoid, structured_pow)
 from .sharedvar import SparseSharedVariable, sparse_constructor
 from ..config import config
 from ..gradient import DisconnectedType, grad_not_implemented, grad_undefined

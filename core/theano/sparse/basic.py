@@ -573,6 +573,9 @@ from .type import (SparseVariable, bsr_matrix, csc_dmatrix, csc_fmatrix, csc_mat
                    csr_fmatrix, csr_matrix, matrix)
 from .dot import Dot, StructuredDot, dot, structured_dot, true_dot  # noqa: E402
 from .stack import HStack, VStack, hstack, vstack  # noqa: E402
+from .csm import (CSC, CSM, CSR, CSMProperties, csm_data, csm_indices, csm_indptr, csm_properties,  # noqa: E402
+                  csm_shape, structured_add, structured_maximum, structured_minimum, structured_monoid,
+                  structured_pow)
 from ..compat.absent import module_getattr as _module_getattr  # noqa: E402
 
 __getattr__ = _module_getattr(__name__)

@@ -301,6 +301,23 @@ def get_scalar_constant_value(v: Any) -> np.ndarray:
     raise NotScalarConstantError(f"{v} is not known when the graph is built")
 
 
+def _sliced_length(v: Variable) -> int | None:
+    """The length of a constant slice of a vector of known length (x.shape[2:]), else None."""
+    from .subtensor import Subtensor
+
+    op = v.owner.op
+    if not isinstance(op, Subtensor) or len(op.idx_list) != 1 or not isinstance(op.idx_list[0], slice):
+        return None
+    sl = op.idx_list[0]
+    if not all(e is None or isinstance(e, int) for e in (sl.start, sl.stop, sl.step)):
+        return None  # a symbolic bound: the length depends on values
+    try:
+        n = get_vector_length(v.owner.inputs[0])
+    except (TypeError, ValueError):
+        return None
+    return len(range(*sl.indices(n)))
+
+
 def get_vector_length(v: Any) -> int:
     """The length of a 1-d variable when it is known at graph-build time."""
     v = as_tensor_variable(v)
@@ -319,6 +336,9 @@ def get_vector_length(v: Any) -> int:
             return len(v.owner.inputs)
         if isinstance(op, Shape):
             return v.owner.inputs[0].type.ndim
+        sliced = _sliced_length(v)
+        if sliced is not None:
+            return sliced
     raise ValueError(f"the length of {v} is not known when the graph is built")
 
 
@@ -593,12 +613,21 @@ class Tile(Op):
 
 
 def tile(x: Any, reps: Any, ndim: int | None = None) -> Variable:
-    """x repeated reps[k] times along axis k (numpy.tile); reps may hold symbolic integers."""
+    """x repeated reps[k] times along axis k (numpy.tile); reps may hold symbolic integers, or be
+    a symbolic vector (of unknown length when ndim gives it)."""
     x = as_tensor_variable(x)
     if isinstance(reps, (int, np.integer)) or (isinstance(reps, Variable) and reps.type.ndim == 0):
         reps = [reps]
     if isinstance(reps, Variable):
-        n = get_vector_length(reps)
+        if reps.type.ndim != 1 or reps.type.dtype not in scal.integer_dtypes:
+            raise TypeError(f"tile: reps must be an integer vector or a list of integers, got {reps.type}")
+        try:
+            n = get_vector_length(reps)
+        except ValueError:
+            if ndim is None:
+                raise ValueError(f"tile: the length of reps {reps} is not known when the graph is built; "
+                                 f"pass ndim (its length, as Theano 1.0 required)") from None
+            n = int(ndim)  # as Theano 1.0: reps must then hold ndim entries when the function runs
         reps = [reps[k] for k in range(n)]
     reps = list(reps)
     nd = builtins.max(x.type.ndim, len(reps)) if ndim is None else int(ndim)

@@ -313,7 +313,10 @@ def _is_advanced(i: Any) -> bool:
 
 def getitem(x: Variable, index: Any) -> Variable:
     """x[index] with NumPy's semantics: integers, slices, None, Ellipsis, integer arrays and
-    boolean masks, each possibly symbolic."""
+    boolean masks, each possibly symbolic. A list holding a slice means the tuple of its items,
+    as in Theano 1.0 (and old NumPy): x[[slice(1, 3), slice(0, 2)]] is x[1:3, 0:2]."""
+    if isinstance(index, list) and any(isinstance(i, slice) for i in index):
+        index = tuple(index)
     index, newaxes = _expand_index(x, index)
     if any(_is_advanced(i) for i in index):
         from .advanced_subtensor import advanced_getitem
@@ -340,9 +343,26 @@ def getitem(x: Variable, index: Any) -> Variable:
     return out
 
 
+def _value_for(base: Variable, y: Variable, set_: bool) -> Variable:
+    """The value written into `base`, in base's dtype, with Theano 1.0's casting: a set
+    converts any dtype as NumPy's assignment does (int64 300 into int8 is 44, as in C); an inc
+    adds with NumPy's same_kind rule (int8 += int64 wraps, int32 += float64 is refused; Theano
+    refused it when the function ran, here when the graph is built)."""
+    bd, yd = getattr(base.type, "dtype", None), y.type.dtype
+    if bd is None or yd == bd:
+        return y
+    if set_ or scal.upcast(bd, yd) == bd or np.can_cast(yd, bd, casting="same_kind"):
+        return cast(y, bd)
+    raise TypeError(f"inc_subtensor: adding {yd} values to a part of a {bd} tensor would lose precision; "
+                    f"refused, as Theano 1.0 refused it (NumPy's same_kind rule for +=): cast the values to "
+                    f"{bd} first")
+
+
 def _write(x: Any, y: Any, set_: bool, inplace: bool = False, tolerate_inplace_aliasing: bool = False
            ) -> Variable:
     y = as_tensor_variable(y)
+    if x.owner is not None and x.owner.inputs:
+        y = _value_for(x.owner.inputs[0], y, set_)
     if x.owner is None or not isinstance(x.owner.op, Subtensor):
         adv = None
         if x.owner is not None:
@@ -355,8 +375,6 @@ def _write(x: Any, y: Any, set_: bool, inplace: bool = False, tolerate_inplace_a
         return adv
     base = x.owner.inputs[0]
     op = x.owner.op
-    if y.type.dtype != base.type.dtype and scal.upcast(base.type.dtype, y.type.dtype) == base.type.dtype:
-        y = cast(y, base.type.dtype)
     return IncSubtensor(op.idx_list, set_instead_of_inc=set_)(base, y, *x.owner.inputs[1:])
 
 

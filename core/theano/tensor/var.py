@@ -21,6 +21,12 @@ def _b():
     return basic
 
 
+def _comparison(v):
+    """Mark the result of an operator comparison as refusing bool() (see __bool__)."""
+    v._is_nonzero = False
+    return v
+
+
 class _TensorOperators:
     """Operators and methods shared by tensor variables, constants and shared variables."""
 
@@ -46,10 +52,10 @@ class _TensorOperators:
     def __rmatmul__(self, other): return _m().matmul(other, self)
 
     # -- comparison and logic (elementwise, as in Theano) ------------------------------
-    def __lt__(self, other): return _m().lt(self, other)
-    def __le__(self, other): return _m().le(self, other)
-    def __gt__(self, other): return _m().gt(self, other)
-    def __ge__(self, other): return _m().ge(self, other)
+    def __lt__(self, other): return _comparison(_m().lt(self, other))
+    def __le__(self, other): return _comparison(_m().le(self, other))
+    def __gt__(self, other): return _comparison(_m().gt(self, other))
+    def __ge__(self, other): return _comparison(_m().ge(self, other))
     def __and__(self, other): return _m().and_(self, other)
     def __rand__(self, other): return _m().and_(other, self)
     def __or__(self, other): return _m().or_(self, other)
@@ -58,9 +64,17 @@ class _TensorOperators:
     def __rxor__(self, other): return _m().xor(other, self)
     def __invert__(self): return _m().invert(self)
 
+    # As in Theano 1.0, variables are true (programs write `if not x:` on symbolic inputs and
+    # shared variables); only the results of <, <=, >, >= refuse bool(), because
+    # `a < b < c` would otherwise silently mean `(a < b) and (b < c)`.
+    _is_nonzero = True
+
     def __bool__(self):
-        raise TypeError("a symbolic variable has no truth value: use theano.tensor.eq(a, b) to compare "
-                        "elementwise, or theano.ifelse.ifelse / tensor.switch to branch")
+        if self._is_nonzero:
+            return True
+        raise TypeError("a symbolic comparison has no truth value (`a < b < c` and `if x > 0:` do not "
+                        "work on variables): use theano.tensor.and_ to combine comparisons, "
+                        "theano.ifelse.ifelse or tensor.switch to branch")
 
     def __iter__(self):
         try:
@@ -110,9 +124,15 @@ class _TensorOperators:
     # graphs instead of NumPy trying (and failing) to turn x into an array.
     __array_ufunc__ = None
 
-    def __array__(self, *args, **kw):
-        raise TypeError(f"{self} is a symbolic variable: NumPy cannot use it directly; "
-                        f"compile a function or call .eval()")
+    def __array__(self, dtype=None, copy=None):
+        """NumPy holds a variable as an object, as with Theano 1.0: np.prod((b, s, 6)) over
+        symbolic scalars builds their symbolic product. A numeric dtype is refused."""
+        if dtype is not None and np.dtype(dtype) != np.dtype(object):
+            raise TypeError(f"{self} is a symbolic variable: NumPy cannot make a {np.dtype(dtype)} "
+                            f"array of it; compile a function or call .eval()")
+        holder = np.empty((), dtype=object)
+        holder[()] = self
+        return holder
 
     # -- methods ------------------------------------------------------------------
     def dimshuffle(self, *pattern):

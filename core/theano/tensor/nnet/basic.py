@@ -46,10 +46,13 @@ def _coef(x: Variable, value: Any) -> Variable:
 
 def relu(x: Any, alpha: Any = 0) -> Variable:
     """Rectifier max(x, 0), or the leaky max(x, alpha * x) when alpha is not 0 (Theano's formula)."""
-    x = as_tensor_variable(x)
     if isinstance(alpha, (int, float)) and alpha == 0:
-        # 0.5 * (x + |x|) rather than maximum(x, 0): Theano's gradient at 0 is 0.5.
-        return 0.5 * (x + abs_(x))
+        # 0.5 * (x + |x|) rather than maximum(x, 0): Theano's gradient at 0 is 0.5. Plain
+        # arithmetic, as Theano wrote it, so a NumPy input gives a NumPy result.
+        if not isinstance(x, (np.ndarray, np.generic)):
+            x = as_tensor_variable(x)
+        return 0.5 * (x + abs(x))
+    x = as_tensor_variable(x)
     fx = _as_float(x)
     a = _coef(fx, alpha)
     f1 = 0.5 * (1 + a)

@@ -30,7 +30,7 @@ from ..basic import NotScalarConstantError, as_tensor_variable, get_scalar_const
 from ..type import TensorType
 from ...gradient import DisconnectedType  # noqa: F401  (Theano 1.0's pool re-exported it)
 
-__all__ = ["Pool", "PoolGrad", "MaxPoolGrad", "AveragePoolGrad", "DownsampleFactorMaxGradGrad",
+__all__ = ["DynamicPool", "Pool", "PoolGrad", "MaxPoolGrad", "AveragePoolGrad", "DownsampleFactorMaxGradGrad",
            "pool_2d", "pool_3d", "max_pool_2d_same_size", "pool_output_length"]
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -48,6 +48,10 @@ def pool_output_length(size: Any, ws: int, stride: int, pad: int, ignore_border:
         maximum = max  # noqa: N806 - the same name for ints and variables
     if ignore_border:
         return maximum((v - ws) // stride + 1, 0)
+    if isinstance(ws, Variable) or isinstance(stride, Variable):  # a symbolic window (DynamicPool)
+        from ..math import ge, switch
+
+        return switch(ge(stride, ws), (v - 1) // stride + 1, maximum((v - 1 - ws + stride) // stride, 0) + 1)
     if stride >= ws:
         return (v - 1) // stride + 1
     return maximum((v - 1 - ws + stride) // stride, 0) + 1
@@ -422,6 +426,114 @@ class DownsampleFactorMaxGradGrad(PoolGrad):
 
 # -- the user-facing functions -------------------------------------------------------------------------
 
+class DynamicPool(Op):
+    """Pool, or one of its gradient ops (`base`), with the window size, stride and padding as
+    symbolic inputs (int64 vectors after the data inputs), for Theano 1.0 programs that pass
+    them as variables. Each call builds the static op for the values it is given (cached), so
+    the numbers are the static op's; backends run it through its NumPy meaning. Its gradient
+    is the dynamic form of the static op's (first order)."""
+
+    __props__ = ("base", "ignore_border", "mode", "ndim")
+
+    def __init__(self, base: type, ignore_border: bool, mode: str, ndim: int):
+        if mode == "max_deterministic":
+            mode = "max"
+        self.base, self.ignore_border, self.mode, self.ndim = base, bool(ignore_border), mode, int(ndim)
+
+    def __str__(self) -> str:
+        return f"Dynamic{self.base.__name__}{{{self.mode}, ignore_border={self.ignore_border}}}"
+
+    def static(self, ws: Sequence[int], stride: Sequence[int], pad: Sequence[int]) -> PoolBase:
+        """The static op for these window values."""
+        return self.base(self.ignore_border, self.mode, self.ndim, ws=tuple(int(w) for w in ws),
+                         stride=tuple(int(v) for v in stride), pad=tuple(int(v) for v in pad))
+
+    def make_node(self, *inputs: Any) -> Apply:
+        *data, ws, stride, pad = inputs
+        data = [as_tensor_variable(d) for d in data]
+        params = []
+        for what, v in (("ws", ws), ("stride", stride), ("pad", pad)):
+            v = as_tensor_variable(v)
+            if v.type.ndim != 1 or v.type.dtype not in ("int8", "int16", "int32", "int64", "uint8", "uint16",
+                                                        "uint32"):
+                raise TypeError(f"pooling: {what} must be a vector of {self.ndim} integers, got {v.type}")
+            params.append(v if v.type.dtype == "int64" else v.astype("int64"))
+        x = data[0]
+        if x.type.ndim < self.ndim:
+            raise TypeError(f"pooling: the input must have at least {self.ndim} dimensions, got {x.type}")
+        if self.base is Pool:
+            out = TensorType(x.type.dtype, x.type.broadcastable[:-self.ndim] + (False,) * self.ndim)()
+        else:
+            out = x.type()
+        return Apply(self, data + params, [out])
+
+    def make_py_fn(self, node: Apply) -> Callable[..., Any]:
+        cache: dict = {}
+
+        def fn(*args: Any) -> Any:
+            *data, ws, stride, pad = args
+            key = (tuple(np.asarray(ws).tolist()), tuple(np.asarray(stride).tolist()),
+                   tuple(np.asarray(pad).tolist()))
+            f = cache.get(key)
+            if f is None:
+                f = cache[key] = self.static(*key).make_py_fn(node)
+            return f(*data)
+
+        return fn
+
+    def infer_shape(self, node: Apply, shapes: Sequence[Any]) -> list:
+        if self.base is not Pool:
+            return [shapes[0]]
+        ws, stride, pad = node.inputs[-3:]
+        return [tuple(Pool.out_shape(shapes[0], [ws[k] for k in range(self.ndim)], self.ignore_border,
+                                     [stride[k] for k in range(self.ndim)], [pad[k] for k in range(self.ndim)],
+                                     self.ndim))]
+
+    def connection_pattern(self, node: Apply) -> list:
+        return [[True]] * (len(node.inputs) - 3) + [[False]] * 3
+
+    def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list:
+        from ...gradient import DisconnectedType as _Disconnected, grad_not_implemented
+
+        *data, ws, stride, pad = inputs
+        (gz,) = output_grads
+        none = [_Disconnected()() for _ in range(3)]
+        if self.base is not Pool:
+            return [grad_not_implemented(self, k, d, "the second derivative of pooling needs a constant "
+                                                     "window (ws, stride, pad)") for k, d in enumerate(data)] + none
+        x = data[0]
+        if self.mode == "max":
+            grad = DynamicPool(MaxPoolGrad, self.ignore_border, self.mode, self.ndim)(x, outputs[0], gz, ws, stride,
+                                                                                       pad)
+        else:
+            grad = DynamicPool(AveragePoolGrad, self.ignore_border, self.mode, self.ndim)(x, gz, ws, stride, pad)
+        return [grad] + none
+
+
+def _constant_or_none(value: Any, n: int, what: str) -> tuple[int, ...] | None:
+    """value as a tuple of n ints when it is known now (ints, arrays, constant graphs), None
+    when it is symbolic."""
+    try:
+        return _static_ints(value, n, what)
+    except TypeError:
+        if isinstance(value, Variable) or (isinstance(value, (tuple, list))
+                                           and any(isinstance(v, Variable) for v in value)):
+            return None
+        raise
+
+
+def _as_param_vector(value: Any, n: int) -> Variable:
+    """A window parameter (ints and scalars, or a vector) as a symbolic int64 vector of length n."""
+    from ..join import stack
+
+    if isinstance(value, (tuple, list)):
+        return stack([as_tensor_variable(v).astype("int64") for v in value])
+    v = as_tensor_variable(value)
+    if v.type.ndim == 0:
+        return stack([v] * n).astype("int64")
+    return v
+
+
 def _old_names(fname: str, ws: Any, stride: Any, pad: Any, ds: Any, st: Any, padding: Any,
                nd: int) -> tuple[Any, Any, Any]:
     """Accept the pre-1.0 spellings ds/st/padding, with the deprecation warnings Theano gave."""
@@ -459,7 +571,17 @@ def _pool_nd(fname: str, nd: int, input: Any, ws: Any, ignore_border: bool | Non
         warnings.warn(f"{fname}(): ignore_border defaults to False (as in Theano 1.0), which keeps partial "
                       f"windows at the border; pass ignore_border=True or False explicitly", stacklevel=3)
         ignore_border = False
-    return Pool(ignore_border, mode=mode, ndim=nd, ws=ws, stride=stride, pad=pad)(input)
+    static = [_constant_or_none(v, nd, what) if v is not None else None
+              for v, what in ((ws, "ws"), (stride, "stride"), (pad, "pad"))]
+    symbolic = [v is not None and c is None for v, c in zip((ws, stride, pad), static)]
+    if not any(symbolic):
+        return Pool(ignore_border, mode=mode, ndim=nd, ws=ws, stride=stride, pad=pad)(input)
+    # Theano 1.0 took ws, stride and pad as symbolic inputs; a program that passes variables
+    # gets the dynamic form (the static ops need them known when the graph is built).
+    ws_v = _as_param_vector(ws, nd)
+    stride_v = ws_v if stride is None else _as_param_vector(stride, nd)
+    pad_v = _as_param_vector((0,) * nd if pad is None else pad, nd)
+    return DynamicPool(Pool, ignore_border, mode, nd)(input, ws_v, stride_v, pad_v)
 
 
 def pool_2d(input: Any, ws: Any = None, ignore_border: bool | None = None, stride: Any = None,
