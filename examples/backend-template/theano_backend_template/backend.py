@@ -1,24 +1,27 @@
-"""The template backend: its arrays, its transfers, and its per-op lowering table.
+"""The template backend: its arrays, its transfers, and its lowering table.
 
 It pretends to be a device: values live in `TemplateArray` boxes that only this backend
 reads, so every boundary a real accelerator has is here too (to_device/to_host, shared
 variables kept on the device, host round trips for the nodes it cannot run). It runs two
 ops itself, elementwise add/mul and Dot; every other node falls back to the op's NumPy
-meaning (`op.make_py_fn`) with a host round trip, marked "fallback" in the runners so
-debugprint and the conformance suite show it.
+meaning (`op.make_py_fn`) with a host round trip, marked "numpy (fallback)" in the runners
+so debugprint and the conformance suite show it, with the reason.
+
+Everything but the arrays and the op implementations is the core's lowering contract
+(`theano.backend`): a `lowering_table`, `Plan`s, and `Backend.link`, which plans every node,
+reports fallbacks, runs them through the shared host fallback and places the constants.
 """
 from __future__ import annotations
 
 import functools
-import warnings
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from theano.backend import Backend, LinkedGraph, link_straight_line
+from theano.backend import Backend, Plan, fallback, lowering_table
 from theano.config import config
 from theano.graph.basic import Apply
-from theano.graph.fg import FunctionGraph
+from theano.scalar import basic as scal
 from theano.tensor.elemwise import Elemwise, broadcast_check
 from theano.tensor.math import Dot
 
@@ -35,27 +38,26 @@ class TemplateArray:
         return f"TemplateArray({self.data!r})"
 
 
-# -- the per-op lowering table ---------------------------------------------------------------
-# lower(op, node) returns a function of device values, or None when this backend does not
-# run that node (it then falls back). Dispatch is on the Op's class, so another package can
-# add an op to this backend with `@lower.register(TheirOp)` without touching this file.
+# -- the lowering table --------------------------------------------------------------------------
+# A lowering returns a Plan (a runner label and the node's function of device values), or
+# None when this backend does not run that node (it then falls back, visibly). Dispatch is
+# on the Op's class, so another package can add an op to this backend with
+# `@lower.register(TheirOp)` without touching this file.
 
-@functools.singledispatch
-def lower(op: Any, node: Apply) -> Callable[..., Any] | None:
-    return None
+lower = lowering_table("template")
 
-
-# The scalar ops whose Elemwise this backend runs natively, by the scalar op's name.
-ELEMWISE = {"add": np.add, "mul": np.multiply}
+# The scalar ops whose Elemwise this backend runs natively, by the scalar op's class.
+ELEMWISE = {scal.Add: np.add, scal.Mul: np.multiply}
+RUNNER = "template"
 
 
 @lower.register(Elemwise)
-def _lower_elemwise(op: Elemwise, node: Apply) -> Callable[..., Any] | None:
+def _lower_elemwise(op: Elemwise, node: Apply, backend: Any) -> Plan | None:
     if type(op) is not Elemwise:  # FusedElemwise and other subclasses: not handled here
         return None
-    impl = ELEMWISE.get(op.scalar_op.name)
+    impl = ELEMWISE.get(type(op.scalar_op))
     if impl is None:
-        return None
+        return fallback(f"the template runs no elementwise {op.scalar_op}")
     odt = np.dtype(node.outputs[0].type.dtype)
     check = node.outputs[0].type.ndim > 0
 
@@ -67,25 +69,29 @@ def _lower_elemwise(op: Elemwise, node: Apply) -> Callable[..., Any] | None:
             broadcast_check(op, node, args)
         return TemplateArray(np.asarray(functools.reduce(impl, args), dtype=odt))
 
-    return run
+    return Plan(RUNNER, fn=run)
 
 
 @lower.register(Dot)
-def _lower_dot(op: Dot, node: Apply) -> Callable[..., Any]:
+def _lower_dot(op: Dot, node: Apply, backend: Any) -> Plan:
     odt = np.dtype(node.outputs[0].type.dtype)
 
     def run(a: TemplateArray, b: TemplateArray) -> TemplateArray:
         return TemplateArray(np.asarray(np.dot(a.data, b.data), dtype=odt))
 
-    return run
+    return Plan(RUNNER, fn=run)
 
 
 # -- the backend ---------------------------------------------------------------------------------
 
 class TemplateBackend(Backend):
+    """The template "device" (see the module doc): transfers, and the lowering table; the
+    core's `Backend.link` does the rest."""
+
     name = "template"
     host_native = False  # values are TemplateArrays: the core calls to_device/to_host
     rewrite_tags = ("template",)
+    lowering = lower
 
     def to_device(self, value: Any) -> Any:
         if isinstance(value, (np.ndarray, np.generic)):
@@ -97,36 +103,7 @@ class TemplateBackend(Backend):
             return value.data.copy()  # never hand out the device's buffer
         return value
 
-    def link(self, fgraph: FunctionGraph) -> LinkedGraph:
-        fns, runners = {}, {}
-        native = config.template__native
-        for node in fgraph.toposort():
-            fn = lower(node.op, node) if native else None
-            if fn is not None:
-                fns[node], runners[node] = fn, "template"
-            else:
-                fns[node], runners[node] = self._fallback(node), "numpy (fallback)"
-        return link_straight_line(fgraph, fns, runners, constant_fn=lambda c: self.to_device(c.data))
-
-    def _fallback(self, node: Apply) -> Callable[..., Any]:
-        """Run the op's NumPy meaning on the host: inputs to the host, outputs back."""
-        if config.fallback == "raise":
-            raise NotImplementedError(f"the template backend cannot run {node.op} and "
-                                      f"config.fallback is 'raise'")
-        if config.fallback == "warn":
-            _warn_once(type(node.op).__name__)
-        py = node.op.make_py_fn(node)
-        to_host, to_device = self.to_host, self.to_device
-        if len(node.outputs) == 1:
-            def run(*xs: Any) -> Any:
-                return to_device(py(*[to_host(x) for x in xs]))
-        else:
-            def run(*xs: Any) -> Any:
-                return tuple(to_device(o) for o in py(*[to_host(x) for x in xs]))
-        return run
-
-
-@functools.lru_cache(maxsize=None)
-def _warn_once(op_name: str) -> None:
-    warnings.warn(f"the template backend has no implementation of {op_name}: it runs on the "
-                  f"host through the reference (config.fallback=silent hides this)", stacklevel=4)
+    def plan(self, node: Apply) -> Plan:
+        if not config.template__native:
+            return fallback("template__native is off")
+        return super().plan(node)
