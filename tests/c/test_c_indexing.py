@@ -257,3 +257,44 @@ def test_host_side_must_be_a_reason():
 
     with pytest.raises(TypeError, match="host_side"):
         host_side(Bad())
+
+
+# -- row loops: max-and-argmax, all/any, cumulative sums and products --------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int8", "uint16", "int64", "bool"])
+def test_max_argmax_all_any(dtype):
+    from theano.tensor.math import All, Any, MaxAndArgmax
+
+    x = T.tensor3(dtype=dtype)
+    outs = [T.argmax(x, axis=1), T.argmin(x, axis=-1), T.max_and_argmax(x, axis=(0, 2))[0],
+            T.argmax(x), T.all(x, axis=1), T.any(x), T.any(x, axis=(0, 2))]
+    fc, fr = _pair([x], outs)
+    assert set(_runners(fc, (MaxAndArgmax, All, Any))) == {"c (row loops)"}
+    X = (np.random.RandomState(3).randn(3, 4, 5) * 3).astype(dtype)
+    _same(fc, fr, X)
+    _same(fc, fr, np.zeros((3, 4, 5), dtype=dtype))
+
+
+def test_argmax_nan_and_empty():
+    x = T.dmatrix()
+    fc, fr = _pair([x], [T.argmax(x, axis=1), T.max(x, axis=1), T.all(x, axis=1)])
+    X = np.array([[1.0, np.nan, 3.0, np.nan], [-np.inf, -np.inf, 2.0, 2.0]])
+    for g, w in zip(fc(X), fr(X)):
+        np.testing.assert_array_equal(g, w)
+    for g, w in zip(fc(X[:0]), fr(X[:0])):
+        assert g.shape == w.shape == (0,)
+    with pytest.raises(ValueError):
+        fc(X[:, :0])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int8", "uint32", "int64"])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_cumsum_cumprod(dtype, axis):
+    from theano.tensor.extra_ops import CumOp
+
+    x = T.tensor3(dtype=dtype)
+    fc, fr = _pair([x], [T.extra_ops.cumsum(x, axis=axis), T.extra_ops.cumprod(x, axis=axis)])
+    assert set(_runners(fc, CumOp)) == {"c (row loops)"}
+    X = (np.random.RandomState(4).rand(2, 3, 4) * 3 + 1).astype(dtype)
+    _same(fc, fr, X)
+    _same(fc, fr, X[:, :0])
