@@ -157,6 +157,18 @@ def test_inc_rows_of_a_tensor3_with_a_broadcast_row():
         fc(X, np.ones(3), np.array([1]))
 
 
+def test_arrays_after_full_slices():
+    x = T.dtensor3()
+    i, j = T.lvectors("i", "j")
+    v = T.dvector()
+    fc, fr = _pair([x, i, j, v], [x[:, i], x[:, i, j], x[:, :, i], T.inc_subtensor(x[:, i, j], v),
+                                  T.set_subtensor(x[:, i], 7.0), T.inc_subtensor(x[:, :, i], 1.0)])
+    assert set(_runners(fc, (AdvancedSubtensor, AdvancedIncSubtensor))) == {"c (gather)", "c (scatter)"}
+    X = np.arange(60.0).reshape(3, 4, 5)
+    _same(fc, fr, X, np.array([1, -1, 1]), np.array([0, 2, 4]), np.array([1.0, 2.0, 3.0]))
+    _raises_like_reference(fc, fr, X, np.array([4, 0, 0]), np.array([0, 2, 4]), np.ones(3))
+
+
 def test_inputs_stay_unchanged():
     x = T.dmatrix()
     i = T.lvector()
@@ -298,3 +310,19 @@ def test_cumsum_cumprod(dtype, axis):
     X = (np.random.RandomState(4).rand(2, 3, 4) * 3 + 1).astype(dtype)
     _same(fc, fr, X)
     _same(fc, fr, X[:, :0])
+
+
+# -- library routines (LAPACK, sort, memory building) ----------------------------------------
+
+def test_library_routines_are_not_fallbacks():
+    from theano.tensor import nlinalg, slinalg
+
+    x = T.dmatrix()
+    v = T.dvector()
+    outs = [nlinalg.matrix_inverse(x), nlinalg.det(x), slinalg.solve(x, v), T.sort(x, axis=1),
+            T.argsort(v), T.eye(x.shape[0]), nlinalg.trace(x), T.diag(v), T.tile(v, 2),
+            T.extra_ops.repeat(v, 2), T.tensordot(x, x, 1), T.batched_dot(x[None], x[None])]
+    fc, fr = _pair([x, v], outs)
+    assert not any("fallback" in r for r in fc.linked.runners.values())
+    X = np.random.RandomState(5).rand(3, 3) + 3 * np.eye(3)
+    _same(fc, fr, X, np.array([3.0, -1.0, 2.0]))

@@ -72,3 +72,4 @@ from . import softmax  # noqa: E402,F401  (softmax and its cross-entropies as ro
 from . import nnet  # noqa: E402,F401  (conv and pooling lowerings)
 from . import lowering_indexing  # noqa: E402,F401  (gathers, scatters, slice updates, arange, logsumexp)
 from . import lowering_rows  # noqa: E402,F401  (max-and-argmax, all/any, cumulative sums and products)
+from . import lowering_library  # noqa: E402,F401  (LAPACK, sort, matmul, diagonals: library routines)

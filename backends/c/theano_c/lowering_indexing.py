@@ -1,9 +1,9 @@
 """Indexing and ranges on the C backend: integer-array gathers and scatters (indexing.c),
 slice updates, arange and log-sum-exp rows.
 
-Integer-array indexing compiles when the arrays index the leading axes of x (the classic
-``x[arange(n), y]`` and ``x[ilist]``, with constant integers and trailing full slices among
-them): the arrays are broadcast, turned into row offsets in C (negative indices wrap; an
+Integer-array indexing compiles when the arrays index adjacent axes of x after full slices
+only (the classic ``x[arange(n), y]``, ``x[ilist]``, ``x[:, ilist]``, with constant integers
+among the arrays and full slices after them; the indexed axes are moved first): the arrays are broadcast, turned into row offsets in C (negative indices wrap; an
 index out of range makes the op's NumPy meaning raise its own IndexError), and rows are
 copied out, written or added in index order, so repeated indices accumulate as np.add.at
 does. Other index layouts (boolean masks, slices or newaxis before an array), complex or
@@ -67,26 +67,29 @@ def _library() -> ctypes.CDLL:
 
 # -- integer-array indexes over leading axes -------------------------------------------------
 
-def _leading_arrays(idx_list: Sequence[Any], index_inputs: Sequence[Any], ndim: int) -> bool:
-    """Whether the index is integer arrays and constant integers over the leading axes of x,
-    then only full slices (and at least one array): the layout the gather/scatter serves."""
-    k, arrays, it = 0, 0, iter(index_inputs)
-    for e in idx_list:
-        if isinstance(e, slice):
-            if any(c is not None for c in (e.start, e.stop, e.step)):
-                return False
+def _leading_arrays(idx_list: Sequence[Any], index_inputs: Sequence[Any], ndim: int) -> int | None:
+    """The number of leading full slices when the index is such slices, then integer arrays
+    and constant integers side by side (at least one array), then only full slices: the
+    layout the gather/scatter serves (the arrays' dimensions stay in place, as NumPy puts
+    adjacent advanced indices); None for any other index."""
+    def full(e: Any) -> bool:
+        return isinstance(e, slice) and (e.start, e.stop, e.step) == (None, None, None)
+
+    lead = 0
+    while lead < len(idx_list) and full(idx_list[lead]):
+        lead += 1
+    k, arrays, it = lead, 0, iter(index_inputs)
+    for e in idx_list[lead:]:
+        if isinstance(e, slice) or e is None:
             break
-        if e is None:
-            return False
         if e == _SYM:
-            v = next(it)
-            if v.type.dtype not in _INDEX_DTYPES:
-                return False
+            if next(it).type.dtype not in _INDEX_DTYPES:
+                return None
             arrays += 1
         k += 1
-    rest = list(idx_list[k:])
-    return arrays > 0 and k <= ndim and all(
-        isinstance(e, slice) and (e.start, e.stop, e.step) == (None, None, None) for e in rest)
+    if arrays == 0 or k > ndim or not all(full(e) for e in idx_list[k:]):
+        return None
+    return lead
 
 
 _INDEX_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32")
@@ -113,57 +116,71 @@ def _offsets(op: Any, x: np.ndarray, keys: list, reference: Callable[[], Any]) -
     return offsets, shape
 
 
-def _keys(idx_list: Sequence[Any], vals: Sequence[Any]) -> list:
-    """The index's arrays and constant integers (its leading, advanced part), filled in."""
+def _keys(idx_list: Sequence[Any], vals: Sequence[Any], lead: int) -> list:
+    """The index's arrays and constant integers (its advanced part, after `lead` full
+    slices), filled in."""
     it, out = iter(vals), []
-    for e in idx_list:
+    for e in idx_list[lead:]:
         if isinstance(e, slice):
             break
         out.append(next(it) if e == _SYM else e)
     return out
 
 
-def _gather_fn(op: Any, node: Apply, idx_list: Sequence[Any]) -> Callable[..., np.ndarray]:
+def _front(x: np.ndarray, lead: int, k: int) -> np.ndarray:
+    """x with its axes lead..lead+k-1 (the indexed ones) moved first."""
+    return x if lead == 0 else np.moveaxis(x, list(range(lead, lead + k)), list(range(k)))
+
+
+def _back(r: np.ndarray, lead: int, nb: int) -> np.ndarray:
+    """A result laid out (index dims, leading dims, rest) put back in NumPy's order."""
+    return r if lead == 0 else np.moveaxis(r, list(range(nb)), list(range(lead, lead + nb)))
+
+
+def _gather_fn(op: Any, node: Apply, idx_list: Sequence[Any], lead: int) -> Callable[..., np.ndarray]:
     reference = op.make_py_fn(node)
     lib = _library()
 
     def run(x: Any, *vals: Any) -> np.ndarray:
-        keys = _keys(idx_list, vals)
-        if len(keys) > x.ndim:
+        keys = _keys(idx_list, vals, lead)
+        if lead + len(keys) > x.ndim:
             return reference(x, *vals)  # raises the reference's "too many indices"
-        xc = np.ascontiguousarray(x)
+        xc = np.ascontiguousarray(_front(x, lead, len(keys)))
         offsets, shape = _offsets(op, xc, keys, lambda: reference(x, *vals))
         row = xc.shape[len(keys):]
         out = np.empty(shape + row, dtype=xc.dtype)
         rowbytes = int(np.prod(row, dtype=np.int64)) * xc.itemsize
         if out.size:
             lib.gather_rows(xc.ctypes.data, offsets.ctypes.data, offsets.size, rowbytes, out.ctypes.data)
-        return out
+        return _back(out, lead, len(shape))
 
     return run
 
 
-def _scatter_fn(op: Any, node: Apply, idx_list: Sequence[Any]) -> Callable[..., np.ndarray]:
+def _scatter_fn(op: Any, node: Apply, idx_list: Sequence[Any], lead: int) -> Callable[..., np.ndarray]:
     reference = op.make_py_fn(node)
     lib = _library()
     set_, inplace = op.set_instead_of_inc, op.inplace
     add = None if set_ else getattr(lib, f"scatter_add_{node.outputs[0].type.dtype}")
 
     def run(x: Any, y: Any, *vals: Any) -> np.ndarray:
-        keys = _keys(idx_list, vals)
-        if len(keys) > x.ndim:
+        keys = _keys(idx_list, vals, lead)
+        if lead + len(keys) > x.ndim:
             return reference(x, y, *vals)
-        work = np.ascontiguousarray(x) if inplace else np.array(x, order="C")
+        if lead:  # the indexed axes first in a contiguous copy, written back below
+            work = np.ascontiguousarray(_front(x, lead, len(keys)))
+        else:
+            work = np.ascontiguousarray(x) if inplace else np.array(x, order="C")
         offsets, shape = _offsets(op, work, keys, lambda: reference(x, y, *vals))
         row = work.shape[len(keys):]
+        target = row[:lead] + shape + row[lead:]  # NumPy's shape of x[index]
         try:
-            yb = np.broadcast_to(np.asarray(y, dtype=work.dtype), shape + row)
+            yb = _front(np.broadcast_to(np.asarray(y, dtype=work.dtype), target), lead, len(shape))
         except ValueError:
             return reference(x, y, *vals)  # raises the reference's shape error
         rowlen = int(np.prod(row, dtype=np.int64))
         if offsets.size and rowlen:
-            lead = yb.strides[:len(shape)]
-            if all(s == 0 for s in lead):  # the same row for every index: pass it once
+            if all(st == 0 for st in yb.strides[:len(shape)]):  # the same row for every index: pass it once
                 ysrc, ystride = np.ascontiguousarray(yb[(0,) * len(shape)]), 0
             else:
                 ysrc, ystride = np.ascontiguousarray(yb), rowlen
@@ -172,6 +189,10 @@ def _scatter_fn(op: Any, node: Apply, idx_list: Sequence[Any]) -> Callable[..., 
                                      rowlen * work.itemsize, ysrc.ctypes.data, ystride * work.itemsize)
             else:
                 add(work.ctypes.data, offsets.ctypes.data, offsets.size, rowlen, ysrc.ctypes.data, ystride)
+        if lead:
+            out = x if inplace else np.empty_like(x)
+            out[...] = _back(work, lead, len(keys))
+            return out
         if inplace and work is not x:
             x[...] = work
             return x
@@ -189,29 +210,30 @@ def _scatter_ok(node: Apply) -> bool:
 def _lower_take(op: AdvancedSubtensor1, node: Apply, backend: Any) -> Plan | None:
     if node.inputs[1].type.dtype not in _INDEX_DTYPES:
         return None
-    return Plan(GATHER_RUNNER, fn=_gather_fn(op, node, (_SYM,)))
+    return Plan(GATHER_RUNNER, fn=_gather_fn(op, node, (_SYM,), 0))
 
 
 @lower.register(AdvancedSubtensor)
 def _lower_advanced_subtensor(op: AdvancedSubtensor, node: Apply, backend: Any) -> Plan | None:
-    if not _leading_arrays(op.idx_list, node.inputs[1:], node.inputs[0].type.ndim):
+    lead = _leading_arrays(op.idx_list, node.inputs[1:], node.inputs[0].type.ndim)
+    if lead is None:
         return None
-    return Plan(GATHER_RUNNER, fn=_gather_fn(op, node, op.idx_list))
+    return Plan(GATHER_RUNNER, fn=_gather_fn(op, node, op.idx_list, lead))
 
 
 @lower.register(AdvancedIncSubtensor1)
 def _lower_inc_rows(op: AdvancedIncSubtensor1, node: Apply, backend: Any) -> Plan | None:
     if node.inputs[2].type.dtype not in _INDEX_DTYPES or not _scatter_ok(node):
         return None
-    return Plan(SCATTER_RUNNER, fn=_scatter_fn(op, node, (_SYM,)))
+    return Plan(SCATTER_RUNNER, fn=_scatter_fn(op, node, (_SYM,), 0))
 
 
 @lower.register(AdvancedIncSubtensor)
 def _lower_advanced_inc(op: AdvancedIncSubtensor, node: Apply, backend: Any) -> Plan | None:
-    if not _scatter_ok(node) or not _leading_arrays(op.idx_list, node.inputs[2:],
-                                                     node.inputs[0].type.ndim):
+    lead = _leading_arrays(op.idx_list, node.inputs[2:], node.inputs[0].type.ndim)
+    if lead is None or not _scatter_ok(node):
         return None
-    return Plan(SCATTER_RUNNER, fn=_scatter_fn(op, node, op.idx_list))
+    return Plan(SCATTER_RUNNER, fn=_scatter_fn(op, node, op.idx_list, lead))
 
 
 # -- slice updates and ranges: NumPy's strided loops are the implementation -----------------
