@@ -195,3 +195,27 @@ def test_cache_verify_finds_each_kind_of_damage(tmp_path) -> None:
         assert f"removed damaged entry {p}" in r.stdout, r.stdout
         assert not os.path.exists(p)
     assert "verified 5 entries: 0 intact, 5 removed; 0 unsafe paths" in r.stdout
+
+
+@pytest.mark.parametrize("how", _DAMAGES)
+def test_a_damaged_cuda_module_is_rebuilt(tmp_path, how) -> None:
+    """CUDA modules are cubins under <compiledir>/cuda, loaded through the same checked path
+    (theano_cuda.nvrtc: read the file, then load the bytes); without a GPU the check is run
+    on that path with a stand-in payload."""
+    d = CompileDir(str(tmp_path / "cd"), unsafe_ok=False)
+    cubin = b"\x7fELF" + bytes(range(256)) * 8
+    builds = []
+
+    def build(tmp: str) -> None:
+        builds.append(tmp)
+        Path(tmp).write_bytes(cubin)
+
+    def load(path: str) -> bytes:
+        return Path(path).read_bytes()
+
+    assert d.load("cuda", "9" * 64, ".cubin", build, load) == cubin
+    p = d.path_for("cuda", "9" * 64, ".cubin")
+    _damage(p, how)
+    with pytest.warns(Warning, match=f"damaged cache entry {p}: "):
+        assert d.load("cuda", "9" * 64, ".cubin", build, load) == cubin
+    assert len(builds) == 2 and Path(p).read_bytes() == cubin

@@ -236,6 +236,14 @@ def test_an_unsafe_compiledir_is_refused_with_the_fix_unless_opted_in(cache) -> 
     for text in (f"refusing to load compiled code from compiledir {cache}", f"owner uid {OTHER}",
                  "mode 0777", f"chmod 700 {cache}", "compiledir=", "compiledir_unsafe_ok=True"):
         assert text in r.stderr, (text, r.stderr[-2000:])
+    # device=cpu: the C backend is unusable with this cache, visibly, and the reference runs.
+    prog = ("import numpy as np, theano, theano.tensor as T; x = T.dvector(); "
+            "print(theano.function([x], T.exp(x) * 2 + 1)(np.arange(3.0)).tolist())")
+    r = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, THEANO_FLAGS=f"compiledir={cache}"))
+    assert r.returncode == 0 and json.loads(r.stdout) == pytest.approx(_EXPECTED.tolist())
+    assert f"backend 'c' is unusable here (probe raised UnsafeCompiledirError: refusing to load " \
+           f"compiled code from compiledir {cache}" in r.stderr and "'numpy' runs instead" in r.stderr
     # Opted in: a shared cache, whose entries are others'; they load (integrity still checked).
     p = _kernel(cache)
     os.chown(p, OTHER, OTHER)

@@ -93,8 +93,9 @@ def unsafe_root_message(root: str) -> str:
     """The error for an unsafe compiledir: path, owner, mode and what to do."""
     st = os.stat(root)
     mode = stat.S_IMODE(st.st_mode)
-    return (f"refusing to load compiled code from compiledir {root}: it {root_problem(root)} "
-            f"(owner {_owner(st.st_uid)}, mode {mode:04o}), so another user could put code there "
+    why = (root_problem(root) or "").split(" (mode ")[0]
+    return (f"refusing to load compiled code from compiledir {root} (owner {_owner(st.st_uid)}, "
+            f"mode {mode:04o}): it {why}, so another user could put code there "
             f"that theano would run as you. Fix: make it private (chmod 700 {root}, as its owner), "
             f"or use a private directory (THEANO_FLAGS=compiledir=~/.cache/theano); to share a "
             f"cache with people you trust, set compiledir_unsafe_ok=True (docs/cache.md)")
