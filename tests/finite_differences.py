@@ -13,7 +13,9 @@ def central_differences(inputs: Sequence[Any], values: Sequence[Any], params: Se
                         costs: dict, device: str) -> dict:
     """{cost name: [d cost / d w for w in float inputs, then params]}, one entry at a time
     (step 1e-6, or 1e-3 for float32 values); params are restored afterwards."""
-    f = theano.function(list(inputs), list(costs.values()), device=device, on_unused_input="ignore")
+    # no_default_updates: every evaluation must draw the same random numbers (streams in a scan)
+    f = theano.function(list(inputs), list(costs.values()), device=device, on_unused_input="ignore",
+                        no_default_updates=True)
     values = [np.array(v, copy=True) for v in values]
     slots = [("input", k) for k, v in enumerate(inputs) if str(v.dtype).startswith("float")]
     slots += [("param", p) for p in params]

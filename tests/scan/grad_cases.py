@@ -10,6 +10,7 @@ import zlib
 from collections import OrderedDict
 
 import numpy as np
+import theano.sandbox.rng_mrg  # noqa: F401  (MRG_RandomStreams for random_mask_in_step)
 
 
 class Case(object):
@@ -424,6 +425,90 @@ def map_two_sequences(theano, T, rng):
     return Case([x, y], [_u(rng, 3, 2) * 2, _u(rng, 3, 2) * 2], [], [p, q])
 
 
+def shared_update_final_value(theano, T, rng):
+    """The cost reads a shared accumulator's final value (the scan's update) and a per-step output."""
+    acc = theano.shared(np.float64(0.2), name="acc")
+    w = theano.shared(np.float64(0.7), name="w")
+    x = T.dvector("x")
+
+    def step(xt):
+        return T.tanh(xt * acc), {acc: acc * w + xt}
+
+    y, upd = theano.scan(step, sequences=x)
+    return Case([x], [_u(rng, 4) * 2], [w], [y, T.stack([upd[acc]])])
+
+
+def shared_update_wrt_itself(theano, T, rng):
+    """The gradient with respect to a shared variable the loop updates."""
+    c = theano.shared(np.float64(0.5), name="c")
+    x = T.dvector("x")
+
+    def step(xt):
+        return T.sin(xt * c), {c: c * 0.9 + xt}
+
+    y, _ = theano.scan(step, sequences=x)
+    return Case([x], [_u(rng, 4) * 2], [c], [y])
+
+
+def sequence_taps_backwards(theano, T, rng):
+    """A sequence read at taps [-1, 1] with go_backwards, beside a state."""
+    x = T.dvector("x")
+    h0 = T.dscalar("h0")
+    (y, h), _ = theano.scan(lambda xm1, x1, hp: [xm1 * hp, T.tanh(hp * x1 + xm1)],
+                            sequences=dict(input=x, taps=[-1, 1]), outputs_info=[None, h0], go_backwards=True)
+    return Case([x, h0], [_u(rng, 6) * 2, np.float64(0.3)], [], [y, h])
+
+
+def output_taps_n_steps(theano, T, rng):
+    """taps [-2, -1] with n_steps and no sequence, a longer initial value than the taps need."""
+    init = T.dvector("init")
+    k = theano.shared(np.float64(0.8), name="k")
+    out, _ = theano.scan(lambda a, b: T.tanh(k * a - b * 0.5 + 0.1), outputs_info=dict(initial=init, taps=[-2, -1]),
+                         n_steps=5)
+    return Case([init], [_u(rng, 4)], [k], [out])
+
+
+def embedding_lookup(theano, T, rng):
+    """An integer sequence indexing an embedding matrix in the step (a language model's input)."""
+    E = theano.shared(_u(rng, 5, 2), name="E")
+    U = theano.shared(_u(rng, 2, 2), name="U")
+    idx = T.ivector("idx")
+    h0 = T.dvector("h0")
+
+    def step(i, hp):
+        h = T.tanh(E[i] + T.dot(hp, U))
+        return [h, h]
+
+    (y, h), _ = theano.scan(step, sequences=idx, outputs_info=[None, h0])
+    return Case([idx, h0], [np.array([1, 3, 1, 4], dtype="int32"), _u(rng, 2)], [E, U], [y, h])
+
+
+def random_mask_in_step(theano, T, rng):
+    """Dropout in the step with MRG_RandomStreams: the gradient must see the forward's masks."""
+    srng = theano.sandbox.rng_mrg.MRG_RandomStreams(seed=11)
+    W = theano.shared(_u(rng, 3, 3), name="W")
+    x = T.dmatrix("x")
+    h0 = T.dvector("h0")
+
+    def step(xt, hp):
+        mask = srng.binomial(size=(3,), p=0.5, dtype="float64")
+        h = T.tanh(T.dot(hp * mask, W) + xt)
+        return [h, h]
+
+    (y, h), _ = theano.scan(step, sequences=x, outputs_info=[None, h0])
+    return Case([x, h0], [_u(rng, 4, 3) * 2, _u(rng, 3)], [W], [y, h])
+
+
+def unsorted_taps(theano, T, rng):
+    """Taps given out of order ([0, -2] on the sequence, [-1, -3] on the state): fn receives them
+    in the order given."""
+    x = T.dvector("x")
+    init = T.dvector("init")
+    out, _ = theano.scan(lambda a, b, p1, p3: T.tanh(a - 0.5 * b + 0.8 * p1 - 0.3 * p3 * a),
+                         sequences=dict(input=x, taps=[0, -2]), outputs_info=dict(initial=init, taps=[-1, -3]))
+    return Case([x, init], [_u(rng, 6) * 2, _u(rng, 3)], [], [out])
+
+
 CASES = OrderedDict((f.__name__, f) for f in [
     issue_float32, none_beside_state, nitsot_only, sitsot_only, state_then_none_same,
     none_derived_from_state, lstm_states, lstm_library_shape, gru_library_shape, output_taps,
@@ -431,6 +516,8 @@ CASES = OrderedDict((f.__name__, f) for f in [
     n_steps_without_sequences, n_steps_shorter_than_sequence, go_backwards, truncated, until_stops,
     shared_update_beside, shared_update_read, nested, nested_inner_outputs_twice,
     identity_and_passthrough, integer_state_beside, reduce_and_foldr, map_two_sequences,
+    shared_update_final_value, shared_update_wrt_itself, sequence_taps_backwards, output_taps_n_steps,
+    embedding_lookup, random_mask_in_step, unsorted_taps,
 ])
 
 

@@ -50,6 +50,21 @@ def _split_return(ret: Any) -> tuple[list, OrderedDict, Any]:
     return outputs, updates, cond
 
 
+def _default_updates(roots: list, updates: dict) -> OrderedDict:
+    """{shared variable: its default_update} for the shared variables under `roots` that have
+    one and are not in `updates`, following the default updates' own graphs."""
+    found: OrderedDict = OrderedDict()
+    todo = list(roots)
+    while todo:
+        new = [v for v in graph_inputs(todo) if isinstance(v, SharedVariable) and v not in updates
+               and v not in found and getattr(v, "default_update", None) is not None]
+        todo = []
+        for v in new:
+            found[v] = v.default_update
+            todo.append(v.default_update)
+    return found
+
+
 def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None,
          non_sequences: Any = None, n_steps: Any = None, truncate_gradient: int = -1,
          go_backwards: bool = False, mode: Any = None, name: str | None = None, profile: bool = False,
@@ -75,10 +90,15 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
         else:
             x, taps = s, [0]
         x = as_tensor_variable(x)
+        taps = [int(t) for t in taps]  # in the user's order: fn receives the taps in it, as in Theano
         if go_backwards:
+            # Theano keeps a tap's meaning in the sequence's own order (tap -1 is the entry
+            # before, even while the loop runs backwards): on the reversed sequence that is
+            # the opposite tap.
             x = x[::-1]
+            taps = [-t for t in taps]
         seq_vars.append(x)
-        seq_taps.append(sorted(int(t) for t in taps))
+        seq_taps.append(taps)
     # Recurrent outputs.
     state_inits, state_taps, state_single, info_kind = [], [], [], []
     for info in infos:
@@ -86,7 +106,7 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
             info_kind.append(None)
             continue
         if isinstance(info, dict):
-            init, taps = info["initial"], sorted(int(t) for t in info.get("taps", [-1]))
+            init, taps = info["initial"], [int(t) for t in info.get("taps", [-1])]  # the user's order
         else:
             init, taps = info, [-1]
         if any(t >= 0 for t in taps):
@@ -100,7 +120,7 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
     args, seq_ph, state_ph = [], [], []
     for x, taps in zip(seq_vars, seq_taps):
         t = _step_type(x.type)
-        for tap in taps:
+        for tap in (taps if not go_backwards else [-tap for tap in taps]):
             v = t(f"{x.name or 'seq'}[t{tap:+d}]" if tap else f"{x.name or 'seq'}[t]")
             seq_ph.append(v)
             args.append(v)
@@ -138,7 +158,11 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
                 o = patternbroadcast(o, init_t.broadcastable)
             order.append(("state", kind))
             state_out[kind] = o
-    # Shared variables that fn updates become states threaded through the steps.
+    # Shared variables that fn updates become states threaded through the steps; so do those
+    # the step reads that carry a default_update (random streams' states), as in Theano, where
+    # each step draws new numbers and the scan's updates advance the stream.
+    updates.update(_default_updates(outputs + list(updates.values()) + ([cond] if cond is not None else []),
+                                    updates))
     shared_vars = list(updates.keys())
     for sv in shared_vars:
         if not isinstance(sv, SharedVariable):

@@ -222,7 +222,7 @@ def run_scan_grad(op: ScanGrad, fn: Any, fwd: Any, inputs: list) -> list[np.ndar
             g = g[0]
         else:
             full = np.zeros(init.shape, dtype="float64")
-            full[init.shape[0] - lags[k]:] = g
+            full[: lags[k]] = g
             g = full
         out.append(_as_dtype(g, init))
     out += [_as_dtype(g, s) for g, s in zip(g_shared, shared)]

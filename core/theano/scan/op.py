@@ -146,7 +146,7 @@ def _state_buffers(sp: ScanSpec, inits: list, n: int) -> tuple[list[np.ndarray],
             raise ValueError(f"scan: the initial value of state {k} has {init.shape[0]} entries along its "
                              f"first axis but taps {taps} need {lag}")
         buf = np.empty((lag + n,) + init.shape[1:], dtype=init.dtype)
-        buf[:lag] = init[init.shape[0] - lag:]
+        buf[:lag] = init[:lag]  # Theano reads a longer initial value from its start
         bufs.append(buf)
         lags.append(lag)
     return bufs, lags
