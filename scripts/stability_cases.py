@@ -27,7 +27,7 @@ WEIGHTS = [[1.0, -2.0, 0.5, 3.0] for _ in MATRIX]
 BINARY = [float(k % 2) for k in range(len(VALUES))]
 
 
-def _onehot(T, n):
+def _onehot():
     """The class indices as one-hot rows."""
     return np.eye(4)[TARGETS]
 
@@ -67,8 +67,8 @@ def _bce_logits(mp, x, t):
     return t * a + (1 - t) * b
 
 
-def _t(T, x, k):
-    """The binary targets as a constant of x's length (k selects the vector)."""
+def _t(T):
+    """The binary targets, a constant as long as VALUES."""
     return T.constant(np.asarray(BINARY, dtype="float64"))
 
 
@@ -121,11 +121,11 @@ CASES = [
     _vec("doc logreg xent (as written), t alternating",
          "inv_1_plus_exp, log_sigmoid, canonizer + distribution in the gradient",
          lambda T, x: (lambda p, t: -t * T.log(p) - (1 - t) * T.log(1 - p))(
-             1 / (1 + T.exp(-x)), _t(T, x, 0)),
+             1 / (1 + T.exp(-x)), _t(T)),
          None),
     _vec("doc logreg xent (nnet form), t alternating",
          "log_sigmoid, 1msigmoid, canonizer + distribution in the gradient",
-         lambda T, x: T.nnet.binary_crossentropy(T.nnet.sigmoid(x), _t(T, x, 0)), None),
+         lambda T, x: T.nnet.binary_crossentropy(T.nnet.sigmoid(x), _t(T)), None),
     _mat("softmax(X)", "the op itself", lambda T, x: T.nnet.softmax(x),
          lambda mp, r: _softmax_row(mp, r)),
     _mat("log(softmax(X))", "local_log_softmax, local_logsoftmax_grad",
@@ -145,7 +145,7 @@ CASES = [
              T.constant(np.asarray(TARGETS, dtype="int32"))),
          "xent_bias"),
     _mat("categorical_crossentropy(softmax(X), onehot)", "local_log_softmax, local_logsoftmax_grad",
-         lambda T, x: T.nnet.categorical_crossentropy(T.nnet.softmax(x), T.constant(_onehot(T, 0))),
+         lambda T, x: T.nnet.categorical_crossentropy(T.nnet.softmax(x), T.constant(_onehot())),
          "xent_int"),
     _mat("doc MLP nll: -mean(log(softmax(X))[arange(n), y])",
          "local_log_softmax, local_logsoftmax_grad",

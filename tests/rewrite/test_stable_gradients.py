@@ -11,6 +11,7 @@ import numpy as np
 
 import theano
 import theano.tensor as T
+from theano.tensor.rewriting.products import same
 from helpers import assert_same, both, scalar_names
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -201,3 +202,28 @@ def test_stable_ops_own_gradients():
     np.testing.assert_allclose(gp, sig(BIG), rtol=1e-15)
     g = theano.function([m], T.grad((T.nnet.logsoftmax(m) * np.array([1.0, 2.0, 3.0])).sum(), m))
     assert np.all(np.isfinite(g(_rows())))
+
+
+def test_canonizer_distributes_only_when_every_term_cancels():
+    a, b, c = T.dvectors("a", "b", "c")
+    # (a/c + b/c) * c: both terms lose c -> a + b
+    f = theano.function([a, b, c], (a / c + b / c) * c)
+    assert "true_div" not in scalar_names(f)
+    np.testing.assert_allclose(f(np.array([1.0]), np.array([2.0]), np.array([0.0])), [3.0])
+    # (a/c + b) * c: the second term gains nothing, the product stays as written
+    f, g = both([a, b, c], (a / c + b) * c)
+    assert "true_div" in scalar_names(f)
+    assert_same(f, g, np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([0.5, 0.0]))
+
+
+def test_same_compares_structure():
+    x = T.dvector("x")
+    assert same(T.nnet.sigmoid(x + 1), T.nnet.sigmoid(x + 1))
+    assert not same(T.nnet.sigmoid(x + 1), T.nnet.sigmoid(x + 2))
+    assert not same(T.exp(x), T.log(x))
+    # a deep chain of shared subexpressions is compared in linear time
+    u, v = x, x
+    for _ in range(60):
+        u = u * u + u
+        v = v * v + v
+    assert same(u, v, depth=200)

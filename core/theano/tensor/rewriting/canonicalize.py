@@ -1,8 +1,12 @@
 """Canonicalize: simpler, equivalent forms that the later phases can match.
 
 Every rule here keeps values bit-for-bit or changes them only by floating-point
-re-rounding of constant arithmetic; rules that are wrong on some inputs (x - x is NaN for
-x = inf, x / x is NaN for x = 0) are tagged 'unsafe' and stay out of FAST_RUN."""
+re-rounding, with one exception taken from Theano 1.0's FAST_RUN: the multiplication
+canonizer cancels a factor found in both the numerator and the denominator of a product
+(x * y / y -> x, even where y is 0 or infinite), because the gradients theano.grad builds
+are only stable once such factors are gone. The plain rules that are wrong on some inputs
+(x - x is NaN for x = inf, x / x is NaN for x = 0) are tagged 'unsafe' and stay out of
+FAST_RUN."""
 from __future__ import annotations
 
 import numpy as np
