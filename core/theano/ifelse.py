@@ -35,6 +35,8 @@ class IfElse(Op):
     Outputs: the taken branch's outputs. Each branch is compiled once, on first use."""
 
     __props__ = ("name", "key")
+    # A driver, like scan's loop: it calls the compiled function of the branch it takes.
+    host_side = "it calls the compiled function of the branch its condition selects"
 
     def __init__(self, then_outs: Sequence[Variable], else_outs: Sequence[Variable],
                  name: str | None = None):

@@ -119,6 +119,8 @@ class RandomFunction(Op):
     shape of the parameters (the size input is then ignored)."""
 
     __props__ = ("fn", "dtype", "ndim", "size_from_params")
+    # The draws are NumPy's RandomState streams (Theano 1.0's numbers), from a host generator.
+    host_side = "it draws from a NumPy RandomState, a host generator whose streams define the values"
 
     def __init__(self, fn: str, dtype: str, ndim: int, size_from_params: bool = False):
         if fn not in DRAWS:
