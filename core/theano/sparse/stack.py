@@ -10,7 +10,6 @@ import scipy.sparse
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
 from ..scalar.basic import upcast
-from ..tensor.basic import as_tensor_variable
 from ..tensor.join import split, stack
 from .basic import SparseFromDense, as_sparse_variable, dense_from_sparse, is_sparse_variable
 from .type import SparseType
