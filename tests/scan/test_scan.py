@@ -140,3 +140,36 @@ def test_elman_rnn_training_reduces_the_loss():
     losses = [float(train(xv, yv)) for _ in range(40)]
     assert losses[-1] < 0.5 * losses[0]
     assert all(np.isfinite(losses))
+
+
+def test_random_streams_in_the_step_draw_every_step_and_advance():
+    # As in Theano, a stream read by the step advances each step (its default_update becomes a
+    # scan update), and the gradient sees the masks the forward pass drew.
+    from theano.tensor.shared_randomstreams import RandomStreams
+
+    srng = RandomStreams(seed=3)
+    W = theano.shared(np.random.RandomState(5).randn(40, 40) * 0.2, name="W")
+    x = T.dmatrix("x")
+
+    def step(xt, hp):
+        return T.tanh(T.dot(hp * srng.binomial(size=(40,), p=0.5, dtype="float64"), W) + xt)
+
+    h, upd = theano.scan(step, sequences=x, outputs_info=T.zeros((40,), dtype="float64"))
+    assert len(upd) == 1
+    xv = np.random.RandomState(6).randn(4, 40)
+    f = theano.function([x], h, updates=upd)
+    first, second = f(xv), f(xv)
+    assert not np.allclose(first, second)  # the scan's update advanced the stream
+    cost = (h ** 2).sum()
+    g = theano.function([x], theano.grad(cost, x), no_default_updates=True)(xv)
+    c = theano.function([x], cost, no_default_updates=True)
+    eps, num = 1e-6, np.zeros_like(xv)
+    for idx in np.ndindex(*xv.shape):
+        p, m = xv.copy(), xv.copy()
+        p[idx] += eps
+        m[idx] -= eps
+        num[idx] = (c(p) - c(m)) / (2 * eps)
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-6)
+    masks, _ = theano.scan(lambda xt: srng.binomial(size=(40,), p=0.5, dtype="float64") + 0 * xt, sequences=x)
+    m = theano.function([x], masks)(xv)
+    assert all(not np.array_equal(m[i], m[i + 1]) for i in range(3))  # a new mask every step

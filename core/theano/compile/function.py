@@ -492,8 +492,12 @@ def _timed(fn: Any, stats: "ProfileStats") -> Any:
 
 
 def _as_output(v: Any) -> Any:
-    """Outputs are ndarrays (0-d for scalars); scipy.sparse matrices stay sparse."""
-    return v if hasattr(v, "tocsr") else np.asarray(v)
+    """Outputs are ndarrays (0-d for scalars); scipy.sparse matrices stay sparse, and random
+    generators (RandomStateType values, e.g. a stream's state threaded through a scan) stay
+    generators."""
+    if hasattr(v, "tocsr") or isinstance(v, (np.random.RandomState, np.random.Generator)):
+        return v
+    return np.asarray(v)
 
 
 def _fast_filter(spec: "_InputSpec", backend: Any) -> Any:
