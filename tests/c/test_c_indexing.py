@@ -326,3 +326,23 @@ def test_library_routines_are_not_fallbacks():
     assert not any("fallback" in r for r in fc.linked.runners.values())
     X = np.random.RandomState(5).rand(3, 3) + 3 * np.eye(3)
     _same(fc, fr, X, np.array([3.0, -1.0, 2.0]))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_categorical_crossentropy_of_probabilities(dtype):
+    from theano.tensor.nnet.crossentropy import crossentropy_categorical_1hot
+
+    p = T.matrix(dtype=dtype)
+    y = T.lvector()
+    cost = crossentropy_categorical_1hot(p, y)
+    fc, fr = _pair([p, y], [cost, T.grad(cost.sum(), p)])
+    assert not any("fallback" in r for r in fc.linked.runners.values())
+    P = (np.random.RandomState(6).rand(4, 3) + 0.05).astype(dtype)
+    P[0, 1] = 0.0  # log(0): +inf, a division by zero in the gradient
+    _same(fc, fr, P, np.array([1, 2, 0, 2]))
+    for bad in (np.array([1, 3, 0, 2]), np.array([1, -1, 0, 2]), np.array([0, 1])):
+        with pytest.raises(ValueError) as want:
+            fr(P, bad)
+        with pytest.raises(ValueError) as got:
+            fc(P, bad)
+        assert re.sub(r"runner: [^\n]*", "", str(got.value)) == re.sub(r"runner: [^\n]*", "", str(want.value))

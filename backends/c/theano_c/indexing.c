@@ -111,3 +111,29 @@ LOGSUMEXP(float, expf, float, logf, f32_f32)
 LOGSUMEXP(float, expf, double, log, f32_f64)
 LOGSUMEXP(double, exp, double, log, f64_f64)
 LOGSUMEXP(double, exp, float, logf, f64_f32)
+
+/* The categorical cross-entropy of one-hot targets: out[r] = -log(x[r, y[r]]), and its
+ * gradient gx[r, y[r]] = -g[r] / x[r, y[r]] (gx zero elsewhere, filled by the caller).
+ * Returns -1, or the row of the first class index out of [0, cols) (the caller raises). */
+#define XENT_1HOT(T, LOG, NAME)                                                                 \
+    int64_t xent_1hot_##NAME(const T *x, int64_t rows, int64_t cols, const int64_t *y, T *out)  \
+    {                                                                                          \
+        for (int64_t r = 0; r < rows; r++)                                                     \
+            if (y[r] < 0 || y[r] >= cols)                                                      \
+                return r;                                                                      \
+        for (int64_t r = 0; r < rows; r++)                                                     \
+            out[r] = -LOG(x[r * cols + y[r]]);                                                 \
+        return -1;                                                                             \
+    }                                                                                          \
+    int64_t xent_1hot_grad_##NAME(const T *g, const T *x, int64_t rows, int64_t cols,           \
+                                  const int64_t *y, T *gx)                                     \
+    {                                                                                          \
+        for (int64_t r = 0; r < rows; r++)                                                     \
+            if (y[r] < 0 || y[r] >= cols)                                                      \
+                return r;                                                                      \
+        for (int64_t r = 0; r < rows; r++)                                                     \
+            gx[r * cols + y[r]] = -g[r] / x[r * cols + y[r]];                                  \
+        return -1;                                                                             \
+    }
+XENT_1HOT(float, logf, float32)
+XENT_1HOT(double, log, float64)

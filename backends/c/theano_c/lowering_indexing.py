@@ -25,6 +25,7 @@ from theano.graph.basic import Apply
 from theano.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1, AdvancedSubtensor,
                                               AdvancedSubtensor1)
 from theano.tensor.basic import ARange
+from theano.tensor.nnet.crossentropy import CrossentropyCategorical1Hot, CrossentropyCategorical1HotGrad
 from theano.tensor.rewriting.stabilize import LogSumExp
 from theano.tensor.subtensor import IncSubtensor
 
@@ -51,8 +52,14 @@ def _library() -> ctypes.CDLL:
         source = f.read()
     adds = tuple(f"scatter_add_{d}" for d in _ADD_DTYPES)
     lses = tuple(f"logsumexp_{s}" for s in _LSE.values())
-    lib = load_shared_library(source, "indexing (gather, scatter, logsumexp)",
-                              ("row_offsets", "gather_rows", "scatter_set_rows") + adds + lses)
+    xents = tuple(f"{n}_{d}" for n in ("xent_1hot", "xent_1hot_grad") for d in ("float32", "float64"))
+    lib = load_shared_library(source, "indexing (gather, scatter, logsumexp, one-hot cross-entropy)",
+                              ("row_offsets", "gather_rows", "scatter_set_rows") + adds + lses + xents)
+    for d in ("float32", "float64"):
+        fn = getattr(lib, f"xent_1hot_{d}")
+        fn.argtypes, fn.restype = [_p, _i64, _i64, _p, _p], _i64
+        fn = getattr(lib, f"xent_1hot_grad_{d}")
+        fn.argtypes, fn.restype = [_p, _p, _i64, _i64, _p, _p], _i64
     lib.row_offsets.argtypes, lib.row_offsets.restype = [_i64, _i64, _p, _p, _p], _i64
     lib.gather_rows.argtypes, lib.gather_rows.restype = [_p, _p, _i64, _i64, _p], None
     lib.scatter_set_rows.argtypes, lib.scatter_set_rows.restype = [_p, _p, _i64, _i64, _p, _i64], None
@@ -275,3 +282,49 @@ def _lower_logsumexp(op: LogSumExp, node: Apply, backend: Any) -> Plan | None:
         return out if acc == odt else out.astype(odt)
 
     return Plan(LOGSUMEXP_RUNNER, fn=run)
+
+
+# -- the one-hot categorical cross-entropy and its gradient ------------------------------------
+
+def _xent_dtype(node: Apply, float_inputs: Sequence[Any]) -> str | None:
+    dts = {v.type.dtype for v in float_inputs} | {node.outputs[0].type.dtype}
+    return dts.pop() if len(dts) == 1 and dts <= {"float32", "float64"} else None
+
+
+@lower.register(CrossentropyCategorical1Hot)
+def _lower_xent_1hot(op: CrossentropyCategorical1Hot, node: Apply, backend: Any) -> Plan | None:
+    dt = _xent_dtype(node, node.inputs[:1])
+    if dt is None:
+        return None
+    fn, reference = getattr(_library(), f"xent_1hot_{dt}"), op.make_py_fn(node)
+
+    def run(x: Any, y: Any) -> np.ndarray:
+        if y.shape[0] != x.shape[0]:
+            return reference(x, y)  # the reference's error
+        xc, yc = np.ascontiguousarray(x), np.ascontiguousarray(y, dtype=np.int64)
+        out = np.empty(x.shape[0], dtype=dt)
+        if fn(xc.ctypes.data, x.shape[0], x.shape[1], yc.ctypes.data, out.ctypes.data) >= 0:
+            return reference(x, y)  # raises for the class index out of range
+        return out
+
+    return Plan(GATHER_RUNNER, fn=run)
+
+
+@lower.register(CrossentropyCategorical1HotGrad)
+def _lower_xent_1hot_grad(op: CrossentropyCategorical1HotGrad, node: Apply, backend: Any) -> Plan | None:
+    dt = _xent_dtype(node, node.inputs[:2])
+    if dt is None:
+        return None
+    fn, reference = getattr(_library(), f"xent_1hot_grad_{dt}"), op.make_py_fn(node)
+
+    def run(g: Any, x: Any, y: Any) -> np.ndarray:
+        if y.shape[0] != x.shape[0] or g.shape[0] != x.shape[0]:
+            return reference(g, x, y)
+        gc, xc = np.ascontiguousarray(g), np.ascontiguousarray(x)
+        yc = np.ascontiguousarray(y, dtype=np.int64)
+        out = np.zeros(x.shape, dtype=dt)
+        if fn(gc.ctypes.data, xc.ctypes.data, x.shape[0], x.shape[1], yc.ctypes.data, out.ctypes.data) >= 0:
+            return reference(g, x, y)
+        return out
+
+    return Plan(SCATTER_RUNNER, fn=run)
