@@ -83,14 +83,15 @@ def element(a: np.ndarray, idx: tuple | None) -> str:
 
 
 def compare_outputs(expected: Sequence[Any], got: Sequence[Any], tol_for: Callable[[str], tuple[float, float]],
-                    scale: float = 1.0) -> tuple[int, str, tuple | None] | None:
-    """The first output that differs: (its position, what differs, first index)."""
+                    scale: float = 1.0, atol: float = 0.0) -> tuple[int, str, tuple | None] | None:
+    """The first output that differs: (its position, what differs, first index). `scale`
+    multiplies the dtype's tolerances; `atol`, when larger, replaces its absolute one."""
     if len(expected) != len(got):
         return -1, f"expected {len(expected)} outputs, got {len(got)}", None
     for k, (e, g) in enumerate(zip(expected, got)):
         e = np.asarray(e)
-        rtol, atol = tol_for(str(e.dtype))
-        m = first_mismatch(e, g, rtol * scale, atol * scale)
+        rtol, dt_atol = tol_for(str(e.dtype))
+        m = first_mismatch(e, g, rtol * scale, max(dt_atol * scale, atol))
         if m is not None:
             return k, m[0], m[1]
     return None

@@ -12,8 +12,9 @@ import numpy as np
 
 Gen = Callable[[np.random.Generator], np.ndarray]
 
-__all__ = ["Gen", "rand", "edges", "pairs_of_edges", "ints", "fixed", "scalar", "view", "empty",
-           "float_edge_values", "int_edge_values", "DOMAINS"]
+__all__ = ["Gen", "rand", "edges", "pairs_of_edges", "extremes", "extremes_long", "pairs_of_extremes", "extreme_rows", "extreme_wide_rows",
+           "ints", "fixed", "scalar", "view", "empty", "float_edge_values", "extreme_values",
+           "int_edge_values", "DOMAINS"]
 
 # Intervals where each op family is defined and well conditioned, for the "normal"
 # variants (the ones whose gradient is checked). Edge values ignore domains on purpose.
@@ -40,6 +41,90 @@ def float_edge_values(dtype: str) -> np.ndarray:
             overflow_exp, -overflow_exp, 100.0, -100.0, 37.5, -40.25]
     with np.errstate(over="ignore"):
         return np.array(vals, dtype=dtype)
+
+
+def extreme_values(dtype: str) -> np.ndarray:
+    """The inputs where numerically careless code breaks: +-1000 (exp overflows, sigmoid and
+    tanh saturate), 1e-300 and the subnormals (log, division, gammaln near zero), NaN, both
+    infinities, both zeros, and the thresholds just either side of where exp overflows or
+    underflows in this dtype (float32: 1e-300 is 0 there, 1e-40 a subnormal)."""
+    dt = np.dtype(dtype)
+    fi = np.finfo(dt)
+    over = {"float16": 11.1, "float32": 88.7, "float64": 709.78}[str(dt)]
+    under = {"float16": -17.0, "float32": -103.9, "float64": -745.1}[str(dt)]
+    vals = [1000.0, -1000.0, 1e-300, -1e-300, float(fi.smallest_subnormal), -float(fi.smallest_subnormal),
+            float(fi.tiny) / 8, float(fi.tiny), np.nan, np.inf, -np.inf, 0.0, -0.0,
+            over, -over, under, 40.0, -40.0, 1e-40, 1e300 if dt.itemsize >= 8 else float(fi.max),
+            -1.0, 1.0, 0.5, -0.5]
+    with np.errstate(over="ignore", under="ignore"):
+        return np.array(vals, dtype=dt)
+
+
+def extremes(dtype: str) -> Gen:
+    """The extreme values of `dtype` (see extreme_values) as a vector."""
+    def gen(rng: np.random.Generator) -> np.ndarray:
+        return extreme_values(dtype)
+    gen.describe = f"extremes({dtype})"  # type: ignore[attr-defined]
+    return gen
+
+
+def extremes_long(dtype: str, n: int = 4099) -> Gen:
+    """The extreme values repeated (with ordinary values between) to n elements: long
+    enough for the vectorized and threaded loops of a compiled backend, an odd length so
+    their tails run too."""
+    def gen(rng: np.random.Generator) -> np.ndarray:
+        ext = extreme_values(dtype)
+        out = rng.uniform(-3, 3, size=n).astype(dtype)
+        out[::3] = np.resize(ext, len(out[::3]))
+        return out
+    gen.describe = f"extremes_long({dtype}, {n})"  # type: ignore[attr-defined]
+    return gen
+
+
+def pairs_of_extremes(dtype: str, which: int) -> Gen:
+    """Operand `which` (0 or 1) of every pair of extreme values (as pairs_of_edges)."""
+    def gen(rng: np.random.Generator) -> np.ndarray:
+        v = extreme_values(dtype)
+        return np.repeat(v, len(v)) if which == 0 else np.tile(v, len(v))
+    return gen
+
+
+def extreme_rows(dtype: str, width: int = 4) -> Gen:
+    """Rows of logits for softmax-like ops: each extreme value beside ordinary ones (one
+    row per value, in each position of the row), plus rows that are all +-1000, all -inf
+    or hold both infinities."""
+    def gen(rng: np.random.Generator) -> np.ndarray:
+        ext = extreme_values(dtype)
+        rows = []
+        for k, v in enumerate(ext):
+            row = np.array([0.5, -1.0, 2.0, 0.0][:width], dtype=dtype)
+            row[k % width] = v
+            rows.append(row)
+        rows += [np.full(width, 1000.0), np.full(width, -1000.0), np.full(width, -np.inf),
+                 np.array([np.inf, -np.inf, 0.0, 1.0][:width]), np.array([1000.0, -1000.0, 999.0, 0.0][:width])]
+        with np.errstate(over="ignore"):
+            return np.array(rows, dtype=dtype)
+    gen.describe = f"extreme_rows({dtype}, {width})"  # type: ignore[attr-defined]
+    return gen
+
+
+def extreme_wide_rows(dtype: str, width: int = 257) -> Gen:
+    """Long rows (for vectorized row loops: max, sum, softmax) of ordinary values, each with
+    one extreme value at a position that moves from row to row (first, last, inside a SIMD
+    block and in the tail), plus rows that are all +-1000, all -inf, or hold NaN last."""
+    def gen(rng: np.random.Generator) -> np.ndarray:
+        ext = extreme_values(dtype)
+        rows = rng.uniform(-3, 3, size=(len(ext) + 4, width))
+        for k, v in enumerate(ext):
+            rows[k, (k * 37) % width] = v
+        rows[len(ext)] = 1000.0
+        rows[len(ext) + 1] = -np.inf
+        rows[len(ext) + 2, -1] = np.nan
+        rows[len(ext) + 3, :: 2] = -1000.0
+        with np.errstate(over="ignore"):
+            return rows.astype(dtype)
+    gen.describe = f"extreme_wide_rows({dtype}, {width})"  # type: ignore[attr-defined]
+    return gen
 
 
 def int_edge_values(dtype: str, safe_divisor: bool = False, nonneg: bool = False) -> np.ndarray:

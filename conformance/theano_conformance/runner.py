@@ -261,7 +261,7 @@ def run_op_case(case: OpCase, target: Target, reference: str = REFERENCE) -> Res
         if not np.array_equal(v, s, equal_nan=v.dtype.kind in "fc"):
             res.status, res.detail = FAILED, f"the backend modified its input {n} in place"
             return res
-    mism = compare_outputs(expected, got, target.tol, case.tol)
+    mism = compare_outputs(expected, got, target.tol, case.tol, case.atol)
     if mism is not None:
         k, what, idx = mism
         exp_k = np.asarray(expected[k]) if k >= 0 else None
@@ -302,7 +302,7 @@ def run_op_case(case: OpCase, target: Target, reference: str = REFERENCE) -> Res
                 except Exception as e:
                     res.status, res.detail = FAILED, f"gradient: {type(e).__name__}: {e}"
                     return res
-                mism = compare_outputs(g_ref, g_got, target.tol, case.tol * 10)
+                mism = compare_outputs(g_ref, g_got, target.tol, case.tol * 10, case.atol * 10)
                 if mism is not None:
                     k, what, idx = mism
                     res.status = FAILED

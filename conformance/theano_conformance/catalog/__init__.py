@@ -5,9 +5,9 @@ import functools
 from typing import Union
 
 from ..case import FunctionCase, OpCase
-from . import elemwise, extras, functions, indexing, products, reductions, shapes
+from . import elemwise, extras, extremes, functions, indexing, products, reductions, shapes
 
-FAMILIES = (elemwise, reductions, products, shapes, indexing, extras, functions)
+FAMILIES = (elemwise, reductions, products, shapes, indexing, extras, extremes, functions)
 
 Case = Union[OpCase, FunctionCase]
 
