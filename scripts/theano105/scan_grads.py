@@ -53,6 +53,10 @@ def record(name):
 
 def main():
     data = {"theano": theano.__version__, "numpy": np.__version__, "cases": {}}
+    inputs, values, params, cost = grad_cases.issue_example(theano, T)
+    gW, gU = theano.function(inputs, T.grad(cost, params))(*values)
+    data["issue_example"] = {"gW": np.asarray(gW, dtype="float64").tolist(),
+                             "gU": np.asarray(gU, dtype="float64").tolist()}
     for name in grad_cases.CASES:
         data["cases"][name] = record(name)
         print(name, sorted(data["cases"][name]["variants"]))

@@ -509,6 +509,22 @@ def unsorted_taps(theano, T, rng):
     return Case([x, init], [_u(rng, 6) * 2, _u(rng, 3)], [], [out])
 
 
+def issue_example(theano, T):
+    """Issue 20's example exactly: RandomState(0) for W and U, then a 5x2x3 randn input; the
+    cost is out[-1].sum(). Returns (inputs, values, params, cost)."""
+    rng = np.random.RandomState(0)
+    W = theano.shared(rng.uniform(-.5, .5, (3, 4)).astype("float32"), name="W")
+    U = theano.shared(rng.uniform(-.5, .5, (4, 4)).astype("float32"), name="U")
+    x = T.tensor3("x")
+
+    def step(xt, hp):
+        h = T.tanh(T.dot(xt, W) + T.dot(hp, U))
+        return [h, h]
+
+    (out, st), _ = theano.scan(step, sequences=x, outputs_info=[None, T.zeros((x.shape[1], 4))])
+    return [x], [rng.randn(5, 2, 3)], [W, U], out[-1].sum()
+
+
 CASES = OrderedDict((f.__name__, f) for f in [
     issue_float32, none_beside_state, nitsot_only, sitsot_only, state_then_none_same,
     none_derived_from_state, lstm_states, lstm_library_shape, gru_library_shape, output_taps,

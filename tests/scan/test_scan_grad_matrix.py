@@ -18,7 +18,8 @@ from finite_differences import central_differences  # tests/finite_differences.p
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "theano105", "scan_grads.json")
 with open(DATA) as _fh:
-    RECORD = json.load(_fh)["cases"]
+    _DATA = json.load(_fh)
+RECORD, ISSUE = _DATA["cases"], _DATA["issue_example"]
 
 DEVICES = ["numpy", "cpu"]
 
@@ -78,10 +79,13 @@ def test_scan_gradient_matrix(name, device):
                                        err_msg=f"{name} {v}: d/d{w.name} vs Theano 1.0.5 ({device})")
 
 
-def test_issue_example_gradient_is_not_zero():
-    """The issue's numbers: out[-1].sum() through [h, h] with outputs_info [None, zeros]."""
-    case, _ = grad_cases.build(theano, T, "issue_float32")
-    out = case.outputs[0]
-    gW, gU = theano.grad(out[-1].sum(), case.params)
-    nW, nU = (np.linalg.norm(g) for g in theano.function(case.inputs, [gW, gU])(*case.values))
-    assert nW > 0.1 and nU > 0.1
+def test_issue_example_matches_theano():
+    """Issue 20's example: out[-1].sum() through [h, h] with outputs_info [None, zeros] gave
+    zeros; Theano 1.0.5's gradients have norms 5.5188 and 2.5398."""
+    inputs, values, params, cost = grad_cases.issue_example(theano, T)
+    theirs = ISSUE
+    for device in DEVICES:
+        gW, gU = theano.function(inputs, theano.grad(cost, params), device=device)(*values)
+        np.testing.assert_allclose(gW, np.asarray(theirs["gW"]), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(gU, np.asarray(theirs["gU"]), rtol=1e-5, atol=1e-6)
+        assert round(float(np.linalg.norm(gW)), 4) == 5.5188 and round(float(np.linalg.norm(gU)), 4) == 2.5398
