@@ -3,7 +3,10 @@ CUDA's built-in types (NVRTC has no <stdint.h>), `__device__` helpers, and the s
 strides passed by value (a kernel cannot read the host's arrays)."""
 from __future__ import annotations
 
+from typing import Any
+
 from theano.kernel.render import CFamilyRenderer
+from theano.scalar import basic as scal
 
 __all__ = ["CudaRenderer", "CUDA_HEADER"]
 
@@ -15,8 +18,41 @@ CUDA_HEADER = (
     "#ifndef M_PI\n#define M_PI 3.14159265358979323846\n#endif\n")
 
 
+# NumPy wraps signed integers around on overflow; C++ (CUDA's language, with no -fwrapv in
+# NVRTC) leaves signed overflow undefined, and the optimizer may assume it never happens. So
+# int32/int64 +, -, *, negation and abs are computed in the unsigned type, which wraps by
+# definition, and converted back (two's complement: the value NumPy gives). Narrower types
+# are computed in int by C++'s promotions and cannot overflow there.
+_UNSIGNED = {"int32": "unsigned int", "int64": "unsigned long long"}
+
+
+def _wrapping(sym: str, base: object) -> object:
+    def entry(r: CFamilyRenderer, e: object) -> str | None:
+        ut = _UNSIGNED.get(e.odt)
+        if ut is None:
+            return base(r, e)
+        return f"({e.t})(" + f" {sym} ".join(f"({ut}){c}" for c in e.c) + ")"
+
+    return entry
+
+
+def _wrapping_neg(r: CFamilyRenderer, e: object) -> str | None:
+    ut = _UNSIGNED.get(e.odt)
+    if ut is None:
+        return CFamilyRenderer.expressions[scal.Neg](r, e)
+    return f"({e.t})(({ut})0 - ({ut}){e.c[0]})"
+
+
+def _wrapping_abs(r: CFamilyRenderer, e: object) -> str | None:
+    ut = _UNSIGNED.get(e.odt)
+    if ut is None:
+        return CFamilyRenderer.expressions[scal.Abs](r, e)
+    x = e.c[0]
+    return f"({e.t})({x} < 0 ? ({ut})0 - ({ut}){x} : ({ut}){x})"
+
+
 class CudaRenderer(CFamilyRenderer):
-    """CUDA C++ for NVRTC (CuPy's RawModule) and nvcc; launch with any grid: the loop
+    """CUDA C++ for NVRTC and nvcc; launch with any grid: the loop
     strides over the whole range, so one launch configuration serves every size."""
 
     dialect = "cuda"
@@ -34,6 +70,11 @@ class CudaRenderer(CFamilyRenderer):
     # grids would overflow 32-bit unsigned arithmetic.
     loop_header = ("for ({index} {i} = (long long)blockIdx.x * blockDim.x + threadIdx.x; "
                    "{i} < {n}; {i} += (long long)blockDim.x * gridDim.x) {{")
+
+    expressions = {scal.Add: _wrapping("+", CFamilyRenderer.expressions[scal.Add]),
+                   scal.Sub: _wrapping("-", CFamilyRenderer.expressions[scal.Sub]),
+                   scal.Mul: _wrapping("*", CFamilyRenderer.expressions[scal.Mul]),
+                   scal.Neg: _wrapping_neg, scal.Abs: _wrapping_abs}
 
     def vector_param(self, name: str, length: int) -> list[str]:
         # One scalar per entry, by value: no device buffer to allocate and copy per launch.
