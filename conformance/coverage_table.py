@@ -81,7 +81,24 @@ def coverage_markdown(reports: Sequence[dict[str, Any]]) -> str:
                 continue
             cells = [_cell(r["ops"].get(op)) for r in reports]
             lines.append(f"| {group} | `{op}` | " + " | ".join(cells) + " |")
+    lines += _fallback_reasons(names, reports)
     return "\n".join(lines) + "\n"
+
+
+def _fallback_reasons(names: Sequence[str], reports: Sequence[dict[str, Any]]) -> list[str]:
+    """Per backend, every node that ran through the fallback in some case, with the reason
+    its link step gave (the JSON's per-op `reasons`; older reports have none)."""
+    out = []
+    for name, r in zip(names, reports):
+        rows = [(op, node, row.get("reasons", {}).get(node, "reason not recorded"))
+                for op, row in r["ops"].items() for node in row.get("fell_back", [])]
+        if not rows:
+            continue
+        out += ["", f"## Why {name} falls back", "",
+                f"Nodes that ran on the NumPy reference through the fallback in some case on {name}, "
+                "and the reason its lowering gave.", "", "| op | node | reason |", "|---|---|---|"]
+        out += [f"| `{op}` | `{node}` | {why} |" for op, node, why in rows]
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -89,7 +89,10 @@ class Result:
     detail: str = ""
     fell_back: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: why the nodes of fell_back ran through the fallback (node -> reason), where known
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.case_id, "op": self.op, "group": self.group, "status": self.status,
-                "detail": self.detail, "fell_back": self.fell_back, "seconds": round(self.seconds, 4)}
+                "detail": self.detail, "fell_back": self.fell_back, "reasons": self.reasons,
+                "seconds": round(self.seconds, 4)}

@@ -19,6 +19,10 @@ def _one_line(detail: str, limit: int = 600) -> str:
     return s if len(s) <= limit else s[:limit] + " ..."
 
 
+def _with_reason(node: str, reasons: dict[str, str]) -> str:
+    return f"{node} ({reasons[node]})" if reasons.get(node) else node
+
+
 def op_status(counts: Counter) -> str:
     for s in _PRECEDENCE:
         if counts.get(s):
@@ -30,9 +34,10 @@ def op_summary(results: Sequence[Result]) -> "OrderedDict[str, dict[str, Any]]":
     """Per op, in first-seen order: its group, a count per status, and the op's status."""
     ops: "OrderedDict[str, dict[str, Any]]" = OrderedDict()
     for r in results:
-        row = ops.setdefault(r.op, {"group": r.group, "counts": Counter(), "fell_back": set()})
+        row = ops.setdefault(r.op, {"group": r.group, "counts": Counter(), "fell_back": set(), "reasons": {}})
         row["counts"][r.status] += 1
         row["fell_back"].update(r.fell_back)
+        row["reasons"].update(r.reasons)
     for row in ops.values():
         row["status"] = op_status(row["counts"])
     return ops
@@ -83,7 +88,7 @@ def render_table(results: Sequence[Result], target: Any = None, reference: str =
     fb = [(op, sorted(row["fell_back"])) for op, row in ops.items() if row["fell_back"]]
     if fb:
         lines += ["", "FELL BACK TO THE REFERENCE (op: nodes that ran through the fallback)"]
-        lines += [f"  {op}: {', '.join(nodes)}" for op, nodes in fb]
+        lines += [f"  {op}: {', '.join(_with_reason(n, ops[op]['reasons']) for n in nodes)}" for op, nodes in fb]
     xf = [r for r in results if r.status == XFAIL]
     if xf and verbose:
         lines += ["", f"EXPECTED FAILURES ({len(xf)})"]
@@ -127,6 +132,7 @@ def to_json(results: Sequence[Result], target: Any = None, reference: str = "num
         "platform": platform.platform(),
         "summary": dict(Counter(r.status for r in results)),
         "ops": {op: {"group": row["group"], "status": row["status"], "counts": dict(row["counts"]),
-                     "fell_back": sorted(row["fell_back"])} for op, row in ops.items()},
+                     "fell_back": sorted(row["fell_back"]),
+                     "reasons": dict(sorted(row["reasons"].items()))} for op, row in ops.items()},
         "cases": [r.as_dict() for r in results],
     }

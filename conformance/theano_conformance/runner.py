@@ -64,6 +64,19 @@ def _seed(case_id: str) -> int:
     return zlib.crc32(case_id.encode())
 
 
+def _reasons(functions: Iterable[Any]) -> dict[str, str]:
+    """Why each node that ran through the fallback did, when the backend's link step recorded
+    it (`LinkedGraph.reasons`): node -> reason."""
+    out = {}
+    for f in functions:
+        linked = getattr(f, "linked", None)
+        reasons = getattr(linked, "reasons", {}) or {}
+        for node, runner in (getattr(linked, "runners", {}) or {}).items():
+            if "fallback" in str(runner) and reasons.get(node):
+                out[str(node.op)] = reasons[node]
+    return out
+
+
 def _fell_back(functions: Iterable[Any]) -> list[str]:
     nodes = []
     for f in functions:
@@ -229,6 +242,7 @@ def run_op_case(case: OpCase, target: Target, reference: str = REFERENCE) -> Res
             _call(f, values)
         except Exception:
             res.fell_back = _fell_back([f])
+            res.reasons = _reasons([f])
             res.status = FELL_BACK if res.fell_back else PASSED
             return res  # raised, as the reference does (the kind of error may differ)
         res.status = FAILED
@@ -275,6 +289,7 @@ def run_op_case(case: OpCase, target: Target, reference: str = REFERENCE) -> Res
                           f"expected {element(exp_k, idx)}, got "
                           f"{element(np.asarray(got_k), idx) if idx is not None else short(got_k)}")
         res.fell_back = _fell_back(functions)
+        res.reasons = _reasons(functions)
         return res
     # The gradient, on the same inputs. Its fallbacks are listed, but the case's status
     # says how the op itself ran: the gradient graph is made of other ops, counted in theirs.
@@ -311,6 +326,7 @@ def run_op_case(case: OpCase, target: Target, reference: str = REFERENCE) -> Res
                                   f"{element(np.asarray(g_got[k]), idx) if idx is not None else short(g_got[k])}")
                     return res
     res.fell_back = _fell_back(functions)
+    res.reasons = _reasons(functions)
     if res.fell_back:
         res.status = FELL_BACK
     grad_fb = _fell_back(grad_functions)
@@ -417,6 +433,7 @@ def run_function_case(case: FunctionCase, target: Target, reference: str = REFER
         res.status, res.detail = FAILED, f"raised {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
         return res
     res.fell_back = _fell_back(got.functions)
+    res.reasons = _reasons(got.functions)
     if len(ref.observations) != len(got.observations):
         res.status = FAILED
         res.detail = f"{len(got.observations)} observations, the reference made {len(ref.observations)}"

@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from theano.backend import fallback
 from theano.graph.basic import Apply
 from theano.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1, AdvancedSubtensor,
                                               AdvancedSubtensor1)
@@ -99,6 +100,8 @@ def _leading_arrays(idx_list: Sequence[Any], index_inputs: Sequence[Any], ndim: 
     return lead
 
 
+_LAYOUT_WHY = ("the C gather/scatter serves integer arrays side by side after full slices only; boolean "
+               "masks, newaxis, uint64 indices and arrays split by slices keep NumPy's indexing")
 _INDEX_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32")
 
 
@@ -224,7 +227,7 @@ def _lower_take(op: AdvancedSubtensor1, node: Apply, backend: Any) -> Plan | Non
 def _lower_advanced_subtensor(op: AdvancedSubtensor, node: Apply, backend: Any) -> Plan | None:
     lead = _leading_arrays(op.idx_list, node.inputs[1:], node.inputs[0].type.ndim)
     if lead is None:
-        return None
+        return fallback(_LAYOUT_WHY)
     return Plan(GATHER_RUNNER, fn=_gather_fn(op, node, op.idx_list, lead))
 
 
@@ -238,7 +241,9 @@ def _lower_inc_rows(op: AdvancedIncSubtensor1, node: Apply, backend: Any) -> Pla
 @lower.register(AdvancedIncSubtensor)
 def _lower_advanced_inc(op: AdvancedIncSubtensor, node: Apply, backend: Any) -> Plan | None:
     lead = _leading_arrays(op.idx_list, node.inputs[2:], node.inputs[0].type.ndim)
-    if lead is None or not _scatter_ok(node):
+    if lead is None:
+        return fallback(_LAYOUT_WHY)
+    if not _scatter_ok(node):
         return None
     return Plan(SCATTER_RUNNER, fn=_scatter_fn(op, node, op.idx_list, lead))
 

@@ -247,6 +247,8 @@ class Backend:
         linked = link_straight_line(fgraph, fns, runners,
                                     constant_fn=lambda c: self.constant_value(c, c in on_host),
                                     quiet_numpy=any(p.fallback or p.host for p in plans.values()))
+        # Why each fallback and host-side node runs on the host (the conformance report shows it).
+        linked.reasons = {node: p.why for node, p in plans.items() if p.fallback or p.host}
         return self.finish_link(linked)
 
     def plan(self, node: Apply) -> Plan:
