@@ -33,6 +33,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -67,11 +68,16 @@ class Runner:
         log = self.out / f"{name}.log"
         full_env = dict(os.environ, **(env or {}))
         with open(log, "w") as fh:
+            # Its own process group: a step that runs out of time is stopped with every process
+            # it started (the cache warm-up's workers), which would otherwise slow the next steps.
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=fh, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
             try:
-                proc = subprocess.run(cmd, cwd=ROOT, env=full_env, stdout=fh, stderr=subprocess.STDOUT,
-                                      timeout=limit)
-                status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
+                rc = proc.wait(timeout=limit)
+                status = "ok" if rc == 0 else f"exit {rc}"
             except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
                 status = f"timed out after {limit:.0f}s"
         rec = {"status": status, "seconds": round(time.monotonic() - t, 1), "log": log.name}
         self.steps[name] = rec

@@ -47,3 +47,22 @@ def test_a_step_that_does_not_fit_the_budget_is_skipped(tmp_path):
     summary = _run(tmp_path, "--only", "env", "--budget", "1")
     assert summary["steps"]["env"]["status"] == "skipped"
     assert "budget" in summary["steps"]["env"]["why"]
+
+
+def test_a_step_out_of_time_is_stopped_with_the_processes_it_started(tmp_path):
+    import os
+    import time
+
+    r = gpu_check.Runner(tmp_path, budget=60)
+    pidfile = tmp_path / "child.pid"
+    rec = r.run("slow", ["bash", "-c", f"sleep 60 & echo $! > {pidfile}; wait"], limit=2, need=1)
+    assert rec["status"].startswith("timed out") and rec["seconds"] < 30
+    child = int(pidfile.read_text())
+    for _ in range(50):  # the kill is asynchronous: give the kernel a moment to reap it
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the step's child process {child} outlived the step")
