@@ -425,3 +425,35 @@ def test_pocl_cache_units_another_user_could_write_are_removed(tmp_path) -> None
     with pytest.warns(CacheWarning, match=f"PoCL's cache directory {pocl / 'AB'} is writable by "
                                           f"group and others \\(mode 0777\\); not using it"):
         assert not guard()
+
+
+def test_a_shared_cache_another_user_cannot_write_still_works_for_them(reachable) -> None:
+    """Opted in, user A's entries are readable by B; a unit B needs that is not there, in a
+    directory of A's that B may not write, is built in B's private directory instead of
+    failing."""
+    root = reachable / "team"
+    root.mkdir()
+    os.chmod(root, 0o755)
+    payload = b"\x7fELF unit" * 50
+
+    def build(tmp: str) -> None:
+        Path(tmp).write_bytes(payload)
+
+    def read(path: str) -> bytes:
+        return Path(path).read_bytes()
+
+    shared = CompileDir(str(root), unsafe_ok=True)
+    assert shared.load("unit", "d" * 64, ".bin", build, read) == payload
+    p = shared.path_for("unit", "d" * 64, ".bin")
+    assert os.stat(p).st_mode & 0o777 == 0o644  # readable by the team, writable by A only
+
+    def b_loads() -> None:
+        assert shared.load("unit", "d" * 64, ".bin", build, read) == payload  # A's entry
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = shared.load("unit", "e" * 64, ".bin", build, read)  # absent; A's dir
+        assert got == payload
+        assert any("cannot be written (Permission denied); rebuilt it in the private directory"
+                   in str(w.message) for w in caught), [str(w.message) for w in caught]
+
+    assert _as_other_user(b_loads) == 0

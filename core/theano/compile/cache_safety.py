@@ -32,9 +32,10 @@ import tempfile
 import threading
 import warnings
 
-__all__ = ["CacheWarning", "UnsafeCompiledirError", "chain_problem", "element_problem", "guard_tool_cache",
-           "elf_complete", "integrity_problem", "make_dirs", "mode_problem", "private_root", "record_of", "root_problem", "safe_subdir",
-           "unsafe_root_message", "write_sidecar"]
+__all__ = ["CacheWarning", "UnsafeCompiledirError", "chain_problem", "elf_complete",
+           "element_problem", "guard_tool_cache", "integrity_problem", "make_dirs", "mode_problem",
+           "private_root", "read_sidecar", "record_of", "root_problem", "safe_subdir",
+           "unsafe_root_message", "warn", "write_sidecar"]
 
 #: the mode of every directory theano creates in its cache
 DIR_MODE = 0o700
@@ -101,9 +102,6 @@ def unsafe_root_message(root: str) -> str:
             f"cache with people you trust, set compiledir_unsafe_ok=True (docs/cache.md)")
 
 
-_private_lock = threading.Lock()
-
-
 def chain_problem(root: str, path: str, leaf: bool = True) -> str | None:
     """'<element>: <why>' for the first element from `root` down to `path` (the root, each
     directory below it, and `path` itself when `leaf` and it exists) that someone else could
@@ -146,10 +144,9 @@ def element_problem(path: str) -> str | None:
     return f"{path}: {why}" if why else None
 
 
-def make_dirs(root: str, path: str, mode: int = DIR_MODE) -> None:
-    """Create `path` (a directory under `root`, or the root) and the missing ones above it
-    down from the root, each with `mode` (os.makedirs gives only the last one its mode)."""
-    root = os.path.abspath(root)
+def make_dirs(path: str, mode: int = DIR_MODE) -> None:
+    """Create the directory `path` and the missing ones above it, each with `mode`
+    (os.makedirs gives only the last one its mode)."""
     path = os.path.abspath(path)
     todo = []
     d = path
@@ -250,24 +247,31 @@ def integrity_problem(path: str, meta: dict | None) -> str | None:
 
 
 # -- a private place for what cannot be cached safely -------------------------------------------
-_private: list[str] = []
+_private: dict[int, str] = {}  # pid -> its private directory (a forked child makes its own)
+_private_lock = threading.Lock()
 
 
 def private_root() -> str:
     """A directory only this process uses (0700 under the system's temporary directory),
     removed at exit: where units refused from the cache are rebuilt. A library loaded from
     it stays mapped after its file is removed."""
+    pid = os.getpid()
     with _private_lock:
-        if not _private:
-            d = tempfile.mkdtemp(prefix="theano-private-")
-            _private.append(d)
-            atexit.register(shutil.rmtree, d, True)
-    return _private[0]
+        d = _private.get(pid)
+        if d is None:
+            d = _private[pid] = tempfile.mkdtemp(prefix="theano-private-")
+            atexit.register(_remove_private, pid, d)
+    return d
+
+
+def _remove_private(pid: int, d: str) -> None:
+    if os.getpid() == pid:  # not a forked child's exit: the directory is its parent's
+        shutil.rmtree(d, True)
 
 
 def safe_subdir(root: str, *parts: str, unsafe_ok: bool = False) -> str:
     """`root/parts...`, created 0700, for a tool's own cache that theano cannot check entry by
-    entry (PoCL's, CuPy's): used only when it and every directory from `root` down are safe;
+    entry (PoCL's): used only when it and every directory from `root` down are safe;
     otherwise a fresh private directory, with a warning naming the refused path."""
     path = os.path.join(root, *parts)
     if unsafe_ok:
@@ -278,7 +282,7 @@ def safe_subdir(root: str, *parts: str, unsafe_ok: bool = False) -> str:
         problem = f"{root}: {problem}"
     else:
         try:
-            make_dirs(root, path)
+            make_dirs(path)
         except OSError as e:
             problem = f"{path}: cannot be created ({e.strerror})"
         else:

@@ -15,6 +15,7 @@ directory, one that fails to load rebuilt too, each with a one-line `CacheWarnin
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -38,6 +39,8 @@ __all__ = ["CacheWarning", "CompileDir", "UnsafeCompiledirError", "cache_key", "
 # belongs to someone else (PoCL's and PyOpenCL's own caches live under <root>/opencl).
 _ENTRY_NAME = re.compile(r"^[0-9A-Za-z]{64}\.")
 _ABSENT = "absent"
+#: errors that mean "this process may not write here": the unit is built privately instead
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 def cache_key(*parts: str | bytes) -> str:
@@ -102,12 +105,16 @@ class CompileDir:
 
     def make_dir(self, path: str) -> None:
         """Create a directory of the cache (0700; as the umask says when the cache is shared)."""
-        safety.make_dirs(self.root, path, 0o777 if self.unsafe_ok else safety.DIR_MODE)
+        safety.make_dirs(path, 0o777 if self.unsafe_ok else safety.DIR_MODE)
 
     @contextmanager
     def _lock(self, path: str) -> Iterator[None]:
         self.make_dir(os.path.dirname(path))
-        fd = os.open(path + ".lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
+        try:
+            fd = os.open(path + ".lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW,
+                         0o666 if self.unsafe_ok else 0o600)
+        except PermissionError:  # another user's lock in a shared cache: flock needs no write
+            fd = os.open(path + ".lock", os.O_RDONLY | os.O_NOFOLLOW)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -141,14 +148,22 @@ class CompileDir:
                 safety.warn(f"theano: refused cache entry {problem}; removed it and rebuilt it")
         if self._damage(path) is None:
             return self._load_or_rebuild(path, kind, key, suffix, build, load, meta, validate)
-        with self._lock(path):
-            why = self._damage(path)
-            if why is None:  # built by another process meanwhile
-                return self._load_or_rebuild(path, kind, key, suffix, build, load, meta, validate)
-            if why is not _ABSENT:
-                self._remove(path)
-                safety.warn(f"theano: damaged cache entry {path}: {why}; removed it and rebuilt it")
-            self._build(path, kind, build, meta, validate)
+        try:
+            with self._lock(path):
+                why = self._damage(path)
+                if why is not None:  # else built by another process meanwhile
+                    if why is not _ABSENT:
+                        self._remove(path)
+                        safety.warn(f"theano: damaged cache entry {path}: {why}; removed it and rebuilt it")
+                    self._build(path, kind, build, meta, validate)
+        except OSError as e:
+            if e.errno not in _NOT_WRITABLE:
+                raise
+            # A read-only cache, or a shared one whose directory is another user's.
+            return self._elsewhere(f"cache entry {path} cannot be written ({e.strerror})", path,
+                                   kind, key, suffix, build, load, meta, validate)
+        if why is None:
+            return self._load_or_rebuild(path, kind, key, suffix, build, load, meta, validate)
         return load(path)
 
     def _load_or_rebuild(self, path: str, kind: str, key: str, suffix: str, build: Callable,
