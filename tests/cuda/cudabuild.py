@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nvrtcbuild
+from theano.scalar import basic as scal
 
 NVCC = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None)
 ARCH = "sm_90"  # Hopper (H100/H200): the GPUs the GPU check runs on
@@ -155,12 +156,12 @@ def standard_reductions(col: Collection) -> None:
               "float32": "float64", "float64": "float64"}
     for dt, acc in acc_of.items():
         for nd, axes in ((1, (0,)), (2, (1,)), (3, (0, 2)), (2, ())):
-            specs = [ReductionSpec(dt, nd, axes, "add", acc, acc if dt not in ("float32",) else dt),
-                     ReductionSpec(dt, nd, axes, "mul", acc, acc if dt not in ("float32",) else dt),
-                     ReductionSpec(dt, nd, axes, "maximum", dt, dt),
-                     ReductionSpec(dt, nd, axes, "minimum", dt, dt),
-                     ReductionSpec(dt, nd, axes, "and", "bool", "bool"),
-                     ReductionSpec(dt, nd, axes, "or", "bool", "bool")]
+            specs = [ReductionSpec(dt, nd, axes, scal.Add, acc, acc if dt not in ("float32",) else dt),
+                     ReductionSpec(dt, nd, axes, scal.Mul, acc, acc if dt not in ("float32",) else dt),
+                     ReductionSpec(dt, nd, axes, scal.Maximum, dt, dt),
+                     ReductionSpec(dt, nd, axes, scal.Minimum, dt, dt),
+                     ReductionSpec(dt, nd, axes, scal.AND, "bool", "bool"),
+                     ReductionSpec(dt, nd, axes, scal.OR, "bool", "bool")]
             for s in specs:
                 try:
                     col.add(str(s), lambda name, s=s: render_reduction(s, name),

@@ -26,7 +26,7 @@ import numpy as np
 from theano.backend import Plan, all_inputs, lowering_table
 from theano.compile.function import DeepCopyOp
 from theano.graph.basic import Apply
-from theano.kernel.ir import Kernel, elemwise_kernel, kernel_from_composite
+from theano.kernel.ir import Kernel, elemwise_kernel, reduction_values_kernel
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from theano.tensor.math import Dot
@@ -80,11 +80,9 @@ def _lower_fused_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
     # Two generated kernels: the composite's values (one elementwise pass into a temporary),
     # then the cooperative block reduction over them. One pass more than a fused loop, but
     # every SM works even when the output has a single element.
-    loop_t = op.loop_type(node)
-    kernel = kernel_from_composite(op.scalar_op, [i.type for i in node.inputs], [loop_t],
-                                   name="fused_reduce_values")
+    kernel = reduction_values_kernel(node, "fused_reduce_values")
     backend.renderer.check(kernel)
-    spec = fused_reduction_spec(op, loop_t, backend.renderer)
+    spec = fused_reduction_spec(op, op.loop_type(node), backend.renderer)
     return Plan("cuda kernel + reduction", payload=Work(kernel=kernel, reduction=spec))
 
 

@@ -14,27 +14,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 
 from theano.kernel.render import RenderError
+from theano.scalar import basic as scal
 
 from .dialect import CUDA_HEADER, CudaRenderer
 
-__all__ = ["ReductionSpec", "fused_reduction_spec", "reduction_spec", "render_reduction", "MAX_THREADS"]
+__all__ = ["MAX_THREADS", "REDUCTIONS", "ReductionSpec", "fused_reduction_spec", "reduction_spec",
+           "render_reduction"]
 
 #: threads per block; a multiple of the warp size, at most 32 warps (the shared array's size)
 MAX_THREADS = 256
 
-_COMBINE = {
-    "add": "({a} + {b})",
-    "mul": "({a} * {b})",
-    # NaN propagates as in NumPy's maximum/minimum: keep `a` when it is NaN, else `b` wins
-    # unless `a` is strictly better (a NaN `b` is then kept).
-    "maximum": "(({a} != {a} || {a} > {b}) ? {a} : {b})",
-    "minimum": "(({a} != {a} || {a} < {b}) ? {a} : {b})",
-    "and": "({a} && {b})",
-    "or": "({a} || {b})",
-}
+#: the reductions CUDA renders (their folds and identities are the dialect's, shared with
+#: every renderer: CFamilyRenderer.fold / fold_identity)
+REDUCTIONS = (scal.Add, scal.Mul, scal.Maximum, scal.Minimum, scal.AND, scal.OR)
 
 
 @dataclass(frozen=True)
@@ -45,7 +39,8 @@ class ReductionSpec:
     in_dtype: str
     ndim: int
     axes: tuple[int, ...]
-    op: str
+    #: the reduction's scalar op class (scal.Add ...)
+    op: type
     acc_dtype: str
     out_dtype: str
 
@@ -55,7 +50,7 @@ class ReductionSpec:
 
     @property
     def has_identity(self) -> bool:
-        return self.op not in ("maximum", "minimum")
+        return self.op not in (scal.Maximum, scal.Minimum)
 
 
 def reduction_spec(node: Any, renderer: CudaRenderer) -> ReductionSpec:
@@ -64,23 +59,23 @@ def reduction_spec(node: Any, renderer: CudaRenderer) -> ReductionSpec:
     x = node.inputs[0]
     nd = x.type.ndim
     axes = tuple(range(nd)) if op.axis is None else tuple(sorted(a % nd for a in op.axis)) if nd else ()
-    name = op.scalar_op.name
-    if name not in _COMBINE:
-        raise RenderError(f"no CUDA reduction for scalar op {name}")
+    kind = type(op.scalar_op)
+    if kind not in REDUCTIONS:
+        raise RenderError(f"no CUDA reduction for scalar op {op.scalar_op}")
     out_dt = node.outputs[0].type.dtype
     acc = getattr(op, "acc_dtype", None) or out_dt
-    if name in ("and", "or"):
+    if kind in (scal.AND, scal.OR):
         acc = "bool"
-    return _checked(ReductionSpec(x.type.dtype, nd, axes, name, acc, out_dt), renderer)
+    return _checked(ReductionSpec(x.type.dtype, nd, axes, kind, acc, out_dt), renderer)
 
 
 def fused_reduction_spec(op: Any, loop_type: Any, renderer: CudaRenderer) -> ReductionSpec:
     """The spec reducing a FusedReduction's elementwise values (of `loop_type`); RenderError
     when CUDA cannot render it."""
-    name = op.reduce_op.name
-    if name not in ("add", "mul", "maximum", "minimum"):
-        raise RenderError(f"no CUDA reduction for {name}")
-    return _checked(ReductionSpec(loop_type.dtype, loop_type.ndim, tuple(op.axes), name, op.acc_dtype,
+    kind = type(op.reduce_op)
+    if kind not in (scal.Add, scal.Mul, scal.Maximum, scal.Minimum):
+        raise RenderError(f"no CUDA reduction for {op.reduce_op}")
+    return _checked(ReductionSpec(loop_type.dtype, loop_type.ndim, tuple(op.axes), kind, op.acc_dtype,
                                   op.dtype), renderer)
 
 
@@ -88,29 +83,6 @@ def _checked(spec: ReductionSpec, renderer: CudaRenderer) -> ReductionSpec:
     for dt in (spec.in_dtype, spec.acc_dtype, spec.out_dtype):
         renderer.ctype(dt)  # raises RenderError for float16 and complex
     return spec
-
-
-def _identity(spec: ReductionSpec, ctype: str) -> str:
-    dt = spec.acc_dtype
-    if spec.op == "add":
-        return f"(({ctype})0)"
-    if spec.op == "mul":
-        return f"(({ctype})1)"
-    if spec.op == "and":
-        return "true"
-    if spec.op == "or":
-        return "false"
-    # max/min: never combined with real data when the reduced range is empty (that raises
-    # before the launch), so any value no element can beat works.
-    if dt in ("float32", "float64"):
-        return f"(({ctype})({'-' if spec.op == 'maximum' else ''}INFINITY))"
-    if dt == "bool":
-        return "false" if spec.op == "maximum" else "true"
-    info = np.iinfo(dt)
-    v = int(info.min) if spec.op == "maximum" else int(info.max)
-    if v == -(2 ** 63):  # the literal 9223372036854775808 does not fit a long long
-        return f"(({ctype})(-9223372036854775807LL - 1))"
-    return f"(({ctype}){v}{'ULL' if dt.startswith('uint') else 'LL'})"
 
 
 def render_reduction(spec: ReductionSpec, name: str) -> str:
@@ -124,8 +96,10 @@ def render_reduction(spec: ReductionSpec, name: str) -> str:
     (a second launch reduces them)."""
     r = CudaRenderer()
     t_in, t_acc, t_out = r.ctype(spec.in_dtype), r.ctype(spec.acc_dtype), r.ctype(spec.out_dtype)
-    ident = _identity(spec, t_acc)
-    combine = _COMBINE[spec.op].format(a="a", b="b")
+    # max/min: never combined with real data when the reduced range is empty (that raises
+    # before the launch), so the dtype's extreme value serves.
+    ident = r.fold_identity(spec.op, spec.acc_dtype)
+    combine = r.fold(spec.op, spec.acc_dtype, "a", "b")
     load = "(*(const {t}*)(x + off) != 0)" if spec.acc_dtype == "bool" else "(({acc})(*(const {t}*)(x + off)))"
     load = load.format(t=t_in, acc=t_acc)
     # Shuffles exist for 32- and 64-bit types; narrower accumulators travel as int.

@@ -8,10 +8,9 @@ programs on it).
 """
 from __future__ import annotations
 
-import numpy as np
+from theano.scalar import basic as scal
 
 from .dialect import OpenCLRenderer, with_fp64_pragma
-
 
 __all__ = ["reduction_source", "matmul_source", "REDUCE_OPS", "MATMUL_TILE"]
 
@@ -20,46 +19,12 @@ _R = OpenCLRenderer()
 #: the default tile edge of the matrix product (runtime.Runtime.matmul_tiling chooses per device)
 MATMUL_TILE = 32
 
-_FLOATS = ("float32", "float64")
+#: the reductions OpenCL renders (their folds and identities are the dialect's, shared with every
+#: renderer: CFamilyRenderer.fold / fold_identity)
+REDUCE_OPS = (scal.Add, scal.Mul, scal.Maximum, scal.Minimum, scal.AND, scal.OR)
 
 
-def _ident(op: str, acc: str) -> str:
-    """The identity of the reduction in the accumulator type, as OpenCL C text."""
-    t = _R.ctype(acc)
-    if op in ("add", "or"):
-        return f"(({t})0)"
-    if op in ("mul", "and"):
-        return f"(({t})1)"
-    if acc in _FLOATS:
-        return f"(({t})({'-' if op == 'maximum' else ''}INFINITY))"
-    if acc == "bool":
-        return "((uchar)0)" if op == "maximum" else "((uchar)1)"
-    info = np.iinfo(acc)
-    return _R.literal(info.min if op == "maximum" else info.max, acc)
-
-
-def _combine(op: str, a: str, b: str, is_float: bool = True) -> str:
-    """a op b; maximum/minimum propagate NaN as NumPy's do (a test integers do not need)."""
-    if op == "add":
-        return f"({a} + {b})"
-    if op == "mul":
-        return f"({a} * {b})"
-    if op == "and":
-        return f"({a} && {b})"
-    if op == "or":
-        return f"({a} || {b})"
-    nan = f"{a} != {a} || " if is_float else ""
-    if op == "maximum":
-        return f"(({nan}{a} > {b}) ? {a} : {b})"
-    if op == "minimum":
-        return f"(({nan}{a} < {b}) ? {a} : {b})"
-    raise ValueError(op)
-
-
-REDUCE_OPS = ("add", "mul", "maximum", "minimum", "and", "or")
-
-
-def reduction_source(op: str, in_dtype: str, acc_dtype: str, out_dtype: str, nk: int, nr: int) -> str:
+def reduction_source(op: type, in_dtype: str, acc_dtype: str, out_dtype: str, nk: int, nr: int) -> str:
     """Reduce `x` over nr axes for each of the M = prod(kept shape) outputs.
 
     One work-group per output (groups stride over outputs when M is large); its work-items
@@ -69,8 +34,7 @@ def reduction_source(op: str, in_dtype: str, acc_dtype: str, out_dtype: str, nk:
     if op not in REDUCE_OPS:
         raise ValueError(f"no OpenCL reduction for {op}")
     ti, to = _R.ctype(in_dtype), _R.ctype(out_dtype)
-    logical = op in ("and", "or")
-    fl = acc_dtype in _FLOATS
+    logical = op in (scal.AND, scal.OR)
     acc = "int" if logical else _R.ctype(acc_dtype)
     params = ["long M", "long K"]
     params += [f"long ks{d}, long kx{d}, long ko{d}" for d in range(nk)]
@@ -85,7 +49,7 @@ def reduction_source(op: str, in_dtype: str, acc_dtype: str, out_dtype: str, nk:
              "    long base = 0, obase = 0, rem = g;"]
     for d in reversed(range(nk)):
         lines.append(f"    {{ long j = rem % ks{d}; rem /= ks{d}; base += j * kx{d}; obase += j * ko{d}; }}")
-    ident = "1" if op == "and" else ("0" if op == "or" else _ident(op, acc_dtype))
+    ident = _R.fold_identity(op, "bool" if logical else acc_dtype)
     lines += [f"    {acc} a = {ident};",
               "    for (long k = lid; k < K; k += L) {",
               "      long off = base, r = k;"]
@@ -94,12 +58,12 @@ def reduction_source(op: str, in_dtype: str, acc_dtype: str, out_dtype: str, nk:
     load = f"*(__global const {ti}*)(x + off)"
     val = f"(({load}) != 0)" if logical else f"({acc})({load})"
     lines += [f"      const {acc} v = {val};",
-              f"      a = {_combine(op, 'a', 'v', fl)};",
+              f"      a = {_R.fold(op, acc_dtype, 'a', 'v')};",
               "    }",
               "    scratch[lid] = a;",
               "    barrier(CLK_LOCAL_MEM_FENCE);",
               "    for (long s = L / 2; s > 0; s >>= 1) {",
-              f"      if (lid < s) scratch[lid] = {_combine(op, 'scratch[lid]', 'scratch[lid + s]', fl)};",
+              f"      if (lid < s) scratch[lid] = {_R.fold(op, acc_dtype, 'scratch[lid]', 'scratch[lid + s]')};",
               "      barrier(CLK_LOCAL_MEM_FENCE);",
               "    }",
               f"    if (lid == 0) *(__global {to}*)(out + obase) = ({to})(scratch[0]);",

@@ -27,7 +27,8 @@ from numpy.lib.stride_tricks import as_strided
 from theano.backend import Plan, all_inputs, fallback, lowering_table
 from theano.compile.function import DeepCopyOp
 from theano.graph.basic import Apply, Constant
-from theano.kernel.ir import Kernel, elemwise_kernel, kernel_from_composite, reduction_kernel
+from theano.kernel.ir import Kernel, elemwise_kernel, reduction_kernel, reduction_values_kernel
+from theano.scalar import basic as scal
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from theano.tensor.join import MakeVector
@@ -47,6 +48,9 @@ VIEW = "opencl (view/shape)"
 #: elementwise nodes whose inputs are all host arrays of at most this many elements run on
 #: the host (shape arithmetic): a launch plus an upload would cost more than the work
 HOST_SMALL = 16
+
+#: the reductions a kernel fuses with its elementwise part (scalar op classes)
+_FUSED_REDUCTIONS = (scal.Add, scal.Mul, scal.Maximum, scal.Minimum)
 
 #: the OpenCL backend's lowering table
 lower = lowering_table("OpenCL")
@@ -196,10 +200,10 @@ def elemwise_launcher(backend: Any, node: Apply | None, kernel: Kernel, clk: Any
 # -- reductions ------------------------------------------------------------------------------
 
 def _reduce_spec(op: CAReduce, node: Apply, backend: Any) -> tuple[str, str, str, str] | None:
-    """(scalar op name, input, accumulator and output dtypes) of a reduction, or None."""
+    """(scalar op class, input, accumulator and output dtypes) of a reduction, or None."""
     idt = node.inputs[0].type.dtype
     odt = node.outputs[0].type.dtype
-    name = op.scalar_op.name
+    name = type(op.scalar_op)
     if isinstance(op, (Sum, Prod)):
         acc = op.acc_dtype
         if acc == "float64" and not backend.rt.fp64 and idt == "float32":
@@ -225,7 +229,7 @@ def _lower_reduce(op: CAReduce, node: Apply, backend: Any) -> Plan | None:
     ndim = node.inputs[0].type.ndim
     axes = op._axes(ndim)
     py = op.make_py_fn(node)
-    if name in ("add", "mul", "maximum", "minimum"):
+    if name in _FUSED_REDUCTIONS:
         cols = _column_plan(node, backend, reduction_kernel(node), (),
                             lambda _k: reduce_launcher(backend, name, idt, acc, odt, axes, ndim, py))
         if cols is not None:
@@ -277,14 +281,14 @@ def _collapse(dims: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
     return out
 
 
-def reduce_launcher(backend: Any, name: str, idt: str, acc: str, odt: str, axes: tuple[int, ...],
+def reduce_launcher(backend: Any, name: type, idt: str, acc: str, odt: str, axes: tuple[int, ...],
                     ndim: int, py: Callable[..., Any]) -> Callable[..., Any]:
     rt = backend.rt
     cl = rt.cl
     kept_axes = [d for d in range(ndim) if d not in axes]
     odtype = np.dtype(odt)
     osize = odtype.itemsize
-    acc_size = 4 if name in ("and", "or") else np.dtype(acc).itemsize
+    acc_size = 4 if name in (scal.AND, scal.OR) else np.dtype(acc).itemsize
     kernels: dict[tuple[int, int], Any] = {}
     i64 = np.int64
     max_groups = 4096
@@ -510,17 +514,16 @@ def _lower_deepcopy(op: DeepCopyOp, node: Apply, backend: Any) -> Plan:
 def _lower_fused_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
     """The elementwise part as a kernel into a temporary, then the reduction kernel."""
     loop_t = op.loop_type(node)
-    kernel = kernel_from_composite(op.scalar_op, [i.type for i in node.inputs], [loop_t],
-                                   name="fused_reduce_loop")
+    kernel = reduction_values_kernel(node, "fused_reduce_loop")
     backend.renderer.check(kernel)
-    name = op.reduce_op.name
+    name = type(op.reduce_op)
     acc = op.acc_dtype
     if acc == "float64" and not backend.rt.fp64 and loop_t.dtype == "float32":
         acc = "float32"
     dts = (loop_t.dtype, acc, op.dtype)
-    if name not in ("add", "mul", "maximum", "minimum") or \
+    if name not in _FUSED_REDUCTIONS or \
             any(d not in backend.renderer.type_map for d in dts):
-        return fallback(f"cannot reduce {dts} with {name}")
+        return fallback(f"cannot reduce {dts} with {op.reduce_op}")
     src = backend.renderer.render(kernel, "elemwise")
     py = op.make_py_fn(node)
     ndim = loop_t.ndim

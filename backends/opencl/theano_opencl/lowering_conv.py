@@ -14,6 +14,7 @@ import numpy as np
 
 from theano.backend import Plan
 from theano.graph.basic import Apply
+from theano.scalar import basic as scal
 from theano.tensor.nnet.abstract_conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights
 from theano.tensor.signal.pool import AveragePoolGrad, MaxPoolGrad, Pool
 
@@ -141,7 +142,7 @@ def _sum_rows(backend: Any, odt: str) -> Callable[[Any], Any]:
     def empty(x: Any) -> Any:
         return np.zeros(x.shape[1:], odt)
 
-    return reduce_launcher(backend, "add", odt, odt, odt, (0,), 2, empty)
+    return reduce_launcher(backend, scal.Add, odt, odt, odt, (0,), 2, empty)
 
 
 def _chunk(B: int, per_image: int) -> int:

@@ -263,3 +263,12 @@ def reduction_kernel(node: Any) -> Kernel | None:
     comp = scal.Composite([i], [scal.identity(i)])
     red = Reduction(axes, op.scalar_op, acc, node.outputs[0].type.dtype)
     return kernel_from_composite(comp, [x.type], [x.type], red, name=f"reduce_{op.scalar_op.name}")
+
+
+def reduction_values_kernel(node: Any, name: str = "reduce_values") -> Kernel:
+    """The elementwise part of a fused reduction node as a kernel of its own, writing the
+    values the reduction folds (of type `node.op.loop_type(node)`) into a temporary: for
+    backends that fold them with a separate work-group reduction (the GPU dialects)."""
+    op = node.op
+    return kernel_from_composite(op.scalar_op, [i.type for i in node.inputs], [op.loop_type(node)],
+                                 name=name)

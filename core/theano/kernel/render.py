@@ -174,12 +174,10 @@ class CFamilyRenderer:
     # loop's shape, and the output's strides have one entry per loop axis, 0 on the reduced
     # ones (launch_arguments computes them). `contiguous` promises C-contiguous arrays; the
     # fast path uses it only when the reduced axes are the trailing ones.
-    _REDUCE_OPS = ("add", "mul", "maximum", "minimum")
-
     def _check_reduction(self, kernel: Kernel) -> None:
         red = kernel.reduction
-        if red.scalar_op.name not in self._REDUCE_OPS:
-            raise RenderError(f"{self.dialect} renders no {red.scalar_op.name} reduction")
+        if type(red.scalar_op) not in _FUSED_REDUCTIONS:
+            raise RenderError(f"{self.dialect} renders no {red.scalar_op} reduction")
         if len(kernel.outputs) != 1:
             raise RenderError("a kernel with a reduction has exactly one output")
         for d in (red.acc_dtype, red.out_dtype):
@@ -187,33 +185,47 @@ class CFamilyRenderer:
                 raise RenderError(f"{self.dialect} renders no complex or float16 arithmetic")
             self.ctype(d)
 
+    # The folds every reduction renders, the fused ones here and the GPU dialects'
+    # work-group reductions alike: one table, keyed by the reduction's scalar op class.
+    def fold(self, op: type, acc_dtype: str, a: str, b: str) -> str:
+        """The expression combining accumulator values `a` and `b` (of `acc_dtype`) by scalar
+        op class `op`; maximum and minimum propagate NaN as NumPy does."""
+        forms = _FOLDS.get(op)
+        if forms is None:
+            raise RenderError(f"{self.dialect} renders no {getattr(op, 'name', op)} reduction")
+        return forms[acc_dtype == "bool"].format(a=a, b=b)
+
+    def fold_identity(self, op: type, acc_dtype: str) -> str:
+        """The accumulator's start value for scalar op class `op`: 0 for add, 1 for mul, the
+        dtype's lowest (highest) value for maximum (minimum), true for and, false for or, so
+        an empty reduction yields the identity."""
+        if op not in _FOLDS:
+            raise RenderError(f"{self.dialect} renders no {getattr(op, 'name', op)} reduction")
+        if op in (scal.AND, scal.OR):
+            return self.literal(op is scal.AND, "bool")
+        if op in (scal.Add, scal.Mul):
+            return self.literal(0 if op is scal.Add else 1, acc_dtype)
+        low = op is scal.Maximum
+        if acc_dtype == "bool":
+            return self.literal(not low, acc_dtype)
+        if acc_dtype in _FLOAT:
+            return self.literal(-np.inf if low else np.inf, acc_dtype)
+        info = np.iinfo(acc_dtype)
+        return self.literal(info.min if low else info.max, acc_dtype)
+
     def reduction_identity(self, kernel: Kernel) -> str:
-        """The accumulator's start value: 0 for add, 1 for mul, the dtype's lowest (highest)
-        value for maximum (minimum), so an empty reduction yields the identity."""
+        """The identity of the kernel's trailing reduction (see `fold_identity`)."""
         red = kernel.reduction
-        acc = red.acc_dtype
-        name = red.scalar_op.name
-        if name in ("add", "mul"):
-            return self.literal(0 if name == "add" else 1, acc)
-        low = name == "maximum"
-        if acc == "bool":
-            return self.literal(not low, acc)
-        if acc in _FLOAT:
-            return self.literal(-np.inf if low else np.inf, acc)
-        info = np.iinfo(acc)
-        return self.literal(info.min if low else info.max, acc)
+        return self.fold_identity(type(red.scalar_op), red.acc_dtype)
 
     def reduction_combine(self, kernel: Kernel, acc: str, value: str) -> str:
-        """The expression folding `value` (already in the accumulator's type) into `acc`;
-        maximum and minimum propagate NaN as NumPy does."""
-        name = kernel.reduction.scalar_op.name
-        t = self.ctype(kernel.reduction.acc_dtype)
-        if name == "add":
-            return f"({t})({acc} + {value})" if kernel.reduction.acc_dtype != "bool" else f"({acc} || {value})"
-        if name == "mul":
-            return f"({t})({acc} * {value})" if kernel.reduction.acc_dtype != "bool" else f"({acc} && {value})"
-        cmp = ">" if name == "maximum" else "<"
-        return f"(({acc} != {acc} || {acc} {cmp} {value}) ? {acc} : {value})"
+        """The expression folding `value` (already in the accumulator's type) into `acc`,
+        kept in the accumulator's type."""
+        red = kernel.reduction
+        text = self.fold(type(red.scalar_op), red.acc_dtype, acc, value)
+        if type(red.scalar_op) in (scal.Add, scal.Mul) and red.acc_dtype != "bool":
+            return f"({self.ctype(red.acc_dtype)}){text}"
+        return text
 
     def _reduction_value(self, kernel: Kernel, load: Any) -> list[str]:
         """Statements computing the loop's element value `v` (in the accumulator's type) for
@@ -282,7 +294,7 @@ class CFamilyRenderer:
             loop_body = ["  " + ln for ln in pre + self._reduction_value(kernel, load)]
             loop_body += [f"  acc = {combine};", "}"]
             head = f"for ({idx} r = 0; r < m; ++r) {{"
-            op = {"add": "+", "mul": "*"}.get(red.scalar_op.name)
+            op = {scal.Add: "+", scal.Mul: "*"}.get(type(red.scalar_op))
             if not (simd and op and self.simd_reduction_min and red.acc_dtype in _FLOAT):
                 return [f"{acc_t} acc = {ident};", head] + loop_body
             # Long sums vectorize (a reassociated order, as NumPy's pairwise sum also is);
@@ -393,6 +405,9 @@ class CFamilyRenderer:
             if np.isinf(v):
                 return f"(({t})({'-' if v < 0 else ''}INFINITY))"
             return f"(({t}){float(v).hex()})" if dtype == "float64" else f"(({t}){float(v)!r})"
+        if dtype == "int64" and int(v) == -(2 ** 63):
+            # -9223372036854775808LL negates a literal no long long holds
+            return f"(({t})(-9223372036854775807LL - 1))"
         return f"(({t}){int(v)}{'ULL' if dtype == 'uint64' else 'LL'})"
 
     # -- the expression table ----------------------------------------------------------------
@@ -737,6 +752,19 @@ _HELPERS: dict[type, Callable[..., str | None]] = {
 }
 CFamilyRenderer.expressions = _EXPRESSIONS
 CFamilyRenderer.helpers = _HELPERS
+
+_NAN_FIRST = "(({a} != {a} || {a} %s {b}) ? {a} : {b})"
+#: reduction scalar op class -> (its fold of two values, its fold of two bools)
+_FOLDS: dict[type, tuple[str, str]] = {
+    scal.Add: ("({a} + {b})", "({a} || {b})"),
+    scal.Mul: ("({a} * {b})", "({a} && {b})"),
+    scal.Maximum: (_NAN_FIRST % ">", "({a} || {b})"),
+    scal.Minimum: (_NAN_FIRST % "<", "({a} && {b})"),
+    scal.AND: ("({a} && {b})", "({a} && {b})"),
+    scal.OR: ("({a} || {b})", "({a} || {b})"),
+}
+#: the reductions a fused (trailing-reduction) kernel renders
+_FUSED_REDUCTIONS = (scal.Add, scal.Mul, scal.Maximum, scal.Minimum)
 
 
 def output_shape(kernel: Kernel, arrays: Sequence[np.ndarray]) -> tuple[int, ...]:
