@@ -227,3 +227,21 @@ def test_same_compares_structure():
         u = u * u + u
         v = v * v + v
     assert same(u, v, depth=200)
+
+
+def test_softmax_with_bias_crossentropy_fuses_the_bias():
+    x = T.dmatrix("x")
+    y = T.lvector("y")
+    b = T.dvector("b")
+    c = T.nnet.categorical_crossentropy(T.nnet.softmax(x + b), y)
+    f = theano.function([x, b, y], [c, T.grad(c.sum(), b)])
+    fused = [n for n in f.maker.fgraph.toposort()
+             if type(n.op).__name__ == "CrossentropySoftmaxArgmax1HotWithBias"]
+    assert len(fused) == 1 and fused[0].inputs[1] is f.maker.fgraph.inputs[1]
+    nll, gb = f(_rows(), np.array([0.5, -0.5, 2.0]), np.array([1, 2, 0]))
+    z = _rows() + np.array([0.5, -0.5, 2.0])
+    z -= z.max(axis=1, keepdims=True)
+    ls = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(nll, -ls[[0, 1, 2], [1, 2, 0]], rtol=1e-13)
+    np.testing.assert_allclose(gb, (np.exp(ls) - np.eye(3)[[1, 2, 0]]).sum(axis=0), rtol=1e-12,
+                               atol=1e-15)

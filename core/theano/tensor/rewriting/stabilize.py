@@ -584,6 +584,20 @@ def _softmax_of(v: Variable, ndim: int | None = None):
     return n
 
 
+def _matrix_plus_row_bias(v: Variable):
+    """(x, b) when v is x + b for a float matrix x and a vector b broadcast along the rows
+    (either order, one dtype), else None."""
+    n = elemwise_of(v, scal.Add)
+    if n is None or len(n.inputs) != 2 or v.type.ndim != 2:
+        return None
+    for x, bb in (n.inputs, n.inputs[::-1]):
+        ds = bb.owner
+        if (ds is not None and isinstance(ds.op, DimShuffle) and ds.op.new_order == ("x", 0)
+                and x.type == v.type and ds.inputs[0].type.dtype == v.type.dtype):
+            return x, ds.inputs[0]
+    return None
+
+
 if Softmax is not None:
     @register("stabilize", "nnet")
     @node_rewriter([Elemwise], name="local_log_softmax")
@@ -608,7 +622,11 @@ if Softmax is not None:
             return None
         x = sm_node.inputs[0]
         y = node.inputs[1]
-        b = alloc(np.zeros((), dtype=x.type.dtype), Shape_i(1)(x))
+        split = _matrix_plus_row_bias(x)
+        if split is not None:
+            x, b = split  # softmax(x + b): the fused op adds the bias itself
+        else:
+            b = alloc(np.zeros((), dtype=x.type.dtype), Shape_i(1)(x))
         nll = CrossentropySoftmaxArgmax1HotWithBias()(x, b, y)[0]
         return [fit_type(nll, node.outputs[0])]
 
