@@ -68,11 +68,8 @@ class Planner:
 
 @lower.register(Elemwise)
 def _lower_elemwise(op: Elemwise, node: Apply, backend: Any) -> Plan | None:
-    kernel = elemwise_kernel(node)
-    if kernel is None:
-        return None
-    backend.renderer.check(kernel)
-    return Plan("cuda kernel", payload=Work(kernel=kernel))
+    kernel = backend.renderer.checked(elemwise_kernel(node))
+    return None if kernel is None else Plan("cuda kernel", payload=Work(kernel=kernel))
 
 
 @lower.register(FusedReduction)

@@ -92,10 +92,9 @@ def _const_host(node: Apply, k: int) -> Any:
 
 @lower.register(Elemwise)
 def _lower_elemwise(op: Elemwise, node: Apply, backend: Any) -> Plan | None:
-    kernel = elemwise_kernel(node)
+    kernel = backend.renderer.checked(elemwise_kernel(node))
     if kernel is None:
         return None
-    backend.renderer.check(kernel)
     src = backend.renderer.render(kernel, "elemwise")
     py = op.make_py_fn(node)
 

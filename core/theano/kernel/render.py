@@ -62,6 +62,13 @@ class CFamilyRenderer:
         if kernel.reduction is not None:
             self._check_reduction(kernel)
 
+    def checked(self, kernel: Kernel | None) -> Kernel | None:
+        """`kernel` itself once `check` passed (None passes through: no kernel for this
+        node); what a lowering writes as ``kernel = renderer.checked(elemwise_kernel(node))``."""
+        if kernel is not None:
+            self.check(kernel)
+        return kernel
+
     def can_render(self, kernel: Kernel) -> tuple[bool, str]:
         """(True, '') when this dialect can render the kernel, else (False, why)."""
         try:
