@@ -151,6 +151,24 @@ def test_several_functions_updating_shared_variables_are_serialized(device):
 
 
 @pytest.mark.parametrize("device", CPU_SIDE)
+def test_many_variables_updated_in_opposite_orders_neither_hang_nor_lose(device):
+    # 25 locks per call, listed in opposite orders by two functions: taken in one canonical
+    # order, they cannot deadlock; every increment counts.
+    vs = [theano.shared(np.float64(0.0), f"v{k}") for k in range(25)]
+    up = theano.function([], [], updates=[(v, v + 1) for v in vs], device=device)
+    down = theano.function([], [], updates=[(v, v + 2) for v in reversed(vs)], device=device)
+
+    def work(k):
+        for _ in range(CALLS // 4):
+            (up if k % 2 else down)()
+
+    errors = _run_in_threads(work, N_UPDATERS, SWITCH_S)
+    assert not errors, errors
+    half = (N_UPDATERS // 2) * (CALLS // 4)
+    assert [float(v.get_value()) for v in vs] == [3.0 * half] * len(vs)
+
+
+@pytest.mark.parametrize("device", CPU_SIDE)
 def test_readers_see_whole_values_while_updates_run(device):
     # A function without updates reads a shared vector that other threads replace: every value
     # it sees is one that some call stored in full (all elements equal), never a mix.

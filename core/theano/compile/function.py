@@ -303,13 +303,16 @@ class Function:
         if not locks:
             lines += [f"    {ln}" for ln in body]
         else:
-            if len(locks) <= _MAX_WITH_LOCKS:
-                env.update({f"L{k}": c.lock for k, c in enumerate(locks)})
-                lines.append(f"    with {', '.join(f'L{k}' for k in range(len(locks)))}:")
-            else:
-                env["LOCKS"] = _LockSet([c.lock for c in locks])
-                lines.append("    with LOCKS:")
-            lines += [f"        {ln}" for ln in body]
+            # acquire/release by hand: a third cheaper than `with` (whose __exit__ takes varargs).
+            # The acquisitions sit inside the try and the finally releases only the locks this
+            # thread holds, so a KeyboardInterrupt at any point can neither leave a lock held
+            # (hanging every later call) nor release another thread's.
+            env.update({f"L{k}": c.lock for k, c in enumerate(locks)})
+            lines += ["    try:",
+                      *[f"        L{k}.acquire()" for k in range(len(locks))],
+                      *[f"        {ln}" for ln in body],
+                      "    finally:",
+                      *[f"        if L{k}._is_owned(): L{k}.release()" for k in reversed(range(len(locks)))]]
         host_out = "to_host(outs[{k}])" if self._device_io else "outs[{k}]"
         if self._single:
             lines += [f"    r = {host_out.format(k=0)}",
@@ -448,36 +451,6 @@ class Function:
 
 _MISSING = object()
 _AMBIGUOUS = object()
-
-#: Up to this many locks a call takes them in one `with` statement (Python nests at most 20
-#: blocks); more go through a _LockSet.
-_MAX_WITH_LOCKS = 8
-
-
-class _LockSet:
-    """Several locks taken in the given order and released in the reverse order, as one
-    context manager (for a call that updates many shared variables)."""
-
-    __slots__ = ("locks",)
-
-    def __init__(self, locks: Sequence[Any]):
-        self.locks = tuple(locks)
-
-    def __enter__(self) -> None:
-        taken = []
-        try:
-            for lk in self.locks:
-                lk.acquire()
-                taken.append(lk)
-        except BaseException:
-            for lk in reversed(taken):
-                lk.release()
-            raise
-
-    def __exit__(self, *exc: Any) -> None:
-        for lk in reversed(self.locks):
-            lk.release()
-
 
 def _timed(fn: Any, stats: "ProfileStats") -> Any:
     def run(*values: Any) -> Any:

@@ -25,6 +25,7 @@ class Container:
 
     Threads: the pair is one attribute, replaced whole and never modified in place, so a
     reader that takes no lock still gets a value together with the place it lives. `lock`
+    (reentrant: a call made from inside another's node, in the same thread, does not hang)
     is held by a function call that updates this variable, from reading its shared values
     to storing the updates, and by `store` (set_value), so those are serialized; `order`
     (creation order) is the order in which a call takes several such locks, which keeps
@@ -35,7 +36,7 @@ class Container:
         self.type = type
         self.state = (value, None)
         self.name = name
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.order = next(_container_ids)
 
     @property
@@ -92,7 +93,7 @@ class Container:
             d["state"] = (d.pop("value"), None)
             d.pop("backend", None)
         self.__dict__.update(d)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.order = next(_container_ids)
 
 
