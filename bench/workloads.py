@@ -40,6 +40,30 @@ def w1_graph(lib, kw):
     return lambda: f(1.5, 2.5)
 
 
+# -- W1s: a function of one scalar called with a Python float or a NumPy scalar --------------
+
+_SCALAR_ARGS = {"py": 10.0, "np32": np.float32(10.0), "np64": np.float64(10.0)}
+
+
+def w1s_numpy(kind):
+    def build():
+        v = _SCALAR_ARGS[kind]
+        return lambda: v * 2
+
+    return build
+
+
+def w1s_graph(kind):
+    def build(lib, kw):
+        T, function = _lib_parts(lib)
+        a = T.fscalar("a")
+        f = function([a], a * 2, **kw)
+        v = _SCALAR_ARGS[kind]
+        return lambda: f(v)
+
+    return build
+
+
 # -- W2: the tutorial's training step ---------------------------------------------------
 
 def w2_numpy():
@@ -57,7 +81,7 @@ def w2_numpy():
     return step
 
 
-def w2_graph(lib, kw):
+def w2_graph(lib, kw, target_value=100.0):
     T, function = _lib_parts(lib)
     x, target = T.fvector("x"), T.fscalar("target")
     W = lib.shared(np.asarray([0.1, 0.25, 0.15, 0.3]), "W")
@@ -66,7 +90,12 @@ def w2_graph(lib, kw):
     g = lib.grad(cost, W)
     f = function([x, target], y, updates=[(W, W - 0.1 * g)], **kw)
     xv = np.ones(4, dtype="float32")
-    return lambda: f(xv, 100.0)
+    return lambda: f(xv, target_value)
+
+
+def w2np_graph(lib, kw):
+    """The tutorial step with the target a NumPy scalar, as read from a float32 data array."""
+    return w2_graph(lib, kw, np.float32(100.0))
 
 
 # -- W3: fused elementwise -----------------------------------------------------------------
@@ -263,7 +292,11 @@ def w7_graph(lib, kw):
 def workloads(quick: bool = False) -> list[Workload]:
     sizes = [10 ** 5, 10 ** 6] if quick else [10 ** 5, 10 ** 6, 10 ** 7]
     ws = [Workload("W1", "call overhead a+b (dscalars)", w1_numpy, w1_graph),
-          Workload("W2", "tutorial training step", w2_numpy, w2_graph)]
+          Workload("W2", "tutorial training step", w2_numpy, w2_graph),
+          Workload("W2-np", "tutorial training step, target np.float32(100.0)", w2_numpy, w2np_graph)]
+    ws += [Workload(f"W1s-{k}", f"a*2 of one fscalar called with {label}", w1s_numpy(k), w1s_graph(k))
+           for k, label in (("py", "a Python float"), ("np32", "np.float32(10.0)"),
+                            ("np64", "np.float64(10.0)"))]
     for n in sizes:
         ws.append(Workload(f"W3-{n:.0e}", f"fused exp(-x**2)*sin(y)+0.5*tanh(x*y), n={n:.0e}",
                            lambda n=n: w3_numpy(n), w3_graph(n), bytes_moved=3 * 8 * n,
