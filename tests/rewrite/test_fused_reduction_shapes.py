@@ -7,25 +7,14 @@ import pytest
 
 import theano
 import theano.tensor as T
-from theano.backend.registry import resolve_device
 from theano.compile.mode import Mode
 from theano.scalar import basic as scal
 from theano.tensor.rewriting.fusion import FusedReduction
 from theano.tensor.type import TensorType
+from devices import DEVICES  # tests/devices.py
 
 FUSING = Mode().including("fusion")
 
-
-def _usable(device: str) -> bool:
-    try:
-        resolve_device(device)
-        return True
-    except Exception:
-        return False
-
-
-DEVICES = [pytest.param(d, marks=pytest.mark.skipif(not _usable(d), reason=f"{d} is not usable here"))
-           for d in ("numpy", "cpu", "opencl", "cuda")]
 
 X, Y = T.dmatrices("X", "Y")
 EXPRESSIONS = {

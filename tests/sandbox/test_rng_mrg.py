@@ -16,28 +16,16 @@ import pytest
 
 import theano
 import theano.tensor as T
-from theano.backend.registry import resolve_device
 from theano.sandbox import mrg31k3p
 from theano.sandbox.multinomial import ChoiceFromUniform, MultinomialFromUniform
 from theano.sandbox.rng_mrg import MAX_NSTREAMS, MRG_RandomStreams, guess_n_streams
+from devices import DEVICES  # tests/devices.py
 
 _SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "theano105" / "random_streams.py"
 _spec = importlib.util.spec_from_file_location("theano105_random_streams", _SCRIPT)
 programs = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(programs)
 RECORDED = programs.load_recorded()
-
-
-def _usable(device: str) -> bool:
-    try:
-        resolve_device(device)
-        return True
-    except Exception:
-        return False
-
-
-DEVICES = [pytest.param(d, marks=pytest.mark.skipif(not _usable(d), reason=f"{d} is not usable here"))
-           for d in ("numpy", "cpu", "opencl", "cuda")]
 
 
 # Outputs computed with log/sqrt/cos/sin (normals), beyond those of the cases named *normal*.

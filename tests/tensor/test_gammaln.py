@@ -11,22 +11,12 @@ import scipy.special as sp
 
 import theano
 import theano.tensor as T
-from theano.backend.registry import resolve_device
 from theano.compile.mode import Mode
+from devices import DEVICES  # tests/devices.py
 
 RECORDED = json.loads((Path(__file__).resolve().parent.parent / "data" / "theano105" / "gammaln.json").read_text())
 
 
-def _usable(device: str) -> bool:
-    try:
-        resolve_device(device)
-        return True
-    except Exception:
-        return False
-
-
-DEVICES = [pytest.param(d, marks=pytest.mark.skipif(not _usable(d), reason=f"{d} is not usable here"))
-           for d in ("numpy", "cpu", "opencl", "cuda")]
 MODES = {"FAST_RUN": None, "unrewritten": Mode(optimizer=None)}
 
 

@@ -15,8 +15,8 @@ import pytest
 
 import theano
 import theano.tensor as T
-from theano.backend.registry import resolve_device
 from theano.tensor.shared_randomstreams import RandomStreams
+from devices import DEVICES  # tests/devices.py
 
 _SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "theano105" / "random_streams.py"
 _spec = importlib.util.spec_from_file_location("theano105_random_streams", _SCRIPT)
@@ -24,18 +24,6 @@ programs = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(programs)
 RECORDED = programs.load_recorded()
 RS_CASES = sorted(n for n in RECORDED if n.startswith("rs_"))
-
-
-def _usable(device: str) -> bool:
-    try:
-        resolve_device(device)
-        return True
-    except Exception:
-        return False
-
-
-DEVICES = [pytest.param(d, marks=pytest.mark.skipif(not _usable(d), reason=f"{d} is not usable here"))
-           for d in ("numpy", "cpu", "opencl", "cuda")]
 
 
 @pytest.mark.parametrize("device", DEVICES)
