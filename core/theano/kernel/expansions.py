@@ -14,6 +14,7 @@ from typing import Callable
 
 from ..graph.basic import Variable
 from ..scalar import basic as scal
+from ..tensor.nnet.sigm import ScalarSoftsign, UltraFastScalarSigmoid
 
 __all__ = ["EXPANSIONS", "expansion"]
 
@@ -36,6 +37,38 @@ def _softplus(x: Variable) -> Variable:
     return scal.add(scal.maximum(x, _const(0, x)), scal.log1p(scal.exp(scal.neg(scal.abs_(x)))))
 
 
+def _abs_as_float(x: Variable) -> tuple[Variable, str]:
+    """|x| in the op's float type (an integer is made that float first, as the op's meaning
+    sees it), and that float type."""
+    fdt = scal.upgrade_to_float_no_complex(x.type.dtype)[0]
+    xf = x if x.type.dtype == fdt else scal.cast_op(fdt)(x)
+    return scal.abs_(xf), fdt
+
+
+def _softsign(x: Variable) -> Variable:
+    # x / (1.0 + |x|), the op's meaning term for term.
+    a, fdt = _abs_as_float(x)
+    xf = x if x.type.dtype == fdt else scal.cast_op(fdt)(x)
+    return scal.true_div(xf, scal.add(scal.constant(1.0, dtype=fdt), a))
+
+
+def _ultra_fast_sigmoid(x: Variable) -> Variable:
+    # Theano's piecewise formula as the op's meaning writes it (a NaN takes the last piece,
+    # as np.where's false branches give it).
+    a, fdt = _abs_as_float(x)
+
+    def c(v: float) -> Variable:
+        return scal.constant(v, dtype=fdt)
+
+    t = scal.mul(c(0.5), a)
+    z = scal.switch(scal.lt(t, c(1.7)), scal.true_div(scal.mul(c(1.5), t), scal.add(c(1.0), t)),
+                    scal.switch(scal.lt(t, c(3.0)),
+                                scal.add(c(0.935409070603099), scal.mul(c(0.0458812946797165), scal.sub(t, c(1.7)))),
+                                c(0.99505475368673)))
+    z = scal.switch(scal.lt(x, _const(0, x)), scal.neg(z), z)
+    return scal.mul(c(0.5), scal.add(z, c(1.0)))
+
+
 EXPANSIONS: dict[type, Callable[..., Variable]] = {
     scal.Sqr: lambda x: scal.mul(x, x),
     scal.Inv: lambda x: scal.true_div(_const(1, x), x),
@@ -45,6 +78,8 @@ EXPANSIONS: dict[type, Callable[..., Variable]] = {
     scal.Second: lambda x, y: scal.identity(y),
     scal.ScalarSigmoid: _sigmoid,
     scal.ScalarSoftplus: _softplus,
+    ScalarSoftsign: _softsign,
+    UltraFastScalarSigmoid: _ultra_fast_sigmoid,
 }
 
 
