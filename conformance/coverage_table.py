@@ -52,6 +52,12 @@ def _cell(row: dict[str, Any] | None) -> str:
     return label
 
 
+def _native_share(summary: dict[str, int]) -> str:
+    """'; 94.0% of the cases it ran were native' (ran: passed, fell back, failed, xfail, xpass)."""
+    ran = sum(summary.get(k, 0) for k in ("passed", "fell back", "failed", "xfail", "xpass"))
+    return f"; {100.0 * summary.get('passed', 0) / ran:.1f}% of the cases it ran were native" if ran else ""
+
+
 def coverage_markdown(reports: Sequence[dict[str, Any]]) -> str:
     """The Markdown table (with a title, the backends' versions and a legend)."""
     names = [r.get("backend") or f"backend{k}" for k, r in enumerate(reports)]
@@ -66,7 +72,8 @@ def coverage_markdown(reports: Sequence[dict[str, Any]]) -> str:
         s = r.get("summary", {})
         lines.append(f"- **{name}**: {r.get('distribution') or '?'} {r.get('backend_version') or ''} on device "
                      f"`{r.get('device')}`, theano {r.get('theano_version')}: "
-                     + ", ".join(f"{n} {k}" for k, n in sorted(s.items(), key=lambda kv: -kv[1])))
+                     + ", ".join(f"{n} {k}" for k, n in sorted(s.items(), key=lambda kv: -kv[1]))
+                     + _native_share(s))
     lines += ["", LEGEND, ""]
     header = "| group | op | " + " | ".join(names) + " |"
     lines += [header, "|" + "---|" * (2 + len(names))]
