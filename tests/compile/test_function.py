@@ -481,10 +481,11 @@ def test_trace_reports_values_before_in_place_nodes_overwrite_them():
     z = T.dot(y, y) * y  # the product may overwrite y's buffer in place
     for device in ("numpy", "cpu"):
         f = theano.function([x], z, device=device)
-        tr = dict((str(v.owner.op), val) for v, val in f.trace(np.array([0.0, 1.0])))
         ey = np.exp([0.0, 1.0]) + 1
-        fused = next(val for name, val in tr.items() if "exp" in name)
-        np.testing.assert_allclose(fused, ey)
+        # y is one fused node on C and an exp then an add on the (unfused) reference: either
+        # way some recorded value must be y's, as it was before the product overwrote it.
+        values = [val for v, val in f.trace(np.array([0.0, 1.0])) if np.shape(val) == (2,)]
+        assert any(np.allclose(val, ey) for val in values), values
         np.testing.assert_allclose(f(np.array([0.0, 1.0])), ey.dot(ey) * ey)
 
 
