@@ -457,3 +457,23 @@ def test_a_shared_cache_another_user_cannot_write_still_works_for_them(reachable
                    in str(w.message) for w in caught), [str(w.message) for w in caught]
 
     assert _as_other_user(b_loads) == 0
+
+
+def test_make_dirs_goes_on_when_another_process_made_a_level_first(tmp_path, monkeypatch):
+    """Two processes creating c/unit/aa at once: the one that finds c/unit already made by
+    the other must still create aa below it (it used to stop there, and its lock file then
+    had no directory)."""
+    from theano.compile import cache_safety
+
+    target = tmp_path / "c" / "unit" / "aa"
+    real_mkdir = os.mkdir
+
+    def racing_mkdir(path, mode=0o777):
+        if str(path) == str(tmp_path / "c" / "unit") and not os.path.isdir(path):
+            real_mkdir(path, mode)  # the other process wins the race for this level
+            raise FileExistsError(path)
+        return real_mkdir(path, mode)
+
+    monkeypatch.setattr(os, "mkdir", racing_mkdir)
+    cache_safety.make_dirs(str(target))
+    assert target.is_dir()

@@ -159,8 +159,12 @@ def make_dirs(path: str, mode: int = DIR_MODE) -> None:
     for d in reversed(todo):
         try:
             os.mkdir(d, mode)
-        except (FileExistsError, NotADirectoryError):
-            return  # something else is in the way: the check that follows names it
+        except FileExistsError:
+            if not os.path.isdir(d):
+                return  # a file is in the way: the check that follows names it
+            # else another process made it a moment ago: go on with the ones below it
+        except NotADirectoryError:
+            return  # a file is in the way above it: the check that follows names it
 
 
 # -- integrity ------------------------------------------------------------------------------
