@@ -117,7 +117,10 @@ class SharedVariable(Variable):
             return value
         if backend is None or backend.host_native:
             return value if borrow else value.copy()
-        return backend.to_host(value)  # brought back from a device: already a copy
+        host = backend.to_host(value)  # brought back from a device: already a copy
+        # A value the device backend holds on the host (a sparse matrix, a generator) comes
+        # back as it is: copy it, or the caller would write into the shared value.
+        return host.copy() if host is value and not borrow else host
 
     def set_value(self, new_value: Any, borrow: bool = False) -> None:
         """Replace the value; it is checked against the variable's type (dtype, ndim)."""
