@@ -26,30 +26,15 @@ from theano.ifelse import ifelse
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import ifelse_grad_cases as cases  # noqa: E402
+from gradrecord import record_variants  # noqa: E402  (beside this script)
 
 OUT = os.path.join(ROOT, "tests", "data", "theano105", "ifelse_grads.json")
 
 
 def record(name, cond):
-    """{"wrt": names, "variants": {variant: {"cost": c, "grads": [...]}}} for one case."""
+    """The record of one case (gradrecord.record_variants) with the condition `cond`."""
     inputs, values, params, outputs, costs = cases.build(theano, T, ifelse, name, cond)
-    wrt = cases.wrt(inputs, params)
-    flat, names, result = [], [], {}
-    for vname, cost in costs.items():
-        try:
-            gs = T.grad(cost, wrt, disconnected_inputs="ignore")
-        except Exception as e:  # what Theano says for this variant is part of the record
-            result[vname] = {"error": "%s: %s" % (type(e).__name__, str(e).splitlines()[0])}
-            continue
-        names.append(vname)
-        flat += [cost] + list(gs)
-    vals = theano.function(inputs, flat, on_unused_input="ignore")(*values)
-    pos = 0
-    for vname in names:
-        got = vals[pos: pos + 1 + len(wrt)]
-        pos += 1 + len(wrt)
-        result[vname] = {"cost": float(got[0]), "grads": [np.asarray(g, dtype="float64").tolist() for g in got[1:]]}
-    return {"wrt": [str(v.name) for v in wrt], "variants": result}
+    return record_variants(theano, T, inputs, values, cases.wrt(inputs, params), costs)
 
 
 def main():

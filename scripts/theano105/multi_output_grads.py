@@ -20,29 +20,15 @@ import theano.tensor as T
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "tests", "tensor"))
 import multi_output_grad_cases as cases  # noqa: E402
+from gradrecord import record_variants  # noqa: E402  (beside this script)
 
 OUT = os.path.join(ROOT, "tests", "data", "theano105", "multi_output_grads.json")
 
 
 def record(name):
-    """{"wrt": names, "variants": {variant: {"cost", "grads"} or {"error"}}} for one case."""
+    """The record of one case (gradrecord.record_variants), gradients w.r.t. every input."""
     inputs, values, outputs, costs = cases.build(theano, T, name)
-    flat, names, result = [], [], {}
-    for vname, cost in costs.items():
-        try:
-            gs = T.grad(cost, inputs, disconnected_inputs="ignore")
-        except Exception as e:  # what Theano says for this variant is part of the record
-            result[vname] = {"error": "%s: %s" % (type(e).__name__, str(e).splitlines()[0])}
-            continue
-        names.append(vname)
-        flat += [cost] + list(gs)
-    vals = theano.function(inputs, flat, on_unused_input="ignore")(*values)
-    pos = 0
-    for vname in names:
-        got = vals[pos: pos + 1 + len(inputs)]
-        pos += 1 + len(inputs)
-        result[vname] = {"cost": float(got[0]), "grads": [np.asarray(g, dtype="float64").tolist() for g in got[1:]]}
-    return {"wrt": [str(v.name) for v in inputs], "variants": result}
+    return record_variants(theano, T, inputs, values, inputs, costs)
 
 
 def main():

@@ -24,31 +24,15 @@ import theano.tensor as T
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "tests", "scan"))
 import grad_cases  # noqa: E402
+from gradrecord import record_variants  # noqa: E402  (beside this script)
 
 OUT = os.path.join(ROOT, "tests", "data", "theano105", "scan_grads.json")
 
 
 def record(name):
-    """{variant: {"cost": c, "grads": [...]} or {"error": "..."}} for one case."""
+    """The record of one case (gradrecord.record_variants)."""
     case, costs = grad_cases.build(theano, T, name)
-    wrt = case.wrt()
-    result, outs, names = {}, [], []
-    for vname, cost in costs.items():
-        try:
-            gs = T.grad(cost, wrt, disconnected_inputs="ignore")
-        except Exception as e:  # what Theano says for this variant is part of the record
-            result[vname] = {"error": "%s: %s" % (type(e).__name__, str(e).splitlines()[0])}
-            continue
-        names.append(vname)
-        outs.append([cost] + list(gs))
-    f = theano.function(case.inputs, [o for group in outs for o in group], on_unused_input="ignore")
-    vals = f(*case.values)
-    pos = 0
-    for vname, group in zip(names, outs):
-        got = vals[pos: pos + len(group)]
-        pos += len(group)
-        result[vname] = {"cost": float(got[0]), "grads": [np.asarray(g, dtype="float64").tolist() for g in got[1:]]}
-    return {"wrt": [str(v.name) for v in wrt], "variants": result}
+    return record_variants(theano, T, case.inputs, case.values, case.wrt(), costs)
 
 
 def main():
