@@ -72,14 +72,16 @@ class FunctionGraph:
                 raise missing_input_error(var, self.inputs)
             self._add_variable(var)
             return
-        for node in io_toposort(self.variables, [var]):
-            if node in self.apply_nodes:
-                continue
+        nodes = [n for n in io_toposort(self.variables, [var]) if n not in self.apply_nodes]
+        # Check every new node before importing any: a missing input must leave no half-import.
+        for node in nodes:
             for i in node.inputs:
-                if i not in self.variables:
-                    if i.owner is None and not isinstance(i, Constant) and i not in self.inputs:
-                        raise missing_input_error(i, self.inputs)
-                    self._add_variable(i)
+                if (i.owner is None and i not in self.variables and not isinstance(i, Constant)
+                        and i not in self.inputs):
+                    raise missing_input_error(i, self.inputs)
+        for node in nodes:
+            for i in node.inputs:
+                self._add_variable(i)
             self.apply_nodes.add(node)
             for k, i in enumerate(node.inputs):
                 self.clients[i].append((node, k))
@@ -117,17 +119,15 @@ class FunctionGraph:
     # -- edits --------------------------------------------------------------
     def change_input(self, node: Any, i: int, new: Variable, reason: str = "") -> None:
         """Make input i of node (or output i when node == 'output') read `new`."""
+        old = self.outputs[i] if node == "output" else node.inputs[i]
+        if old is new:
+            return
+        # Import first: when `new` needs a missing input, the graph stays as it was.
+        self._import_var(new, reason)
         if node == "output":
-            old = self.outputs[i]
-            if old is new:
-                return
             self.outputs[i] = new
         else:
-            old = node.inputs[i]
-            if old is new:
-                return
             node.inputs[i] = new
-        self._import_var(new, reason)
         self.clients[new].append((node, i))
         self.clients[old].remove((node, i))
         self._notify("on_change_input", node, i, old, new, reason)
