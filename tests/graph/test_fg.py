@@ -5,7 +5,7 @@ import pytest
 from theano.graph.basic import Constant, io_toposort
 from theano.graph.fg import FunctionGraph, InconsistencyError, MissingInputError
 
-from .toy import FLOAT, INT, IntToFloat, add, exp, mul, neg, var
+from .toy import FLOAT, INT, IntToFloat, Split, add, exp, mul, neg, var
 
 
 class Recorder:
@@ -229,8 +229,6 @@ def test_a_node_read_twice_stays_until_its_last_reader_goes():
 
 
 def test_a_multi_output_node_is_pruned_only_when_no_output_is_read():
-    from .toy import Split
-
     x = var("x")
     a, b = Split()(x)
     out = add(a, b)
