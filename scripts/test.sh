@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: set up (idempotent), then the project's tests on the default device
-# (which include every tutorial program on every usable CPU backend), spread over the CPUs,
+# (which include every tutorial program on every usable CPU backend) and every backend
+# distribution's own tests (pyproject.toml's testpaths), spread over the CPUs,
 # then, for every backend plugins.toml names, the conformance suite (side by side) and the
 # device-dependent tests on that device where the backend is usable here (and why not where
 # it is not). Extra arguments go to the main pytest run.
@@ -8,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 start=$SECONDS
-"$PY" -m pytest tests -p no:cacheprovider -n "$(nproc)" "$@"
+"$PY" -m pytest -p no:cacheprovider -n "$(nproc)" "$@"
 echo "== main test run: $((SECONDS - start)) s"
 "$PY" scripts/ci_backends.py
 echo "== the test command took $((SECONDS - start)) s after set-up"

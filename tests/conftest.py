@@ -4,7 +4,8 @@ The README's test command runs the tests once on the default device and then aga
 other usable device (scripts/ci_backends.py). Tests that never depend on the `device` flag,
 because they pin their backend or compile nothing, need to run only once: the second and
 later runs pass `--device-dependent`, which deselects them. The list names folders and files
-under tests/; a test that starts to depend on the device must leave it.
+under tests/; a test that starts to depend on the device must leave it. The backends' own
+tests (backends/<name>/tests) pin their backend and run only in the main run.
 """
 from __future__ import annotations
 
@@ -15,13 +16,10 @@ TESTS = Path(__file__).resolve().parent
 # Folders and files whose tests give the same result whatever THEANO_FLAGS' device is.
 DEVICE_INDEPENDENT = (
     "backend",        # the registry and plugin loading
-    "c",              # pin device="c"
     "conformance",    # run the suite on named backends
-    "cuda",           # the emulated CUDA backend and its sources
     "distributed",    # mpirun children start with THEANO_FLAGS removed
     "graph",          # graph structures, nothing compiled
     "kernel",         # the renderer and its C builds
-    "opencl",         # pin device="opencl"
     "scripts",        # the set-up scripts
     "test_readme.py",
     "test_config.py",

@@ -9,12 +9,12 @@ short still leaves every finished step's results. In order:
 
  1. env: nvidia-smi, Python, CuPy; install_cupy: the CuPy wheel matching the driver's CUDA
     (theano_cuda.driver) when it is missing (--find-links $CUPY_WHEELHOUSE when set)
- 2. warm_cache: every kernel the conformance suite will build (tests/cuda/cudabuild's
+ 2. warm_cache: every kernel the conformance suite will build (backends/cuda/tests/cudabuild's
     collection), compiled through the backend's own NVRTC path by one process per CPU into
     the compile cache: about 950 compiles, which would eat the budget one by one
  3. bench_cuda: bench/cuda_workloads.py (W1, W3 at 1e8 float32, W5 beside hand-written CuPy),
     results written after each workload; before the long runs, so they always get measured
- 4. pytest: tests/cuda (NVRTC, emulated and real-GPU tests)
+ 4. pytest: backends/cuda/tests (NVRTC, emulated and real-GPU tests)
  5. conformance: python -m theano_conformance --backend cuda --json
  6. tutorial: the tutorial's programs on device=cuda; numbers compared with a tolerance (a
     parallel sum's last digits differ from NumPy's sequential order), the text exactly
@@ -22,8 +22,8 @@ short still leaves every finished step's results. In order:
  8. sanitizer: compute-sanitizer racecheck and synccheck over the reduction tests
  9. bench_workloads: the bench/workloads.py workloads on device=cuda (quick sizes)
 
-Rehearsal without a GPU: PYTHONPATH=tests/cuda/fake_site makes `import cupy` load the fake
-CuPy of tests/cuda/fakecupy.py, so the whole script runs here with the same limits.
+Rehearsal without a GPU: PYTHONPATH=backends/cuda/tests/fake_site makes `import cupy` load the fake
+CuPy of backends/cuda/tests/fakecupy.py, so the whole script runs here with the same limits.
 """
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def warm_cache(jobs: int) -> dict:
     processes side by side (each its own CUDA context: spawned, never forked)."""
     import multiprocessing
 
-    sys.path.insert(0, str(ROOT / "tests" / "cuda"))
+    sys.path.insert(0, str(ROOT / "backends" / "cuda" / "tests"))
     import cudabuild
 
     t = time.monotonic()
@@ -266,7 +266,7 @@ def run_step(name: str, out: Path) -> int:
     return 0 if res.get("ok", True) and not res.get("n_errors") else 1
 
 
-SANITIZED = "tests/cuda/test_cuda_gpu.py::test_reductions_every_axis_pattern"
+SANITIZED = "backends/cuda/tests/test_cuda_gpu.py::test_reductions_every_axis_pattern"
 
 
 def main() -> int:
@@ -314,7 +314,7 @@ def main() -> int:
     if usable:
         inproc("warm_cache", 90)
         step("bench_cuda", [py, "bench/cuda_workloads.py", "--json", str(out / "bench_cuda.json")], 100)
-    step("pytest", [py, "-m", "pytest", "-q", "-rs", "tests/cuda", f"--junitxml={out / 'pytest.xml'}"], 120)
+    step("pytest", [py, "-m", "pytest", "-q", "-rs", "backends/cuda/tests", f"--junitxml={out / 'pytest.xml'}"], 120)
     if usable:
         step("conformance", [py, "-m", "theano_conformance", "--backend", "cuda", "--json",
                              str(out / "conformance.json")], 120)

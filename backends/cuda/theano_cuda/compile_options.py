@@ -1,5 +1,5 @@
 """The NVRTC options of the cuda backend's kernels, in a module without CuPy so that the CI
-check (tests/cuda/nvrtcbuild.py) compiles every generated kernel with exactly these on a
+check (backends/cuda/tests/nvrtcbuild.py) compiles every generated kernel with exactly these on a
 machine with no GPU."""
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import pytest
 import theano
 from theano import tensor as T
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests"))
 from test_tutorial import EXAMPLES, EXPECTED  # noqa: E402
 

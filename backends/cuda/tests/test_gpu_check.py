@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "backends" / "cuda" / "gpu_check.py"
 pytest.importorskip("theano_cuda", reason="the cuda backend (backends/cuda) is not installed")
 _spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
