@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -11,7 +11,8 @@ from ..graph.op import Op
 from ..gradient import DisconnectedType, grad
 from ..tensor.basic import constant, zeros_like
 from ..tensor.type import TensorType
-from .op import Scan, ScanSpec, _current_device, _state_buffers, run_scan
+from .loop import ADD, CARRY, CARRY_OUT, CONST, ITEM, SLICE, Converter, run_steps
+from .op import Scan, ScanSpec, _current_device, run_loop, run_scan, scan_sources, state_buffers, step_of
 
 _uids = itertools.count()
 
@@ -93,38 +94,27 @@ class ScanGrad(Op):
         return fn
 
     def make_py_fn(self, node):
+        return self.loop_fn(node, run_steps)
+
+    def loop_fn(self, node: Apply, executor: Callable[..., int]) -> Callable[..., Any]:
+        """The node's callable running the backward loop (and the forward replay, when the
+        scan updates shared variables) with `executor` (see Scan.loop_fn)."""
         device = _current_device()
-        fn = self.grad_function(device) if self.inner_grads else None
-        fwd = self.scan.inner_function(device) if self.scan.spec.n_shared else None
+        step = step_of(self.grad_function(device)) if self.inner_grads else None
+        fwd = step_of(self.scan.inner_function(device)) if self.scan.spec.n_shared else None
         single = len(node.outputs) == 1
 
         def run(*inputs):
-            res = run_scan_grad(self, fn, fwd, list(inputs))
+            res = run_scan_grad(self, step, fwd, executor, list(inputs))
             return res[0] if single else tuple(res)
 
         return run
 
     def perform(self, node, inputs, output_storage):
-        fn = self.grad_function(None) if self.inner_grads else None
-        fwd = self.scan.inner_function(None) if self.scan.spec.n_shared else None
-        for st, r in zip(output_storage, run_scan_grad(self, fn, fwd, list(inputs))):
+        step = step_of(self.grad_function(None)) if self.inner_grads else None
+        fwd = step_of(self.scan.inner_function(None)) if self.scan.spec.n_shared else None
+        for st, r in zip(output_storage, run_scan_grad(self, step, fwd, run_steps, list(inputs))):
             st[0] = r
-
-
-def _shared_trajectory(op: ScanGrad, fwd: Any, n_steps: int, outer: list) -> tuple[list[list], int]:
-    """The values the shared variables had at the start of each step (and after the last),
-    from replaying the forward loop; and the number of steps it ran."""
-    sp = op.scan.spec
-    n_sh0 = sp.n_seq + sp.n_state
-    traj = [list(outer[n_sh0: n_sh0 + sp.n_shared])]
-
-    def record(step_args_shared: list) -> None:
-        traj.append(list(step_args_shared))
-
-    res = run_scan(op.scan, fwd, sp, n_steps, outer, on_step=record)
-    done = len(traj) - 1
-    del res
-    return traj, done
 
 
 def _as_dtype(a: Any, like: Any) -> np.ndarray:
@@ -132,7 +122,31 @@ def _as_dtype(a: Any, like: Any) -> np.ndarray:
     return np.asarray(a).astype(like.dtype if like.dtype.kind in "fc" else "float64", copy=False)
 
 
-def run_scan_grad(op: ScanGrad, fn: Any, fwd: Any, inputs: list) -> list[np.ndarray]:
+def _cast_slice(array: np.ndarray, offset: int, dtype: Any) -> Callable[[int], np.ndarray]:
+    return lambda t: np.asarray(array[offset + t], dtype=dtype)
+
+
+def _add_into(array: np.ndarray, offset: int | None) -> Callable[[int, Any], None]:
+    """array[offset + t] += g (offset None: array += g), NumPy's broadcasting and casting."""
+    if offset is None:
+        def add_all(t: int, g: Any) -> None:
+            array[...] += g
+        return add_all
+
+    def add(t: int, g: Any) -> None:
+        array[offset + t] += g
+    return add
+
+
+def _grad_source(array: np.ndarray, offset: int, dtype: Any) -> list:
+    """A SLICE source of an output's gradient, cast to that output's dtype when it differs."""
+    if dtype is None or np.dtype(dtype) == array.dtype:
+        return [SLICE, array, offset, None]
+    return [SLICE, array, offset, _cast_slice(array, offset, dtype)]
+
+
+def run_scan_grad(op: ScanGrad, step: Any, fwd: Any, executor: Callable[..., int],
+                  inputs: list) -> list[np.ndarray]:
     """The backward loop: gradients of the Scan's outer inputs (without n_steps)."""
     sc = op.scan
     sp: ScanSpec = sc.spec
@@ -152,15 +166,16 @@ def run_scan_grad(op: ScanGrad, fn: Any, fwd: Any, inputs: list) -> list[np.ndar
         if kind == "state":
             state_vals[k] = (val, g)
         else:
-            nitsot_grads[k] = g
+            nitsot_grads[k] = np.asarray(g)
     if sp.n_shared:
         # The step function reads the shared variables' values of that step, which only a
         # replay of the forward loop knows.
-        traj, n = _shared_trajectory(op, fwd, n_steps, list(outer))
+        _, traj = run_scan(sc, fwd, executor, n_steps, list(outer), record=True)
+        n = len(traj[0]) - 1
     else:
         traj = None
         n = len(fwd_outs[0]) if fwd_outs else 0
-    bufs, lags = _state_buffers(sp, inits, n)
+    bufs, lags = state_buffers(sp, inits, n)
     for k, (val, _) in state_vals.items():
         bufs[k][lags[k]: lags[k] + n] = val
     g_seqs = [np.zeros(np.shape(s), dtype="float64") for s in seqs]
@@ -172,46 +187,39 @@ def run_scan_grad(op: ScanGrad, fn: Any, fwd: Any, inputs: list) -> list[np.ndar
     g_free = [np.zeros(np.shape(f), dtype="float64") for f in free]
     first = 0 if sp.truncate_gradient < 0 else max(0, n - sp.truncate_gradient)
     out_dtypes = [getattr(o.type, "dtype", None) for o in sc.inner_outputs[: sp.n_nitsot + sp.n_state + sp.n_shared]]
-    for t in reversed(range(first, n) if fn is not None else ()):
-        args = []
-        for s, taps in zip(seqs, sp.seq_taps):
-            base = t - min(taps)
-            args.extend(s[base + tap] for tap in taps)
-        for buf, lag, taps in zip(bufs, lags, sp.state_taps):
-            args.extend(buf[lag + t + tap] for tap in taps)
-        args.extend(traj[t] if traj is not None else shared)
-        args.extend(free)
-        g_out = [nitsot_grads[k][t] for k in range(sp.n_nitsot)]
-        g_out += [g_bufs[k][lags[k] + t] for k in range(sp.n_state)]
-        g_out += g_shared
-        g_out = [None if d is None else np.asarray(g, dtype=d) for g, d in zip(g_out, out_dtypes)]
-        res = fn(*args, *g_out)
-        res = iter(res if isinstance(res, list) else [res])
+    if step is not None and n > first:
+        # Step t reads the forward values of step t and the gradients of its outputs (the
+        # stacked outputs' entries, the states' gradients accumulated so far, the shared
+        # variables' gradients carried from step t + 1) and adds the gradients of its inputs.
+        sources = scan_sources(sp, seqs, bufs, lags)
+        sources += ([[ITEM, traj[k], 0] for k in range(sp.n_shared)] if traj is not None
+                    else [[CONST, v] for v in shared])
+        sources += [[CONST, v] for v in free]
+        sources += [_grad_source(nitsot_grads[k], 0, out_dtypes[k]) for k in range(sp.n_nitsot)]
+        sources += [_grad_source(g_bufs[k], lags[k], out_dtypes[sp.n_nitsot + k]) for k in range(sp.n_state)]
+        first_carry = len(sources)
+        shared_dtypes = out_dtypes[sp.n_nitsot + sp.n_state:]
+        sources += [[CARRY, g if d is None else np.asarray(g, dtype=d)] for g, d in zip(g_shared, shared_dtypes)]
+        sinks = []
         diff = iter(op.differentiable)
-
-        def step_grad():
-            return next(res) if next(diff) else None
-
         for k, taps in enumerate(sp.seq_taps):
-            base = t - min(taps)
-            for tap in taps:
-                g = step_grad()
-                if g is not None:
-                    g_seqs[k][base + tap] += g
+            base = -min(taps)
+            sinks += [[ADD, g_seqs[k], base + tap, _add_into(g_seqs[k], base + tap)]
+                      for tap in taps if next(diff)]
         for k, taps in enumerate(sp.state_taps):
-            for tap in taps:
-                g = step_grad()
-                if g is not None:
-                    g_bufs[k][lags[k] + t + tap] += g
-        for k in range(sp.n_shared):
-            # The shared variable's value at step t feeds step t and, through its update,
-            # every later step: its gradient is carried like a state's.
-            g = step_grad()
-            g_shared[k] = np.zeros_like(g_shared[k]) if g is None else np.asarray(g, dtype="float64")
-        for k in range(sp.n_free):
-            g = step_grad()
-            if g is not None:
-                g_free[k] += g
+            sinks += [[ADD, g_bufs[k], lags[k] + tap, _add_into(g_bufs[k], lags[k] + tap)]
+                      for tap in taps if next(diff)]
+        # The shared variable's value at step t feeds step t and, through its update, every
+        # later step: its gradient is carried like a state's.
+        sinks += [[CARRY_OUT, first_carry + k, None, Converter(d)]
+                  for k, d in enumerate(shared_dtypes) if next(diff)]
+        sinks += [[ADD, g_free[k], None, _add_into(g_free[k], None)] for k in range(sp.n_free) if next(diff)]
+        run_loop(executor, step, sources, sinks, n - 1, -1, n - first)
+        for k, d in enumerate(shared_dtypes):
+            # a shared variable without a gradient (an integer or a random state) carries none
+            g_shared[k] = (np.asarray(sources[first_carry + k][1], dtype="float64")
+                           if op.differentiable[len(op.differentiable) - sp.n_free - sp.n_shared + k]
+                           else np.zeros_like(g_shared[k]))
     if first > 0:
         g_shared = [np.zeros_like(g) for g in g_shared]
     out = [_as_dtype(g, s) for g, s in zip(g_seqs, seqs)]

@@ -1,6 +1,5 @@
-"""The Scan op: a loop whose body is an inner graph, and its gradient (backpropagation
-through time), both run by compiling the inner graph with the same device as the outer
-function and stepping it from NumPy."""
+"""The Scan op: a loop whose body is an inner graph, run by compiling the inner graph with the
+same device as the outer function and stepping it through a loop plan (loop.py)."""
 from __future__ import annotations
 
 import itertools
@@ -12,6 +11,7 @@ import numpy as np
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
 from ..tensor.type import TensorType
+from .loop import (CARRY, CARRY_OUT, CONST, SLICE, STORE, UNTIL, Converter, run_steps)
 
 _uids = itertools.count()
 
@@ -110,19 +110,22 @@ class Scan(Op):
         return fn
 
     def make_py_fn(self, node):
-        fn = self.inner_function(_current_device())
-        sp = self.spec
+        return self.loop_fn(node, run_steps)
 
+    def loop_fn(self, node: Apply, executor: Callable[..., int]) -> Callable[..., Any]:
+        """The node's callable running the loop with `executor` (`loop.run_steps` or a
+        backend's equivalent) over the inner function compiled for the current device."""
+        step = step_of(self.inner_function(_current_device()))
         single = len(node.outputs) == 1
 
         def run(n_steps, *outer):
-            res = run_scan(self, fn, sp, int(n_steps), list(outer))
+            res = run_scan(self, step, executor, int(n_steps), list(outer))[0]
             return res[0] if single else tuple(res)
 
         return run
 
     def perform(self, node, inputs, output_storage):
-        res = run_scan(self, self.inner_function(None), self.spec, int(inputs[0]), list(inputs[1:]))
+        res = run_scan(self, step_of(self.inner_function(None)), run_steps, int(inputs[0]), list(inputs[1:]))[0]
         for st, r in zip(output_storage, res):
             st[0] = r
 
@@ -135,7 +138,34 @@ class Scan(Op):
         return scan_grad(self, inputs, outputs, output_grads)
 
 
-def _state_buffers(sp: ScanSpec, inits: list, n: int) -> tuple[list[np.ndarray], list[int]]:
+def step_of(fn: Any) -> tuple[Callable[..., list], Callable[[BaseException, Any], BaseException] | None]:
+    """What a loop calls each step for the compiled function `fn`, and how an error raised in
+    it becomes the error `fn` itself would raise (None: `fn` raises it already).
+
+    A plain host function is entered through its linked graph: the same call as `fn`'s
+    (the inner functions trust their inputs and hold no shared values) without the per-call
+    wrapping, whose conversion of results the loop's sinks do instead."""
+    plain = (not fn._shared and not fn._updated and fn.backend.host_native and fn.profile is None
+             and not fn._check_aliasing)
+    if not plain:
+        return fn, None
+    return fn.linked.fn, fn._runtime_error
+
+
+def run_loop(executor: Callable[..., int], step: Any, sources: list, sinks: list, t0: int, dt: int,
+             n: int) -> int:
+    """executor(step, ...) with the errors the step raises reported as its function reports them."""
+    fn, wrap = step
+    try:
+        return executor(fn, sources, sinks, t0, dt, n)
+    except Exception as e:
+        if wrap is None:
+            raise
+        raise wrap(e, e.__traceback__) from None
+
+
+def state_buffers(sp: ScanSpec, inits: list, n: int) -> tuple[list[np.ndarray], list[int]]:
+    """One buffer per recurrent state: its initial taps, then room for n steps."""
     bufs, lags = [], []
     for k, taps in enumerate(sp.state_taps):
         lag = -min(taps)
@@ -152,12 +182,48 @@ def _state_buffers(sp: ScanSpec, inits: list, n: int) -> tuple[list[np.ndarray],
     return bufs, lags
 
 
-def run_scan(op: Scan, fn: Any, sp: ScanSpec, n: int, outer: list,
-             on_step: Callable[[list], None] | None = None) -> list:
-    """The forward loop; returns the outer outputs (stacked outputs, then shared states).
+def _store_state(op: Scan, k: int, buf: np.ndarray, lag: int) -> Callable[[int, Any], None]:
+    def store(t: int, val: Any) -> None:
+        val = np.asarray(val)
+        if val.shape != buf.shape[1:]:
+            raise ValueError(f"{op}: at step {t} the inner function returned shape {val.shape} for "
+                             f"recurrent state {k}, whose initial value has shape {buf.shape[1:]}")
+        buf[lag + t] = val
+    return store
 
-    on_step, if given, is called after each step with the shared variables' new values
-    (the backward loop replays the forward one to learn them)."""
+
+def _store_stacked(op: Scan, k: int, sink: list, n: int, dtype: str) -> Callable[[int, Any], None]:
+    """Writes step t's value of nit-sot output k into row t of its stacked output, which the
+    first step allocates (its shape is known only then)."""
+    def store(t: int, val: Any) -> None:
+        val = np.asarray(val)
+        out = sink[1]
+        if out is None:
+            out = sink[1] = np.empty((n,) + val.shape, dtype=dtype)
+        elif val.shape != out.shape[1:]:
+            raise ValueError(f"{op}: at step {t} the inner function returned shape {val.shape} for "
+                             f"output {k}, while the earlier steps returned {out.shape[1:]}")
+        out[t] = val
+    return store
+
+
+def scan_sources(sp: ScanSpec, seqs: list, bufs: list, lags: list) -> list:
+    """The loop's sources for the sequences' and the states' taps (in the inner inputs' order)."""
+    sources = []
+    for s, taps in zip(seqs, sp.seq_taps):
+        base = -min(taps)
+        sources += [[SLICE, s, base + tap, None] for tap in taps]
+    for buf, lag, taps in zip(bufs, lags, sp.state_taps):
+        sources += [[SLICE, buf, lag + tap, None] for tap in taps]
+    return sources
+
+
+def run_scan(op: Scan, step: Any, executor: Callable[..., int], n: int, outer: list,
+             record: bool = False) -> tuple[list, list | None]:
+    """The forward loop: the outer outputs (stacked outputs, then shared states) and, with
+    `record`, the shared variables' values at the start of every step and after the last
+    (one list per shared variable; the backward loop replays the forward one to learn them)."""
+    sp = op.spec
     if n < 0:
         raise ValueError(f"{op}: n_steps must be non-negative, got {n}")
     seqs = outer[: sp.n_seq]
@@ -169,51 +235,32 @@ def run_scan(op: Scan, fn: Any, sp: ScanSpec, n: int, outer: list,
         if len(s) < need:
             raise ValueError(f"{op}: sequence {k} has {len(s)} entries but {n} steps with taps {taps} "
                              f"need {need}")
-    bufs, lags = _state_buffers(sp, inits, n)
-    nitsot: list[list] = [[] for _ in range(sp.n_nitsot)]
-    done = n
-    for t in range(n):
-        args = []
-        for s, taps in zip(seqs, sp.seq_taps):
-            base = t - min(taps)
-            args.extend(s[base + tap] for tap in taps)
-        for buf, lag, taps in zip(bufs, lags, sp.state_taps):
-            args.extend(buf[lag + t + tap] for tap in taps)
-        args.extend(shared)
-        args.extend(free)
-        res = fn(*args)
-        if not isinstance(res, list):
-            res = [res]
-        pos = 0
-        for k in range(sp.n_nitsot):
-            nitsot[k].append(res[pos])
-            pos += 1
-        for k, buf in enumerate(bufs):
-            val = res[pos]
-            pos += 1
-            if val.shape != buf.shape[1:]:
-                raise ValueError(f"{op}: at step {t} the inner function returned shape {val.shape} for "
-                                 f"recurrent state {k}, whose initial value has shape {buf.shape[1:]}")
-            buf[lags[k] + t] = val
-        for k in range(sp.n_shared):
-            shared[k] = res[pos]
-            pos += 1
-        if on_step is not None:
-            on_step(list(shared))
-        if sp.has_until and bool(res[pos]):
-            done = t + 1
-            break
+    bufs, lags = state_buffers(sp, inits, n)
+    sources = scan_sources(sp, seqs, bufs, lags)
+    first_shared = len(sources)
+    sources += [[CARRY, v] for v in shared]
+    sources += [[CONST, v] for v in free]
+    sinks: list = []
+    for k in range(sp.n_nitsot):
+        sink = [STORE, None, 0, None]
+        sink[3] = _store_stacked(op, k, sink, n, op.inner_outputs[k].type.dtype)
+        sinks.append(sink)
+    sinks += [[STORE, buf, lag, _store_state(op, k, buf, lag)] for k, (buf, lag) in enumerate(zip(bufs, lags))]
+    records = [[v] for v in shared] if record else None
+    sinks += [[CARRY_OUT, first_shared + k, records[k] if record else None, Converter()]
+              for k in range(sp.n_shared)]
+    if sp.has_until:
+        sinks.append([UNTIL])
+    done = run_loop(executor, step, sources, sinks, 0, 1, n)
     out = []
     for kind, k in sp.output_order:
         if kind == "nitsot":
-            vals = nitsot[k]
-            dtype = op.inner_outputs[k].type.dtype
-            if vals:
-                out.append(np.stack(vals).astype(dtype, copy=False))
-            else:
+            stacked = sinks[k][1]
+            if stacked is None:
                 nd = op.inner_outputs[k].type.ndim
-                out.append(np.zeros((0,) * (nd + 1), dtype=dtype))
+                stacked = np.zeros((0,) * (nd + 1), dtype=op.inner_outputs[k].type.dtype)
+            out.append(stacked if done == n else stacked[:done].copy())
         else:
             out.append(bufs[k][lags[k]: lags[k] + done].copy())
-    out.extend(shared)
-    return out
+    out.extend(src[1] for src in sources[first_shared: first_shared + sp.n_shared])
+    return out, records
