@@ -298,6 +298,16 @@ def test_equal_computations():
     assert not equal_computations([x], [x, y])
 
 
+def test_equal_computations_when_one_side_shares_a_node_the_other_repeats():
+    # Theano 1.0.5 says True in all three cases (checked with scan_utils.equal_computations).
+    x = var("x")
+    s, t1, t2 = exp(x), exp(x), exp(x)
+    assert equal_computations([add(s, s)], [add(t1, t2)])
+    assert equal_computations([add(t1, t2)], [add(s, s)])
+    assert equal_computations([s, s], [t1, t2])
+    assert not equal_computations([add(s, s)], [add(t1, neg(x))])
+
+
 def test_clone_replace_substitutes_and_keeps_the_original():
     x, y, s, e, two, out = small_graph()
     z = var("z")

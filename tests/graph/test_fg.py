@@ -190,6 +190,19 @@ def test_replace_validate_asks_the_features_and_reverts_when_one_refuses():
     check_clients(fg)
 
 
+def test_replace_all_validate_undoes_earlier_pairs_when_a_later_one_fails():
+    fg, x, y, s, e, out = graph()
+    before = fg.toposort()
+    with pytest.raises(MissingInputError, match="needs input z"):
+        fg.replace_all_validate([(s, mul(x, y)), (e, add(x, var("z")))])
+    assert fg.toposort() == before and e.owner.inputs == [s]
+    check_clients(fg)
+    with pytest.raises(InconsistencyError, match=r"Toy\(float\) by .* of type Toy\(int\)"):
+        fg.replace_all_validate([(s, mul(x, y)), (e, var("i", INT))])
+    assert fg.toposort() == before
+    check_clients(fg)
+
+
 # -- change_input and imports ----------------------------------------------------------------
 
 def test_change_input_updates_both_client_lists():

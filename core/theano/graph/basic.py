@@ -353,11 +353,16 @@ def equal_computations(xs: Sequence[Variable], ys: Sequence[Variable], in_xs: Se
     in_xs, in_ys = list(in_xs or []), list(in_ys or [])
     if len(xs) != len(ys) or len(in_xs) != len(in_ys):
         return False
-    same: dict = dict(zip(in_xs, in_ys))
+    given: dict = dict(zip(in_xs, in_ys))
+    # Memo of compared pairs, not of x alone: x may be compared with two distinct variables
+    # that compute the same thing (exp(x) + exp(x) against one shared exp(x) read twice).
+    same: dict[tuple[Variable, Variable], bool] = {}
 
     def eq_var(x: Variable, y: Variable) -> bool:
-        if x in same:
-            return same[x] is y
+        if x in given:
+            return given[x] is y
+        if (x, y) in same:
+            return same[x, y]
         if x.type != y.type:
             return False
         if isinstance(x, Constant) or isinstance(y, Constant):
@@ -366,7 +371,7 @@ def equal_computations(xs: Sequence[Variable], ys: Sequence[Variable], in_xs: Se
             ok = x is y
         else:
             ok = x.index == y.index and eq_node(x.owner, y.owner)
-        same[x] = y if ok else None
+        same[x, y] = ok
         return ok
 
     def eq_node(a: Apply, b: Apply) -> bool:

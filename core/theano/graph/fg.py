@@ -157,7 +157,8 @@ class FunctionGraph:
         self.replace_all_validate([(var, new)], reason)
 
     def replace_all_validate(self, pairs: Sequence[tuple[Variable, Variable]], reason: str = "") -> None:
-        """Replace, then ask the features to validate; undo everything if one refuses."""
+        """Replace, then ask the features to validate; undo everything if one refuses or a
+        replacement fails (a wrong type, a missing input): the edit is all or nothing."""
         history: list[tuple[Any, int, Variable]] = []
         recorder = _Recorder(history)
         self._features.append(recorder)
@@ -165,7 +166,7 @@ class FunctionGraph:
             for var, new in pairs:
                 self.replace(var, new, reason)
             self.validate()
-        except InconsistencyError:
+        except (InconsistencyError, MissingInputError):
             self._features.remove(recorder)
             for node, i, old in reversed(history):
                 self.change_input(node, i, old, "revert")
