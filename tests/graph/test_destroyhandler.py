@@ -201,6 +201,18 @@ def test_one_handler_per_graph_and_detaching_removes_it(xy):
     assert fg.destroy_handler is not dh
 
 
+def test_a_handler_that_refuses_the_graph_is_not_left_attached(xy):
+    x, y = xy
+    fg = FunctionGraph([x, y], [add_inplace(x, y)], clone=False)
+    with pytest.raises(InconsistencyError, match="caller owns"):
+        fg.attach_feature(DestroyHandler())
+    assert not hasattr(fg, "destroy_handler") and not hasattr(fg, "orderings")
+    legal = add_inplace(exp(x), y)
+    fg.replace_validate(fg.outputs[0], legal)
+    fg.attach_feature(DestroyHandler())  # the graph is legal now: a handler attaches
+    assert fg.destroy_handler.destroyers == {legal.owner}
+
+
 def test_proven_order_checks_only_the_new_destroyers(xy):
     x, y = xy
     t = exp(x)

@@ -93,12 +93,17 @@ class DestroyHandler:
         if other is not None and other is not self:
             raise ValueError("this FunctionGraph already has a DestroyHandler")
         self.fgraph = fgraph
-        fgraph.destroy_handler = self
-        fgraph.orderings = self.orderings
         self.destroyers = {n for n in fgraph.apply_nodes if n.op.destroy_map}
         self._new = set(self.destroyers)
         self._orderings = None
-        self.validate(fgraph)
+        # Validate before taking the graph: a refused graph keeps no handler.
+        try:
+            self.validate(fgraph)
+        except InconsistencyError:
+            self.on_detach(fgraph)
+            raise
+        fgraph.destroy_handler = self
+        fgraph.orderings = self.orderings
 
     def on_detach(self, fgraph: FunctionGraph) -> None:
         if getattr(fgraph, "destroy_handler", None) is self:

@@ -181,7 +181,11 @@ class FunctionGraph:
             return
         self._features.append(feature)
         if hasattr(feature, "on_attach"):
-            feature.on_attach(self)
+            try:
+                feature.on_attach(self)
+            except Exception:
+                self._features.remove(feature)  # a feature that refused the graph is not attached
+                raise
 
     def remove_feature(self, feature: Any) -> None:
         self._features.remove(feature)
