@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from theano.backend import Plan, host_side
+from theano.backend import HOST_RUNNER, Plan, host_side
 from theano.graph.basic import Apply
 from theano.scan.grad import ScanGrad
 from theano.scan.op import Scan
@@ -15,10 +15,7 @@ from theano.scan.op import Scan
 from .lowering import lower
 from .toolchain import CompileError
 
-__all__ = ["SCAN_RUNNER"]
-
-#: the runner label of a scan (or scan gradient) node whose loop runs in C
-SCAN_RUNNER = "host (c step loop)"
+__all__: list[str] = []
 
 
 @lower.register(Scan, ScanGrad)
@@ -27,4 +24,6 @@ def _lower_scan(op: Any, node: Apply, backend: Any) -> Plan | None:
         ext = backend._extension("scan_loop.c", "_theano_c_scan")
     except CompileError:
         return None  # the core's host plan: the same loop in Python
-    return Plan(SCAN_RUNNER, fn=op.loop_fn(node, ext.run_steps), host=True, why=host_side(op))
+    # Still the host runner (a driver, not a kernel); the reason says which loop runs.
+    return Plan(HOST_RUNNER, fn=op.loop_fn(node, ext.run_steps), host=True,
+                why=f"{host_side(op)} (the loop itself runs in C)")

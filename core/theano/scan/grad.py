@@ -6,9 +6,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..graph.basic import Apply, Variable
+from ..graph.basic import Apply, Variable, clone_get_equiv, clone_replace, graph_inputs
+from ..graph.fg import FunctionGraph
 from ..graph.op import Op
 from ..gradient import DisconnectedType, grad
+from ..rewrite.basic import MergeRewriter
 from ..tensor.basic import constant, zeros_like
 from ..tensor.type import TensorType
 from .loop import ADD, CARRY, CARRY_OUT, CONST, ITEM, SLICE, Converter, run_steps
@@ -29,6 +31,25 @@ def _grad_type(v: Variable):
     if _is_float(v):
         return t
     return TensorType("float64", t.broadcastable)
+
+
+def _read_forward_values(inputs: list, step_outs: list, grads: list) -> tuple[list, list[tuple[int, Variable]]]:
+    """`grads` (a graph of `inputs`) with each computed step output, and every computation
+    equal to one (a tanh's gradient computes the tanh again), replaced by a new input holding
+    its value; and [(position of the output, that input)] for the inputs the new graph reads."""
+    if not grads:
+        return grads, []
+    n = len(step_outs)
+    memo = clone_get_equiv([], list(step_outs) + list(grads), copy_inputs=False)
+    fg = FunctionGraph(inputs, [memo.get(v, v) for v in list(step_outs) + list(grads)], clone=False)
+    MergeRewriter().apply(fg)
+    ph: dict = {}
+    for j, o in enumerate(fg.outputs[:n]):
+        if o.owner is not None and o not in ph and isinstance(o.type, TensorType):
+            ph[o] = (j, o.type(f"{step_outs[j]}[t]"))
+    new = clone_replace(fg.outputs[n:], {o: p for o, (_, p) in ph.items()})
+    used = set(graph_inputs(new))
+    return new, [(j, p) for j, p in ph.values() if p in used]
 
 
 class ScanGrad(Op):
@@ -66,6 +87,10 @@ class ScanGrad(Op):
                                     return_disconnected="zero")
         else:
             self.inner_grads = []
+        # The loop knows every step output's forward value: the gradient reads it instead of
+        # computing the step again (a tanh's gradient reads the tanh, not its argument).
+        self.inner_grads, self.fed_values = _read_forward_values(scan.inner_inputs + self.out_grad_ph, step_outs,
+                                                                   self.inner_grads)
         self._fns: dict = {}
 
     def __getstate__(self):
@@ -87,7 +112,8 @@ class ScanGrad(Op):
         if fn is None:
             from ..compile.function import function
 
-            fn = function(self.scan.inner_inputs + self.out_grad_ph, self.inner_grads,
+            fn = function(self.scan.inner_inputs + self.out_grad_ph + [p for _, p in self.fed_values],
+                          self.inner_grads,
                           mode=self.scan.mode, on_unused_input="ignore", trust_input=True,
                           device=device, name=f"{self} step")
             self._fns[device] = fn
@@ -145,6 +171,17 @@ def _grad_source(array: np.ndarray, offset: int, dtype: Any) -> list:
     return [SLICE, array, offset, _cast_slice(array, offset, dtype)]
 
 
+def _forward_value(sp: ScanSpec, j: int, nitsot_vals: dict, bufs: list, lags: list, traj: list | None) -> list:
+    """The source of step output j's forward value: its stacked output's row, its state's
+    next row, or the shared variable's value after the step."""
+    if j < sp.n_nitsot:
+        return [SLICE, nitsot_vals[j], 0, None]
+    if j < sp.n_nitsot + sp.n_state:
+        k = j - sp.n_nitsot
+        return [SLICE, bufs[k], lags[k], None]
+    return [ITEM, traj[j - sp.n_nitsot - sp.n_state], 1]
+
+
 def run_scan_grad(op: ScanGrad, step: Any, fwd: Any, executor: Callable[..., int],
                   inputs: list) -> list[np.ndarray]:
     """The backward loop: gradients of the Scan's outer inputs (without n_steps)."""
@@ -161,12 +198,13 @@ def run_scan_grad(op: ScanGrad, step: Any, fwd: Any, executor: Callable[..., int
     inits = outer[sp.n_seq: sp.n_seq + sp.n_state]
     shared = outer[sp.n_seq + sp.n_state: sp.n_seq + sp.n_state + sp.n_shared]
     free = outer[sp.n_seq + sp.n_state + sp.n_shared:]
-    state_vals, nitsot_grads = {}, {}
+    state_vals, nitsot_grads, nitsot_vals = {}, {}, {}
     for (kind, k), val, g in zip(sp.output_order, fwd_outs, main_grads):
         if kind == "state":
             state_vals[k] = (val, g)
         else:
             nitsot_grads[k] = np.asarray(g)
+            nitsot_vals[k] = np.asarray(val)
     if sp.n_shared:
         # The step function reads the shared variables' values of that step, which only a
         # replay of the forward loop knows.
@@ -200,6 +238,7 @@ def run_scan_grad(op: ScanGrad, step: Any, fwd: Any, executor: Callable[..., int
         first_carry = len(sources)
         shared_dtypes = out_dtypes[sp.n_nitsot + sp.n_state:]
         sources += [[CARRY, g if d is None else np.asarray(g, dtype=d)] for g, d in zip(g_shared, shared_dtypes)]
+        sources += [_forward_value(sp, j, nitsot_vals, bufs, lags, traj) for j, _ in op.fed_values]
         sinks = []
         diff = iter(op.differentiable)
         for k, taps in enumerate(sp.seq_taps):
