@@ -8,7 +8,9 @@ import pytest
 
 import theano.tensor as T
 from theano.graph.basic import Apply, NoParams
+from theano.graph.fg import FunctionGraph
 from theano.graph.op import Op, describe_inputs
+from theano.rewrite.basic import MergeRewriter
 
 from .toy import INT, Binary, Split, Unary, add, var
 
@@ -105,3 +107,38 @@ def test_defaults_for_gradients_and_connections():
     assert node.run_params() is NoParams
     with pytest.raises(NotImplementedError, match="has no R_op"):
         add.R_op([x, x], [x, x])
+
+
+class _Scale(Op):
+    """A user's op in Theano 1.0 style: state in attributes, no __props__."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def make_node(self, x):
+        return Apply(self, [x], [x.type()])
+
+
+class _ScaleByType(_Scale):
+    """The same, declaring that its attributes do not matter."""
+
+    __props__ = ()
+
+
+def test_ops_without_props_are_equal_only_with_equal_attributes():
+    assert _Scale(2) != _Scale(3) and _Scale(2) == _Scale(2)
+    assert hash(_Scale(2)) == hash(_Scale(2)) and len({_Scale(2), _Scale(2), _Scale(3)}) == 2
+    assert _Scale(2) != _Scale("2")
+    arr = np.arange(3.0)
+    assert _Scale(arr) == _Scale(arr) and _Scale(arr) != _Scale(arr.copy())
+    assert _ScaleByType(2) == _ScaleByType(3)  # declared: the props (none) decide
+    assert _Scale(2) != _ScaleByType(2)
+
+
+def test_merge_keeps_two_ops_without_props_that_differ():
+    x = var("x")
+    a, b, c = _Scale(2)(x), _Scale(3)(x), _Scale(2)(x)
+    fg = FunctionGraph([x], [a, b, c], clone=False)
+    MergeRewriter().apply(fg)
+    assert fg.outputs[0] is not fg.outputs[1] and fg.outputs[0] is fg.outputs[2]
+    assert [n.op.k for n in fg.toposort()] == [2, 3]

@@ -38,25 +38,55 @@ def op_error(exc: BaseException, op: Any, inputs: Sequence[Any], where: Any = No
     return new
 
 
+def _same_attributes(a: dict, b: dict) -> bool:
+    """Whether two attribute dicts hold equal values (values without a plain truth value for
+    ==, such as arrays, only when they are the same object)."""
+    if a.keys() != b.keys():
+        return False
+    for k, x in a.items():
+        y = b[k]
+        if x is y:
+            continue
+        try:
+            if type(x) is not type(y) or not bool(x == y):
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
 class Op:
     """Base of all ops.
 
-    Subclasses set `__props__` (the attribute names that define equality), and define
+    Subclasses set `__props__` (the attribute names that define equality; without it, two
+    ops of one class are equal when all their attributes are), and define
     `make_node` (type checks, returns an Apply), `perform` (the normative NumPy
     meaning), and as far as they apply `L_op`/`grad`, `R_op` and `infer_shape`.
     """
 
     __props__: tuple[str, ...] = ()
+    # Whether the class or a base below Op names its __props__ (set for every subclass).
+    _props_declared = False
     default_output: int | None = None
     destroy_map: dict[int, list[int]] = {}
     view_map: dict[int, list[int]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._props_declared = cls._props_declared or "__props__" in cls.__dict__
 
     # -- identity -------------------------------------------------------------
     def _props(self) -> tuple:
         return tuple(getattr(self, p) for p in self.__props__)
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self._props() == other._props()  # type: ignore[attr-defined]
+        if type(self) is not type(other):
+            return False
+        if self._props_declared:
+            return self._props() == other._props()  # type: ignore[attr-defined]
+        # No __props__ (a user's op, written for Theano 1.0, which compares those by identity):
+        # equal when the attributes are, so Scale(2) and Scale(3) are never merged into one.
+        return self is other or _same_attributes(self.__dict__, other.__dict__)
 
     def __hash__(self) -> int:
         return hash((type(self), self._props()))
