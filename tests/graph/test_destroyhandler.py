@@ -35,13 +35,17 @@ def test_destroying_a_temporary_read_by_nobody_else_is_legal(xy):
     assert fg.toposort() == [t.owner, d.owner]
 
 
-def test_a_later_reader_of_the_destroyed_variable_is_ordered_before_the_destroyer(xy):
-    x, y = xy
+def destroyer_and_later_reader(x, y):
+    """t = exp(x) overwritten by d = t + y, while r = -t also reads t: (fg, d, r, out)."""
     t = exp(x)
     d = add_inplace(t, y)
     r = neg(t)
     out = mul(d, r)  # the plain order would compute d before r
-    fg = fgraph([x, y], [out])
+    return fgraph([x, y], [out]), d, r, out
+
+
+def test_a_later_reader_of_the_destroyed_variable_is_ordered_before_the_destroyer(xy):
+    fg, d, r, out = destroyer_and_later_reader(*xy)
     assert fg.orderings(fg) == {d.owner: [r.owner]}
     order = fg.toposort()
     assert position(order, r) < position(order, d) and order[-1] is out.owner
@@ -177,11 +181,8 @@ def test_replace_validate_keeps_a_legal_destroyer_and_reverts_an_illegal_one(xy)
 
 def test_orderings_follow_edits_and_pruned_destroyers_are_forgotten(xy):
     x, y = xy
-    t = exp(x)
-    d = add_inplace(t, y)
-    r = neg(t)
-    out = mul(d, r)
-    fg = fgraph([x, y], [out])
+    fg, d, r, out = destroyer_and_later_reader(x, y)
+    t = d.owner.inputs[0]
     assert fg.orderings(fg) == {d.owner: [r.owner]}
     fg.replace_validate(r, neg(x))  # t no longer read by anyone but d
     assert fg.orderings(fg) == {}
