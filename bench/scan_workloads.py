@@ -2,8 +2,12 @@
 units, float64) over 1000 steps, forward alone and forward with the gradient of every
 parameter (backpropagation through time), against a hand-written NumPy loop.
 
-Written against the Theano API like workloads.py (theano on any device, PyTensor's scan)."""
+Written against the Theano API like workloads.py (theano on any device, PyTensor's scan).
+`python bench/scan_workloads.py [rounds]` prints the time per step, wall-clock and CPU
+(run it with a Python that has PyTensor for its column, e.g. one with system site packages)."""
 from __future__ import annotations
+
+import statistics
 
 import numpy as np
 
@@ -73,3 +77,48 @@ def scan_workloads() -> list[Workload]:
                      w10_numpy(False), w10_graph(False)),
             Workload("W10-grad", f"scan RNN {N_IN}->{N_HID} tanh, {STEPS} steps, forward + gradient "
                      f"(BPTT), float64", w10_numpy(True), w10_graph(True))]
+
+
+def per_step(rounds: int = 7, devices: tuple[str, ...] = ("cpu", "numpy")) -> list[dict]:
+    """W10 per step: medians over interleaved rounds of wall-clock and process CPU time per
+    step (CPU time counts only this process: on a loaded machine it is the steadier figure),
+    for NumPy, theano on each device and PyTensor's C backend (when installed)."""
+    import time
+
+    import theano
+    from run import pytensor_lib, settle
+
+    pyt = pytensor_lib()
+    rows = []
+    for w in scan_workloads():
+        impls = {"numpy": w.numpy()}
+        impls.update({f"theano[{d}]": w.graph(theano, {"device": d}) for d in devices})
+        if pyt is not None:
+            impls["pytensor"] = w.graph(pyt, {"mode": pyt.mode})
+        samples: dict[str, list[tuple[float, float]]] = {k: [] for k in impls}
+        for f in impls.values():
+            f()
+        for _ in range(rounds):
+            for k, f in impls.items():
+                settle()
+                c0, t0 = time.process_time(), time.perf_counter()
+                for _ in range(5):
+                    f()
+                samples[k].append(((time.perf_counter() - t0) / 5 / STEPS, (time.process_time() - c0) / 5 / STEPS))
+        med = {k: (statistics.median(s[0] for s in v), statistics.median(s[1] for s in v)) for k, v in samples.items()}
+        ref = med.get("pytensor")
+        parts = []
+        for k, (wall, cpu) in med.items():
+            vs = f" x{wall / ref[0]:.2f}/x{cpu / ref[1]:.2f}pyt" if ref and k != "pytensor" else ""
+            parts.append(f"{k}={wall * 1e6:.2f}/{cpu * 1e6:.2f}us{vs}")
+        print(f"{w.name:<9} per step (wall/cpu): " + "  ".join(parts), flush=True)
+        rows.append({"workload": w.name, "per_step_wall_cpu_s": med})
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    per_step(int(sys.argv[1]) if len(sys.argv) > 1 else 7)

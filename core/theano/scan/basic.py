@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from ..compile.sharedvalue import SharedVariable
 from ..graph.basic import Constant, Variable, clone_get_equiv, graph_inputs
 from ..tensor.basic import as_tensor_variable, patternbroadcast
+from ..tensor.math import minimum
 from ..tensor.type import TensorType
 from ..updates import OrderedUpdates
 from .op import Scan, ScanSpec
@@ -202,8 +203,6 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
     if n_steps is not None:
         steps = as_tensor_variable(n_steps)
     elif seq_vars:
-        from ..tensor.math import minimum
-
         lens = [x.shape[0] - (max(t) - min(t)) for x, t in zip(seq_vars, seq_taps)]
         steps = lens[0]
         for ln in lens[1:]:

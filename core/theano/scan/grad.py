@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from ..compile.function import compiling_device, function
 from ..graph.basic import Apply, Variable, clone_get_equiv, clone_replace, graph_inputs
 from ..graph.fg import FunctionGraph
 from ..graph.op import Op
@@ -13,8 +14,12 @@ from ..gradient import DisconnectedType, grad
 from ..rewrite.basic import MergeRewriter
 from ..tensor.basic import constant, zeros_like
 from ..tensor.type import TensorType
+from .forward import run_loop, run_scan, scan_sources, state_buffers, step_of
 from .loop import ADD, CARRY, CARRY_OUT, CONST, ITEM, SLICE, Converter, run_steps
-from .op import Scan, ScanSpec, _current_device, run_loop, run_scan, scan_sources, state_buffers, step_of
+from .spec import ScanSpec
+
+if TYPE_CHECKING:
+    from .op import Scan
 
 _uids = itertools.count()
 
@@ -110,8 +115,6 @@ class ScanGrad(Op):
         """The one-step gradient graph compiled for `device` (once per device)."""
         fn = self._fns.get(device)
         if fn is None:
-            from ..compile.function import function
-
             fn = function(self.scan.inner_inputs + self.out_grad_ph + [p for _, p in self.fed_values],
                           self.inner_grads,
                           mode=self.scan.mode, on_unused_input="ignore", trust_input=True,
@@ -125,7 +128,7 @@ class ScanGrad(Op):
     def loop_fn(self, node: Apply, executor: Callable[..., int]) -> Callable[..., Any]:
         """The node's callable running the backward loop (and the forward replay, when the
         scan updates shared variables) with `executor` (see Scan.loop_fn)."""
-        device = _current_device()
+        device = compiling_device()
         step = step_of(self.grad_function(device)) if self.inner_grads else None
         fwd = step_of(self.scan.inner_function(device)) if self.scan.spec.n_shared else None
         single = len(node.outputs) == 1
