@@ -59,44 +59,51 @@ class Converter:
 def run_steps(step: Callable[..., list], sources: list, sinks: list, t0: int, dt: int, n: int) -> int:
     """Run `step` n times as the plan says (see the module doc); returns how many steps ran
     (fewer than n when an UNTIL sink stopped the loop)."""
-    args = [None] * len(sources)
-    slices, items = [], []
+    args: list = [None] * len(sources)
+    slices, casts, items, carried = [], [], [], []
     for j, src in enumerate(sources):
         kind = src[0]
-        if kind == SLICE:
-            slices.append((j, src))
+        if kind == CONST:
+            args[j] = src[1]
+        elif kind == SLICE:
+            (slices if src[3] is None else casts).append((j, src))
         elif kind == ITEM:
             items.append((j, src))
-        elif kind not in (CONST, CARRY):
+        elif kind == CARRY:
+            carried.append((j, src))
+        else:
             raise ValueError(f"scan loop: unknown source kind {kind!r}")
-    for s in sinks:
-        if s[0] not in (DROP, STORE, ADD, CARRY_OUT, UNTIL):
-            raise ValueError(f"scan loop: unknown sink kind {s[0]!r}")
+    general, carry_outs, until = [], [], None
+    for pos, s in enumerate(sinks):
+        kind = s[0]
+        if kind in (STORE, ADD):
+            general.append((pos, s[3]))
+        elif kind == CARRY_OUT:
+            carry_outs.append((pos, sources[s[1]], s[2], s[3]))
+        elif kind == UNTIL:
+            until = pos
+        elif kind != DROP:
+            raise ValueError(f"scan loop: unknown sink kind {kind!r}")
     n_sinks = len(sinks)
     for i in range(n):
         t = t0 + i * dt
-        for j, src in enumerate(sources):
-            if src[0] in (CONST, CARRY):
-                args[j] = src[1]
-        for j, (_, array, offset, cast) in slices:
-            args[j] = array[offset + t] if cast is None else cast(t)
-        for j, (_, seq, offset) in items:
-            args[j] = seq[offset + t]
+        for j, src in slices:
+            args[j] = src[1][src[2] + t]
+        for j, src in casts:
+            args[j] = src[3](t)
+        for j, src in items:
+            args[j] = src[1][src[2] + t]
+        for j, src in carried:
+            args[j] = src[1]
         res = step(*args)
         if len(res) != n_sinks:
             raise ValueError(f"scan loop: the step returned {len(res)} results for {n_sinks} sinks")
-        stop = False
-        for sink, v in zip(sinks, res):
-            kind = sink[0]
-            if kind == STORE or kind == ADD:
-                sink[3](t, v)
-            elif kind == CARRY_OUT:
-                v = sink[3](v)
-                sources[sink[1]][1] = v
-                if sink[2] is not None:
-                    sink[2].append(v)
-            elif kind == UNTIL:
-                stop = bool(v)
-        if stop:
+        for pos, fn in general:
+            fn(t, res[pos])
+        for pos, src, record, convert in carry_outs:
+            v = src[1] = convert(res[pos])
+            if record is not None:
+                record.append(v)
+        if until is not None and bool(res[until]):
             return i + 1
     return n
