@@ -58,6 +58,12 @@ def check_clients(fg):
     for v, cl in fg.clients.items():
         assert sorted(map(repr, cl)) == sorted(map(repr, expected[v])), v
     assert fg.apply_nodes == set(io_toposort(fg.inputs, fg.outputs))
+    # The variables are exactly those of the graph: the inputs, what the nodes read and make,
+    # and the outputs (a constant nobody reads any more has left).
+    in_graph = set(fg.inputs) | set(fg.outputs)
+    for node in fg.apply_nodes:
+        in_graph.update(node.inputs, node.outputs)
+    assert fg.variables == in_graph
 
 
 def graph():
@@ -103,11 +109,18 @@ def test_a_missing_input_is_named_with_the_inputs():
         FunctionGraph([x], [add(x, y)], clone=False)
 
 
-def test_constants_need_not_be_inputs():
+def test_constants_need_not_be_inputs_and_leave_when_nobody_reads_them():
     x = var("x")
     c = Constant(FLOAT, 1.0)
-    fg = FunctionGraph([x], [add(x, c)], clone=False)
-    assert c in fg.variables and fg.clients[c] == [(fg.outputs[0].owner, 1)]
+    fg = FunctionGraph([x], [mul(add(x, c), c)], clone=False)
+    s = fg.outputs[0].owner.inputs[0]
+    assert c in fg.variables and fg.clients[c] == [(s.owner, 1), (fg.outputs[0].owner, 1)]
+    fg.replace(s, neg(x))
+    assert c in fg.variables
+    check_clients(fg)
+    fg.replace(fg.outputs[0], exp(x))
+    assert c not in fg.variables and c not in fg.clients
+    check_clients(fg)
 
 
 # -- replace ---------------------------------------------------------------------------------

@@ -94,9 +94,15 @@ class FunctionGraph:
         stack = [var]
         while stack:
             v = stack.pop()
+            if self.clients.get(v):
+                continue
             # Inputs have no owner, so `v.owner is None` covers them (and `v in self.inputs`
-            # would scan a list at every step: quadratic on big graphs).
-            if self.clients.get(v) or v.owner is None:
+            # would scan a list at every step: quadratic on big graphs); they stay, an unread
+            # constant leaves.
+            if v.owner is None:
+                if isinstance(v, Constant) and v not in self.inputs:
+                    self.variables.discard(v)
+                    self.clients.pop(v, None)
                 continue
             node = v.owner
             if node not in self.apply_nodes or any(self.clients.get(o) for o in node.outputs):
@@ -113,7 +119,7 @@ class FunctionGraph:
                         cl.remove((node, k))
                     except ValueError:
                         pass
-                    if not cl and i.owner is not None:
+                    if not cl:
                         stack.append(i)
 
     # -- edits --------------------------------------------------------------
