@@ -24,7 +24,7 @@ from .gof import Generic, generic, object2, utils
 from .compile import (Container, Function, In, Mode, Out, Param, SharedVariable, SymbolicInput,
                       SymbolicOutput, function, function_dump, predefined_modes, shared,
                       shared_constructor, FAST_COMPILE, FAST_RUN)
-from .compile.function import deep_copy_op
+from .compile.ops import deep_copy_op
 from .compile.ops import as_op
 from .config import change_flags  # noqa: E402
 from .gradient import grad, Lop, Rop

@@ -8,7 +8,7 @@ import pytest
 import theano
 from theano import In, Out, tensor as T
 from theano.compile import Mode, UnusedInputError
-from theano.compile.function import DeepCopyOp
+from theano.compile.ops import DeepCopyOp
 from theano.graph.basic import Apply
 from theano.graph.op import Op
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from theano.backend import Plan, fallback, lowering_table
-from theano.compile.function import DeepCopyOp
+from theano.compile.ops import DeepCopyOp
 from theano.graph.basic import Apply
 from theano.kernel.ir import Kernel, elemwise_kernel, reduction_kernel
 from theano.tensor.basic import Alloc, Rebroadcast

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from theano.backend import Plan, all_inputs, lowering_table
-from theano.compile.function import DeepCopyOp
+from theano.compile.ops import DeepCopyOp
 from theano.graph.basic import Apply
 from theano.kernel.ir import Kernel, elemwise_kernel, reduction_values_kernel
 from theano.tensor.basic import Alloc, Rebroadcast

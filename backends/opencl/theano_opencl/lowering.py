@@ -25,7 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from theano.backend import Plan, all_inputs, fallback, lowering_table
-from theano.compile.function import DeepCopyOp
+from theano.compile.ops import DeepCopyOp
 from theano.graph.basic import Apply, Constant
 from theano.kernel.ir import Kernel, elemwise_kernel, reduction_kernel, reduction_values_kernel
 from theano.scalar import basic as scal

@@ -1,6 +1,6 @@
 """Compiling graphs into functions: function(), modes, In/Out, shared variables."""
 from .dump import function_dump
-from .function import DeepCopyOp, Function, UnusedInputError, deep_copy_op, function
+from .function import Function, UnusedInputError, function
 from .io import In, Out, Param, SymbolicInput, SymbolicOutput
 from .mode import FAST_COMPILE, FAST_RUN, Mode, get_default_mode, get_mode, predefined_modes
 from .sharedvalue import Container, SharedVariable, shared, shared_constructor
@@ -10,8 +10,8 @@ from ..graph.basic import Variable
 from ..gof.graph import io_connection_pattern, is_same_graph
 from ..compat.absent import module_getattr
 from . import ops
-from .ops import (FromFunctionOp, Rebroadcast, Shape, Shape_i, SpecifyShape, ViewOp, as_op, shape,
-                  specify_shape, view_op)
+from .ops import (DeepCopyOp, FromFunctionOp, Rebroadcast, Shape, Shape_i, SpecifyShape, ViewOp, as_op, shape,
+                  deep_copy_op, specify_shape, view_op)
 
 __all__ = ["DeepCopyOp", "FAST_COMPILE", "FAST_RUN", "Function", "In", "Mode", "Out", "Param",
            "SharedVariable", "SymbolicInput", "SymbolicOutput", "UnusedInputError", "Container",

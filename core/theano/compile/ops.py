@@ -2,6 +2,7 @@
 `ViewOp` (the identity, as a view) and the shape ops it re-exported."""
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Sequence
 
 from ..graph.basic import Apply, Variable
@@ -9,7 +10,7 @@ from ..graph.op import Op
 from ..tensor.basic import Rebroadcast
 from ..tensor.shape import Shape, Shape_i, SpecifyShape, shape, specify_shape
 
-__all__ = ["FromFunctionOp", "as_op", "ViewOp", "view_op", "Rebroadcast", "Shape", "Shape_i", "SpecifyShape",
+__all__ = ["DeepCopyOp", "deep_copy_op", "FromFunctionOp", "as_op", "ViewOp", "view_op", "Rebroadcast", "Shape", "Shape_i", "SpecifyShape",
            "shape", "specify_shape"]
 
 
@@ -122,3 +123,29 @@ class ViewOp(Op):
 
 
 view_op = ViewOp()
+
+
+class DeepCopyOp(Op):
+    """A copy of its input, so an output never aliases an input or another output."""
+
+    def make_node(self, x):
+        return Apply(self, [x], [x.type()])
+
+    def make_py_fn(self, node):
+        def fn(x):
+            return x.copy() if hasattr(x, "copy") else copy.deepcopy(x)
+
+        return fn
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = self.make_py_fn(node)(inputs[0])
+
+    def infer_shape(self, node, shapes):
+        return [shapes[0]]
+
+    def grad(self, inputs, gouts):
+        return [gouts[0]]
+
+
+deep_copy_op = DeepCopyOp()
+"""The DeepCopyOp instance that guards compiled functions' outputs."""
