@@ -118,7 +118,7 @@ def test_clone_with_new_inputs_of_another_type_names_the_type_or_rebuilds():
     i = var("i", INT)
     node = IntToFloat().make_node(i)
     f = var("f", FLOAT)
-    with pytest.raises(TypeError, match=r"input of type Toy\(int\)"):
+    with pytest.raises(TypeError, match=r"input 0 of type Toy\(int\) by f of type Toy\(float\)"):
         node.clone_with_new_inputs([f])
     a, b = var("a", INT), var("b", INT)
     sum_node = add.make_node(a, b)

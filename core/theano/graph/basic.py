@@ -222,12 +222,13 @@ class Apply(Node):
         if strict:
             # Allow a more specific type that the node's input type accepts.
             fixed = []
-            for new_i, old_i in zip(inputs, self.inputs):
+            for k, (new_i, old_i) in enumerate(zip(inputs, self.inputs)):
                 if new_i.type != old_i.type:
-                    new_i = old_i.type.convert_variable(new_i)
-                    if new_i is None:
-                        raise TypeError(f"{self.op}: cannot replace input of type {old_i.type} "
-                                        f"by a variable of another type")
+                    converted = old_i.type.convert_variable(new_i)
+                    if converted is None:
+                        raise TypeError(f"{self.op}: cannot replace input {k} of type {old_i.type} "
+                                        f"by {new_i} of type {new_i.type}")
+                    new_i = converted
                 fixed.append(new_i)
             new = Apply(self.op, fixed, [o.clone() for o in self.outputs])
         else:
