@@ -173,3 +173,56 @@ def test_random_streams_in_the_step_draw_every_step_and_advance():
     masks, _ = theano.scan(lambda xt: srng.binomial(size=(40,), p=0.5, dtype="float64") + 0 * xt, sequences=x)
     m = theano.function([x], masks)(xv)
     assert all(not np.array_equal(m[i], m[i + 1]) for i in range(3))  # a new mask every step
+
+
+@pytest.mark.parametrize("device", ["cpu", "numpy"])
+def test_a_step_changing_a_shape_is_refused_naming_the_output(device):
+    x, h0 = T.dvector("x"), T.dvector("h0")
+    # A state whose step returns a longer vector than its initial value.
+    grow, _ = theano.scan(lambda v, acc: T.concatenate([acc, acc]), sequences=x, outputs_info=h0)
+    with pytest.raises(ValueError, match=r"returned shape \(4,\) for recurrent state 0, whose initial value"):
+        theano.function([x, h0], grow, device=device)(np.ones(3), np.ones(2))
+    # A stacked output whose shape follows the sequence's values.
+    ragged, _ = theano.scan(lambda v: T.arange(T.cast(v, "int64")), sequences=x)
+    f = theano.function([x], ragged, device=device)
+    np.testing.assert_array_equal(f(np.array([2.0, 2.0])), [[0, 1], [0, 1]])
+    with pytest.raises(ValueError, match="output 0, while the earlier steps returned"):
+        f(np.array([2.0, 3.0]))
+
+
+@pytest.mark.parametrize("device", ["cpu", "numpy"])
+def test_the_gradient_step_reads_the_forward_values_instead_of_recomputing_them(device):
+    from theano.scan.grad import ScanGrad
+
+    x, h0 = T.dmatrix("x"), T.dvector("h0")
+    W = theano.shared(np.random.RandomState(3).randn(3, 3) * 0.4, "W")
+    h, _ = theano.scan(lambda xt, hp: T.tanh(T.dot(hp, W) + xt), sequences=x, outputs_info=h0)
+    gW = theano.grad((h ** 2).sum(), W)
+    f = theano.function([x, h0], gW, device=device)
+    node = next(n for n in f.maker.fgraph.toposort() if isinstance(n.op, ScanGrad))
+    assert [j for j, _ in node.op.fed_values] == [0]  # the state's new value: the tanh
+    step = node.op.grad_function(device)
+    # the step graph has no tanh left (tanh' = 1 - tanh**2 reads the stored tanh)
+    assert not any("tanh" in str(n.op) for n in step.maker.fgraph.toposort())
+    xv, h0v = np.random.RandomState(4).randn(6, 3), np.zeros(3)
+    Wv, exp = W.get_value(), np.zeros((3, 3))
+    hs, cur = [], h0v
+    for t in range(6):
+        cur = np.tanh(cur @ Wv + xv[t])
+        hs.append(cur)
+    gh = np.zeros(3)
+    for t in reversed(range(6)):
+        ga = (gh + 2 * hs[t]) * (1 - hs[t] ** 2)
+        exp += np.outer(hs[t - 1] if t else h0v, ga)
+        gh = ga @ Wv.T
+    np.testing.assert_allclose(f(xv, h0v), exp, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("device", ["cpu", "numpy"])
+def test_an_error_inside_the_step_names_the_inner_node(device):
+    x, W = T.dmatrix("x"), T.dmatrix("W")
+    h, _ = theano.scan(lambda xt, W: T.dot(xt, W), sequences=x, non_sequences=W)
+    f = theano.function([x, W], h, device=device)
+    with pytest.raises(ValueError, match=r"Scan\{scan_fn\} failed on inputs .*Dot failed on inputs \(float64\(3,\), "
+                                         r"float64\(4, 4\)\)"):
+        f(np.ones((3, 3)), np.ones((4, 4)))
