@@ -137,6 +137,13 @@ def build_shared_library(source: str, name: str, extra_flags: tuple[str, ...] = 
     return cdir.get_or_build("c", key, ".so", build, meta=meta)
 
 
+def library_cached(source: str, extra_flags: tuple[str, ...] = ()) -> bool:
+    """Whether the disk cache has a library built from `source` (not checked or loaded: a
+    cheap test of whether loading it would have to compile first)."""
+    cdir, key, _, _ = _library_unit(source, "", extra_flags)
+    return os.path.exists(cdir.path_for("c", key, ".so"))
+
+
 def load_shared_library(source: str, name: str, symbols: tuple[str, ...] = (),
                         extra_flags: tuple[str, ...] = ()) -> ctypes.CDLL:
     """`source` compiled into a shared library (cached by content) and loaded, with `symbols`
