@@ -19,7 +19,8 @@ from theano.kernel.ir import Kernel
 
 from . import lowering
 from .renderer import CKernelRenderer, entry_source, parallel_min
-from .toolchain import CompileError, build_extension, find_compiler, library_cached, load_shared_library
+from .toolchain import (CompileError, build_extension, find_compiler, group_cached, library_cached,
+                        load_library_group, load_shared_library)
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -40,6 +41,12 @@ ALWAYS = ("launcher", "filters")
 # in a subprocess, so threads suffice.
 _builders = ThreadPoolExecutor(max_workers=len(EXTENSIONS), thread_name_prefix="theano-c-ext")
 _compilers = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="theano-c-cc")
+#: A graph's kernels missing from the disk cache compile as this many libraries (each one
+#: compiler run over one file per kernel, linked once), side by side. A fixed number, so the
+#: grouping depends on the graph and the cache alone and a warm start finds the same groups.
+KERNEL_GROUPS = 2
+#: the global symbols of a kernel's unit, suffixed per member of a group
+_KERNEL_SYMBOLS = ("theano_entry", "theano_kernel", "theano_kernel_serial")
 
 
 class CBackend(Backend):
@@ -146,42 +153,70 @@ class CBackend(Backend):
             hit = self._sources[kernel] = (src, full)
         return hit
 
-    def _load_kernel(self, src: str, full: str, name: str) -> tuple[Any, int]:
+    def _load_kernel(self, src: str, full: str, name: str) -> dict[str, tuple[Any, int]]:
         # A cached library that fails to load or lacks the entry point is rebuilt, not fatal.
         lib = load_shared_library(full, name, ("theano_entry",))
         hit = (lib, ctypes.cast(lib.theano_entry, ctypes.c_void_p).value)
         with self._lock:
             self._entries[src] = hit
-        return hit
+        return {src: hit}
 
-    def start_kernel(self, kernel: Kernel) -> None:
-        """Start compiling `kernel` in the background when the disk cache lacks it (a cached
-        one is loaded when it is needed, without a thread)."""
-        src, full = self._kernel_sources(kernel)
+    def _load_group(self, members: list[tuple[str, str, str]]) -> dict[str, tuple[Any, int]]:
+        try:
+            lib = load_library_group([full for _, full, _ in members], _KERNEL_SYMBOLS, "theano_entry")
+        except CompileError:  # compiled one by one, the error names the kernel that fails
+            return {k: v for m in members for k, v in self._load_kernel(*m).items()}
+        hits = {src: (lib, ctypes.cast(getattr(lib, f"theano_entry_{i}"), ctypes.c_void_p).value)
+                for i, (src, _, _) in enumerate(members)}
         with self._lock:
-            if src in self._entries or src in self._compiling:
-                return
-        if library_cached(full):
-            return
-        with self._lock:
-            if src not in self._entries and src not in self._compiling:
-                fut = _compilers.submit(self._load_kernel, src, full, str(kernel))
-                fut.add_done_callback(lambda f: f.exception() is None or self._forget_kernel(src, f))
-                self._compiling[src] = fut
+            self._entries.update(hits)
+        return hits
 
-    def _forget_kernel(self, src: str, fut: Future) -> None:
+    def start_kernels(self, kernels: list[Kernel]) -> None:
+        """Compile, in the background, the kernels of one graph that the disk cache lacks (a
+        cached one is loaded when it is needed, without a thread): KERNEL_GROUPS libraries
+        side by side, or one per kernel when a group would hold one. What is missing is judged
+        by the disk cache alone, never by what this process has loaded, so the next process
+        forms the same groups and finds them (a cached group is loaded at once: one library
+        load for all its kernels)."""
+        units = {}
+        for k in kernels:
+            src, full = self._kernel_sources(k)
+            units.setdefault(src, (src, full, str(k)))
+        missing = [u for u in units.values() if not library_cached(u[1])]
+        missing.sort(key=lambda u: u[1])
+        for group in (missing[g::KERNEL_GROUPS] for g in range(KERNEL_GROUPS)):
+            if not group or self._started(group):
+                continue
+            if len(group) > 1 and group_cached([u[1] for u in group], _KERNEL_SYMBOLS):
+                self._load_group(group)
+                continue
+            with self._lock:
+                if self._started(group):
+                    continue
+                fut = _compilers.submit(*((self._load_kernel, *group[0]) if len(group) == 1
+                                          else (self._load_group, group)))
+                for src, _, _ in group:
+                    self._compiling.setdefault(src, fut)
+            fut.add_done_callback(lambda f, g=group: f.exception() is None or self._forget_kernels(g, f))
+
+    def _started(self, group: list[tuple[str, str, str]]) -> bool:
+        return all(u[0] in self._entries or u[0] in self._compiling for u in group)
+
+    def _forget_kernels(self, group: list[tuple[str, str, str]], fut: Future) -> None:
         with self._lock:
-            if self._compiling.get(src) is fut:
-                del self._compiling[src]
+            for src, _, _ in group:
+                if self._compiling.get(src) is fut:
+                    del self._compiling[src]
 
     def kernel_entry(self, kernel: Kernel) -> int:
         """The address of the compiled entry point of `kernel` (compiled once, cached on disk;
-        waits for a compile `start_kernel` began)."""
+        waits for a compile `start_kernels` began)."""
         src, full = self._kernel_sources(kernel)
         hit = self._entries.get(src)
         if hit is None:
             fut = self._compiling.get(src)
-            hit = fut.result() if fut is not None else self._load_kernel(src, full, str(kernel))
+            hit = (fut.result() if fut is not None else self._load_kernel(src, full, str(kernel)))[src]
         return hit[1]
 
     # -- linking -------------------------------------------------------------------------
@@ -190,9 +225,9 @@ class CBackend(Backend):
     def link(self, fgraph: Any) -> Any:
         """The core's link, with every compile the graph needs started at once: the extensions
         its lowerings build on begin building in the background, nodes whose lowering does not
-        wait for one are planned first (each kernel starts compiling as it is planned), then
-        those that do. On a cold cache the pieces compile side by side instead of one after
-        another as the lowering meets them."""
+        wait for one are planned first and their kernels start compiling, then those that do.
+        On a cold cache the pieces compile side by side instead of one after another as the
+        lowering meets them."""
         order = fgraph.toposort()
         needed, later = set(ALWAYS), []
         for node in order:
@@ -205,6 +240,7 @@ class CBackend(Backend):
         self.start_extensions(sorted(needed))
         waits = set(later)
         plans = {node: self.plan(node) for node in order if node not in waits}
+        self.start_kernels([p.payload for p in plans.values() if isinstance(p.payload, Kernel)])
         plans.update((node, self.plan(node)) for node in later)
         outer = getattr(self._planned, "plans", None)  # a scan's inner graph links inside
         self._planned.plans = plans
@@ -214,22 +250,16 @@ class CBackend(Backend):
             self._planned.plans = outer
 
     def plan(self, node: Apply) -> Plan:
-        """The plan `link` already made for `node`, else the lowering's; a kernel starts
-        compiling (`start_kernel`)."""
+        """The plan `link` already made for `node`, else the lowering's."""
         made = getattr(self._planned, "plans", None)
         if made is not None and node in made:
             return made[node]
-        p = super().plan(node)
-        if isinstance(p.payload, Kernel):
-            self.start_kernel(p.payload)
-        return p
+        return super().plan(node)
 
     def prepare(self, plans: dict[Apply, Plan]) -> None:
-        """Distinct kernels compile in parallel (`plan` started them): a cold graph costs about
-        one compile, not N."""
-        for p in plans.values():
-            if isinstance(p.payload, Kernel):
-                self.start_kernel(p.payload)
+        """Kernels compile in parallel (`start_kernels`; `link` started those of the nodes it
+        planned first): a cold graph costs about one compile, not N."""
+        self.start_kernels([p.payload for p in plans.values() if isinstance(p.payload, Kernel)])
 
     def node_function(self, node: Apply, plan: Plan, prepared: Any) -> Callable[..., Any]:
         """A compiled kernel's launcher object, or the plan's own callable."""

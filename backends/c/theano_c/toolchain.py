@@ -144,6 +144,55 @@ def library_cached(source: str, extra_flags: tuple[str, ...] = ()) -> bool:
     return os.path.exists(cdir.path_for("c", key, ".so"))
 
 
+def _group_unit(sources: list[str], renamed: tuple[str, ...]) -> tuple:
+    """(cache, key, build, meta) of one library built from several sources, each its own
+    translation unit (their static helpers may share names) in one compiler run, which
+    links once: the link is most of a small unit's cost. Source i's global symbols `renamed`
+    become name_i."""
+    comp = find_compiler()
+    if comp is None:
+        raise CompileError("no C compiler found: install gcc (apt-get install gcc) or set CC")
+    flags = cflags()
+    march = "-march=native" in " ".join(flags)
+    key = cache_key("group", " ".join(renamed), *sources, comp.path, comp.version, " ".join(flags),
+                    _cpu_id() if march else "")
+    cdir = CompileDir()
+
+    def build(tmp_out: str) -> None:
+        paths = []
+        for i, src in enumerate(sources):
+            path = cdir.path_for("c-src", key, f"-{i}.c")  # kept beside, not entries of the cache
+            cdir.make_dir(os.path.dirname(path))
+            prelude = "".join(f"#define {n} {n}_{i}\n" for n in renamed)
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600), "w") as f:
+                f.write(prelude + src)
+            paths.append(path)
+        libs = ["-lmvec", "-lm"] if comp.vector_math else ["-lm"]
+        cmd = [comp.path, *flags, *paths, "-o", tmp_out, *libs]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            msg = (res.stderr or res.stdout).strip()
+            raise CompileError(f"compiling a group of {len(sources)} units failed:\n"
+                               f"$ {' '.join(shlex.quote(c) for c in cmd)}\n{msg[-4000:]}")
+
+    return cdir, key, build, {"name": f"group of {len(sources)}", "compiler": comp.version,
+                              "flags": " ".join(flags)}
+
+
+def group_cached(sources: list[str], renamed: tuple[str, ...]) -> bool:
+    """Whether the disk cache has the library `load_library_group(sources, renamed)` loads."""
+    cdir, key, _, _ = _group_unit(sources, renamed)
+    return os.path.exists(cdir.path_for("c", key, ".so"))
+
+
+def load_library_group(sources: list[str], renamed: tuple[str, ...], symbol: str) -> ctypes.CDLL:
+    """One library compiled from `sources` (cached by their contents, see `_group_unit`) and
+    loaded, with symbol_i present for every source i."""
+    cdir, key, build, meta = _group_unit(sources, renamed)
+    symbols = tuple(f"{symbol}_{i}" for i in range(len(sources)))
+    return cdir.load("c", key, ".so", build, functools.partial(_open_library, symbols=symbols), meta)
+
+
 def load_shared_library(source: str, name: str, symbols: tuple[str, ...] = (),
                         extra_flags: tuple[str, ...] = ()) -> ctypes.CDLL:
     """`source` compiled into a shared library (cached by content) and loaded, with `symbols`
