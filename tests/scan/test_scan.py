@@ -226,3 +226,23 @@ def test_an_error_inside_the_step_names_the_inner_node(device):
     with pytest.raises(ValueError, match=r"Scan\{scan_fn\} failed on inputs .*Dot failed on inputs \(float64\(3,\), "
                                          r"float64\(4, 4\)\)"):
         f(np.ones((3, 3)), np.ones((4, 4)))
+
+
+@pytest.mark.parametrize("device", ["cpu", "numpy"])
+def test_a_gradient_nobody_reads_is_not_computed(device):
+    from theano.scan.grad import ScanGrad
+
+    x, h0 = T.dmatrix("x"), T.dvector("h0")
+    W, c = theano.shared(np.random.RandomState(5).randn(3, 3) * 0.4, "W"), T.dvector("c")
+    h, _ = theano.scan(lambda xt, hp, c: T.tanh(T.dot(hp, W) + xt * c), sequences=x, outputs_info=h0,
+                       non_sequences=c)
+    cost = (h ** 2).sum()
+    some = theano.function([x, h0, c], theano.grad(cost, [W, h0]), device=device)
+    every = theano.function([x, h0, c], theano.grad(cost, [W, h0, x, c]), device=device)
+    node = next(n for n in some.maker.fgraph.toposort() if isinstance(n.op, ScanGrad))
+    assert node.op.unneeded == {0, 3}  # the sequence x and the non-sequence c
+    assert next(n for n in every.maker.fgraph.toposort() if isinstance(n.op, ScanGrad)).op.unneeded == set()
+    rng = np.random.RandomState(6)
+    args = rng.randn(5, 3), rng.randn(3), rng.randn(3)
+    for a, b in zip(some(*args), every(*args)):
+        np.testing.assert_array_equal(a, b)

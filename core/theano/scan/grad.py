@@ -57,6 +57,17 @@ def _read_forward_values(inputs: list, step_outs: list, grads: list) -> tuple[li
     return new, [(j, p) for j, p in ph.values() if p in used]
 
 
+def _inner_positions(sp: ScanSpec, k: int) -> range:
+    """The inner inputs of a sequence's taps (k < n_seq) or of a free variable (the last n_free
+    outer inputs), k an outer input position after n_steps."""
+    if k < sp.n_seq:
+        start = sum(len(t) for t in sp.seq_taps[:k])
+        return range(start, start + len(sp.seq_taps[k]))
+    n_before = sum(map(len, sp.seq_taps)) + sum(map(len, sp.state_taps)) + sp.n_shared
+    free = k - (sp.n_seq + sp.n_state + sp.n_shared)
+    return range(n_before + free, n_before + free + 1)
+
+
 class ScanGrad(Op):
     """Gradients of a Scan's sequences, initial states, shared variables and free inputs.
 
@@ -72,10 +83,18 @@ class ScanGrad(Op):
     # Like Scan's, the backward loop is a driver calling compiled one-step gradient functions.
     host_side = "the scan gradient loop calls its compiled one-step gradient function per step"
 
-    def __init__(self, scan: Scan):
+    def __init__(self, scan: Scan, unneeded: frozenset[int] = frozenset()):
         self.scan = scan
         self.uid = next(_uids)
         sp = scan.spec
+        # Outer inputs (positions after n_steps) whose gradient nobody reads: sequences and
+        # free variables only, whose gradients feed no later step (rewriting.py finds them).
+        n_outer = sp.n_seq + sp.n_state + sp.n_shared + sp.n_free
+        if any(not (k < sp.n_seq or k >= n_outer - sp.n_free) for k in unneeded):
+            raise ValueError(f"ScanGrad: only sequences and free variables may go without a gradient, "
+                             f"not outer inputs {sorted(unneeded)}")
+        self.unneeded = frozenset(unneeded)
+        skipped = {j for k in self.unneeded for j in _inner_positions(sp, k)}
         n_out = sp.n_nitsot + sp.n_state + sp.n_shared
         step_outs = scan.inner_outputs[:n_out]
         self.out_grad_ph = [o.type(f"g_{o}") for o in step_outs]
@@ -85,7 +104,7 @@ class ScanGrad(Op):
         # repeated variable and would stop the other outputs' gradients from flowing back
         # into an output that is also seeded (a known gradient replaces what flows back).
         known = {o.copy(): g for o, g in zip(step_outs, self.out_grad_ph) if _is_float(o)}
-        self.differentiable = [_is_float(v) for v in scan.inner_inputs]
+        self.differentiable = [_is_float(v) and j not in skipped for j, v in enumerate(scan.inner_inputs)]
         wrt = [v for v, d in zip(scan.inner_inputs, self.differentiable) if d]
         if known and wrt:
             self.inner_grads = grad(None, wrt, known_grads=known, disconnected_inputs="ignore",
