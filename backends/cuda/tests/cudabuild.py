@@ -78,7 +78,7 @@ def _group(dtypes) -> str:
 def record_node(col: Collection, node, planner) -> None:
     """Render what the cuda backend would compile for `node` (nothing for other ops)."""
     from theano_cuda import lowering
-    from theano_cuda.reduction import ReductionSpec, render_reduction
+    from theano_cuda.reduction import render_reduction, variants
 
     p = lowering.lower.plan(node, planner)
     renderer = planner.renderer
@@ -89,11 +89,9 @@ def record_node(col: Collection, node, planner) -> None:
         col.add(str(k), lambda name: renderer.render(k, name),
                 _group([a.dtype for a in k.inputs + k.outputs]))
     if work is not None and work.reduction is not None:
-        s = work.reduction
-        part = ReductionSpec(s.acc_dtype, 2, (1,), s.op, s.acc_dtype, s.out_dtype)
-        for spec in (s, part):
-            col.add(str(spec), lambda name, spec=spec: render_reduction(spec, name),
-                    _group([spec.in_dtype, spec.acc_dtype, spec.out_dtype]))
+        for v in variants(work.reduction):
+            col.add(str(v), lambda name, v=v: render_reduction(v, name),
+                    _group([v.in_dtype, v.acc_dtype, v.out_dtype]))
     if p.fallback and ("cannot render" in p.why or "no type" in p.why or "renders no" in p.why):
         col.refused[str(node.op)] = p.why
 
@@ -149,7 +147,7 @@ def standard_reductions(col: Collection) -> None:
     """Every reduction op over every dtype the dialect has, on a few axis patterns, so a
     reduction the catalog happens not to build is still compiled."""
     from theano.kernel.render import RenderError
-    from theano_cuda.reduction import ReductionSpec, render_reduction
+    from theano_cuda.reduction import ReductionSpec, render_reduction, variants
 
     acc_of = {"bool": "int64", "int8": "int64", "int16": "int64", "int32": "int64", "int64": "int64",
               "uint8": "uint64", "uint16": "uint64", "uint32": "uint64", "uint64": "uint64",
@@ -164,8 +162,9 @@ def standard_reductions(col: Collection) -> None:
                      ReductionSpec(dt, nd, axes, scal.OR, "bool", "bool")]
             for s in specs:
                 try:
-                    col.add(str(s), lambda name, s=s: render_reduction(s, name),
-                            _group([s.in_dtype, s.acc_dtype, s.out_dtype]))
+                    for v in variants(s):
+                        col.add(str(v), lambda name, v=v: render_reduction(v, name),
+                                _group([v.in_dtype, v.acc_dtype, v.out_dtype]))
                 except RenderError:
                     pass
 

@@ -25,20 +25,154 @@ from pathlib import Path
 
 import numpy as np
 
+#: streaming multiprocessors the fake device reports (the backend sizes its grids by them)
+SM_COUNT = 4
+
 CXX = shutil.which("g++") or shutil.which("c++")
 _CACHE = Path(tempfile.gettempdir()) / "theano-cuda-fakecupy"
 
 _PRELUDE = r"""
 #include <math.h>
 #include <string.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <ucontext.h>
+#include <algorithm>
+#include <utility>
+#include <vector>
 #define __global__
 #define __device__
 #define __restrict__
 #define __shared__ static
 struct theano_dim3 { unsigned x; };
-static const theano_dim3 threadIdx = {0}, blockIdx = {0}, blockDim = {1}, gridDim = {1};
-static inline void __syncthreads() {}
+static unsigned theano_thread, theano_block, theano_block_dim, theano_grid;
+#define threadIdx (theano_dim3{theano_thread})
+#define blockIdx (theano_dim3{theano_block})
+#define blockDim (theano_dim3{theano_block_dim})
+#define gridDim (theano_dim3{theano_grid})
 static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }
+
+/* The model's counters: index divisions and modulos by run-time values (a kernel's index
+   parameters are theano_counted: dividing by one counts), global loads through a const buffer
+   parameter, and per warp request (the loads a warp's lanes issue as their n-th load) the
+   32-byte sectors it touches. */
+static long long theano_divmods, theano_loads, theano_requests, theano_sectors, theano_error;
+template <class V> struct theano_counted { V v; operator V() const { return v; } };
+typedef theano_counted<long long> theano_i64;
+typedef theano_counted<int> theano_i32;
+template <class A, class V> auto operator/(A a, theano_counted<V> b) -> decltype(a / b.v) { ++theano_divmods; return a / b.v; }
+template <class A, class V> auto operator%(A a, theano_counted<V> b) -> decltype(a % b.v) { ++theano_divmods; return a % b.v; }
+template <class A, class V> A& operator/=(A& a, theano_counted<V> b) { ++theano_divmods; a /= b.v; return a; }
+template <class A, class V> A& operator%=(A& a, theano_counted<V> b) { ++theano_divmods; a %= b.v; return a; }
+static unsigned theano_seq[1024];
+static std::vector<std::pair<unsigned long long, unsigned long long> > theano_touched;
+struct theano_gptr {
+  const char* p;
+  template <class I> const char* operator+(I off) const {
+    const char* q = p + (long long)off;
+    ++theano_loads;
+    unsigned t = theano_thread;
+    theano_touched.push_back(std::make_pair(((unsigned long long)(t >> 5) << 40) | theano_seq[t]++,
+                                            (unsigned long long)(uintptr_t)q >> 5));
+    return q;
+  }
+  template <class T> operator const T*() const { return (const T*)p; }
+};
+static void theano_flush() {
+  std::sort(theano_touched.begin(), theano_touched.end());
+  for (size_t i = 0; i < theano_touched.size(); ++i) {
+    if (i == 0 || theano_touched[i] != theano_touched[i - 1]) ++theano_sectors;
+    if (i == 0 || theano_touched[i].first != theano_touched[i - 1].first) ++theano_requests;
+  }
+  theano_touched.clear();
+  memset(theano_seq, 0, sizeof theano_seq);
+}
+
+/* Threads of a block as fibers: each runs until it reaches a barrier (__syncthreads: the
+   block's; a shuffle: its warp's) or ends; a barrier opens when every thread it waits for
+   has reached it. A barrier some thread never reaches is an error, as a hang would be. */
+enum { THEANO_RUN, THEANO_BLOCK_BARRIER, THEANO_WARP_BARRIER, THEANO_DONE };
+struct theano_fiber { ucontext_t ctx; char* stack; int state; };
+static theano_fiber theano_fibers[1024];
+static ucontext_t theano_main;
+static void (*theano_body)(void*);
+static void* theano_arg;
+static int theano_fibered;
+static void theano_entry() {
+  theano_body(theano_arg);
+  theano_fibers[theano_thread].state = THEANO_DONE;
+  swapcontext(&theano_fibers[theano_thread].ctx, &theano_main);
+}
+static inline void theano_wait(int state) {
+  theano_fibers[theano_thread].state = state;
+  swapcontext(&theano_fibers[theano_thread].ctx, &theano_main);
+}
+static inline void __syncthreads() { if (theano_fibered) theano_wait(THEANO_BLOCK_BARRIER); }
+static unsigned long long theano_exchange[1024];
+template <class V, class O> static V __shfl_down_sync(unsigned mask, V v, O o) {
+  unsigned t = theano_thread, lane = t & 31;
+  if (!theano_fibered) { theano_error = 2; return v; }
+  memcpy(&theano_exchange[t], &v, sizeof(V));
+  theano_wait(THEANO_WARP_BARRIER);  /* every lane has written */
+  V r = v;
+  if (lane + (unsigned)o < 32 && t + (unsigned)o < theano_block_dim) memcpy(&r, &theano_exchange[t + o], sizeof(V));
+  theano_wait(THEANO_WARP_BARRIER);  /* every lane has read */
+  return r;
+}
+static void theano_run_block(unsigned n) {
+  const size_t stack = 64 * 1024;
+  for (unsigned t = 0; t < n; ++t) {
+    theano_fiber& f = theano_fibers[t];
+    if (!f.stack) f.stack = (char*)malloc(stack);
+    getcontext(&f.ctx);
+    f.ctx.uc_stack.ss_sp = f.stack;
+    f.ctx.uc_stack.ss_size = stack;
+    f.ctx.uc_link = 0;
+    makecontext(&f.ctx, theano_entry, 0);
+    f.state = THEANO_RUN;
+  }
+  for (;;) {
+    bool ran = false;
+    for (unsigned t = 0; t < n; ++t)
+      if (theano_fibers[t].state == THEANO_RUN) {
+        theano_thread = t;
+        swapcontext(&theano_main, &theano_fibers[t].ctx);
+        ran = true;
+      }
+    if (ran) continue;
+    bool done = true, released = false;
+    for (unsigned t = 0; t < n; ++t) done = done && theano_fibers[t].state == THEANO_DONE;
+    if (done) return;
+    for (unsigned w = 0; w < n; w += 32) {
+      unsigned end = w + 32 < n ? w + 32 : n, waiting = 0, other = 0;
+      for (unsigned t = w; t < end; ++t) {
+        if (theano_fibers[t].state == THEANO_WARP_BARRIER) ++waiting; else ++other;
+      }
+      if (waiting && other) { theano_error = 3; return; }  /* a shuffle some lanes skip */
+      if (waiting) { released = true; for (unsigned t = w; t < end; ++t) theano_fibers[t].state = THEANO_RUN; }
+    }
+    if (released) continue;
+    for (unsigned t = 0; t < n; ++t) {
+      if (theano_fibers[t].state != THEANO_BLOCK_BARRIER) { theano_error = 4; return; }  /* divergent __syncthreads */
+      theano_fibers[t].state = THEANO_RUN;
+    }
+  }
+}
+static void theano_launch(unsigned grid, unsigned block, int fibered, void (*body)(void*), void* arg) {
+  theano_grid = grid; theano_block_dim = block; theano_fibered = fibered;
+  theano_body = body; theano_arg = arg;
+  for (unsigned b = 0; b < grid && !theano_error; ++b) {
+    theano_block = b;
+    if (fibered) theano_run_block(block);
+    else for (unsigned t = 0; t < block; ++t) { theano_thread = t; body(arg); }
+    theano_flush();
+  }
+}
+extern "C" void theano_stats(long long* out) {
+  out[0] = theano_divmods; out[1] = theano_loads; out[2] = theano_requests; out[3] = theano_sectors;
+  out[4] = theano_error;
+  theano_divmods = theano_loads = theano_requests = theano_sectors = theano_error = 0;
+}
 """
 
 
@@ -168,38 +302,81 @@ _NUMPY_API = ("zeros", "full", "where", "maximum", "tensordot", "moveaxis", "swa
               "exp", "log", "max", "sum", "argmax", "arange")
 
 
+def _counted_params(params: list[str]) -> list[str]:
+    """The kernel's parameters with the model's types: index scalars count their divisions,
+    const buffers record their loads (same size and calling convention as the originals)."""
+    out = []
+    for p in params:
+        m = re.fullmatch(r"const char\*\s*(?:__restrict__\s+)?(\w+)", p)
+        if m:
+            out.append(f"theano_gptr {m.group(1)}")
+        elif p.startswith("long long "):
+            out.append("theano_i64 " + p[len("long long "):])
+        elif p.startswith("int "):
+            out.append("theano_i32 " + p[len("int "):])
+        else:
+            out.append(p)
+    return out
+
+
+def _instrumented(code: str, name: str) -> str:
+    """The kernel's source with counted parameter types, and an entry point that runs a
+    launch (grid, block, then the kernel's own arguments)."""
+    params = _params(code, name)
+    counted = _counted_params(params)
+    sig = re.compile(r'(extern "C" __global__ void ' + name + r")\(([^)]*)\)")
+    code = sig.sub(lambda m: f"{m.group(1)}({', '.join(counted)})", code, count=1)
+    names = [re.search(r"(\w+)\s*$", p).group(1) for p in params]
+    fibered = int("__syncthreads" in code or "__shfl" in code)
+    return (code + f"\nstruct theano_args_{name} {{ {' '.join(p + ';' for p in counted)} }};\n"
+            f"static void theano_body_{name}(void* a) {{ theano_args_{name}* p = (theano_args_{name}*)a; "
+            f"{name}({', '.join('p->' + n for n in names)}); }}\n"
+            f'extern "C" void theano_launch_{name}(unsigned grid, unsigned block, {", ".join(counted)}) {{\n'
+            f"  theano_args_{name} a = {{ {', '.join(names)} }};\n"
+            f"  theano_launch(grid, block, {fibered}, theano_body_{name}, &a);\n}}\n")
+
+
 def _compile(code: str) -> ctypes.CDLL:
     _CACHE.mkdir(parents=True, exist_ok=True)
-    text = _PRELUDE + code
-    # A reduction's shuffles return its identity: with one thread per block, combining with
-    # it leaves the partial result as it is, as combining with the other lanes would.
-    defs = []
-    if "_combine(" in code:
-        ident = re.search(r"acc = lane < nwarps \? partial\[lane\] : (.*);", code).group(1)
-        defs.append(f"-D__shfl_down_sync(m,v,o)=({ident})")
-    key = hashlib.sha256((text + repr(defs)).encode()).hexdigest()[:24]
+    key = hashlib.sha256(code.encode()).hexdigest()[:24]
     so = _CACHE / f"{key}.so"
     if not so.exists():
         src = _CACHE / f"{key}.cpp"
-        src.write_text(text)
+        src.write_text(code)
         tmp = _CACHE / f"{key}.{os.getpid()}.so"
-        subprocess.run([CXX, "-O0", "-shared", "-fPIC", "-fwrapv", "-w", *defs, "-o", str(tmp), str(src)],
+        subprocess.run([CXX, "-O0", "-shared", "-fPIC", "-fwrapv", "-w", "-o", str(tmp), str(src)],
                        check=True, capture_output=True, text=True)
         tmp.replace(so)
     return ctypes.CDLL(str(so))
 
 
 def _params(code: str, name: str) -> list[str]:
-    m = re.search(r'extern "C" void ' + name + r"\(([^)]*)\)", code.replace("extern \"C\" __global__", "extern \"C\""))
+    m = re.search(r'extern "C" __global__ void ' + name + r"\(([^)]*)\)", code)
     assert m, f"kernel {name} not found in its source"
     return [p.strip() for p in m.group(1).split(",") if p.strip()]
 
 
+#: what the launches did, summed over every launch since the last `reset_stats()`: launches,
+#: blocks, threads, index divisions/modulos by run-time values, global loads through const
+#: buffers, warp requests (a warp's n-th load) and the 32-byte sectors they touch (a request
+#: of 32 coalesced 4-byte loads touches 4; a strided one up to 32)
+stats: dict[str, int] = {}
+
+
+def reset_stats() -> None:
+    """Zero the launch model's counters."""
+    stats.clear()
+    stats.update(launches=0, blocks=0, threads=0, divmods=0, loads=0, requests=0, sectors=0)
+
+
+reset_stats()
+
+
 class _Kernel:
     def __init__(self, code: str, name: str):
-        self.lib = _compile(code)
-        self.fn = getattr(self.lib, name)
         self.params = _params(code, name)
+        self.lib = _compile(_PRELUDE + _instrumented(code, name))
+        self.fn = getattr(self.lib, f"theano_launch_{name}")
         self.launches = 0
 
     def __call__(self, grid, block, args):
@@ -218,9 +395,18 @@ class _Kernel:
                 cargs.append(ctypes.c_int(int(a)))
             else:
                 raise AssertionError(f"unexpected parameter {p!r}")
-        assert grid[0] >= 1 and block[0] % 32 == 0, (grid, block)  # whole warps: shuffles need them
+        assert 1 <= grid[0] < 2 ** 31 and 32 <= block[0] <= 1024 and block[0] % 32 == 0, (grid, block)
         self.launches += 1
-        self.fn(*cargs)
+        self.fn(ctypes.c_uint(grid[0]), ctypes.c_uint(block[0]), *cargs)
+        got = (ctypes.c_longlong * 5)()
+        self.lib.theano_stats(got)
+        assert got[4] == 0, {2: "a shuffle outside a block's threads", 3: "a shuffle some lanes of a warp skip",
+                             4: "a __syncthreads some threads never reach"}.get(got[4], got[4])
+        for k, v in zip(("divmods", "loads", "requests", "sectors"), got[:4]):
+            stats[k] += v
+        stats["launches"] += 1
+        stats["blocks"] += grid[0]
+        stats["threads"] += grid[0] * block[0]
 
 
 class Module:
@@ -246,7 +432,7 @@ def compile_using_nvrtc(source: str, options=(), arch=None, **kwargs):
 class Device:
     def __init__(self, i: int = 0):
         self.id = i
-        self.attributes = {"MultiProcessorCount": 4}
+        self.attributes = {"MultiProcessorCount": SM_COUNT}
         self.compute_capability = "90"
 
     def __enter__(self):

@@ -18,7 +18,7 @@ from theano.scalar import basic as scal
 pytest.importorskip("theano_cuda", reason="the cuda backend (backends/cuda) is not installed")
 from theano_cuda import driver, lowering, plugin  # noqa: E402
 from theano_cuda.dialect import CudaRenderer  # noqa: E402
-from theano_cuda.reduction import reduction_spec, render_reduction  # noqa: E402
+from theano_cuda.reduction import reduction_spec, render_reduction, variants  # noqa: E402
 
 
 def _fake_cupy(count=None, error=None):
@@ -175,7 +175,9 @@ def test_reduction_spec_and_source():
     node = T.max(x, axis=[0, 2]).owner
     spec = reduction_spec(node, CudaRenderer())
     assert spec.axes == (0, 2) and spec.kept == (1,) and spec.op is scal.Maximum
-    src = render_reduction(spec, "red")
+    rows, columns = variants(spec)[:2]
+    assert (rows.nk, rows.nr, rows.strategy, columns.strategy) == (1, 2, "rows", "columns")
+    src = render_reduction(rows, "red")
     assert "__shfl_down_sync" in src and 'extern "C" __global__ void red(' in src
     s = reduction_spec(T.sum(x).owner, CudaRenderer())
     assert s.acc_dtype == "float64" and s.out_dtype == "float32"  # float32 sums accumulate in float64

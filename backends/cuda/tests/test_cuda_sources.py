@@ -85,7 +85,7 @@ def test_the_catalog_yields_kernels_of_every_kind(collection):
     assert collection.cases > 500
     assert len(labels) > 300, f"only {len(labels)} distinct kernels from the conformance catalog"
     assert any(lbl.startswith("Kernel{") for lbl in labels)
-    assert any(lbl.startswith("ReductionSpec(") for lbl in labels)
+    assert any(lbl.startswith("WorkgroupReduction(") for lbl in labels)
     groups = {s.group for s in collection.sources.values()}
     assert {"float32", "float64", "int", "bool"} <= groups
 

@@ -15,13 +15,14 @@ import numpy as np
 from theano.backend import Backend, LinkedGraph, Plan
 from theano.graph.basic import Apply, Constant
 from theano.kernel.ir import Kernel
+from theano.kernel.workgroup import LaunchPlan, partials_launch, plan_launch
 from theano.tensor.elemwise import broadcast_check
 
 from . import lowering
 from .dialect import CudaRenderer
 from .compile_options import options as nvrtc_options
 from .nvrtc import KernelCache
-from .reduction import ReductionSpec, block_size, render_reduction
+from .reduction import MAX_THREADS, ReductionSpec, render_reduction
 
 __all__ = ["CudaBackend"]
 
@@ -158,61 +159,44 @@ class CudaBackend(Backend):
 
     # -- reductions --------------------------------------------------------------------------------
     def _reduction_callable(self, node: Apply, spec: ReductionSpec) -> Callable[..., Any]:
-        src = render_reduction(spec, "theano_reduce")
-        fn = self.compiled(src, "theano_reduce")
+        """The reduction launched as the core's work-group plan says (theano.kernel.workgroup):
+        axes merged on the host, 32-bit index math when it fits, rows or columns strategy,
+        short rows packed per block, few long rows split over blocks and a second pass."""
         kept, axes = spec.kept, spec.axes
         out_dt, acc_dt = np.dtype(spec.out_dtype), np.dtype(spec.acc_dtype)
-        # The second pass of a split reduction: the partial results, reduced along axis 1.
-        part_spec = ReductionSpec(spec.acc_dtype, 2, (1,), spec.op, spec.acc_dtype, spec.out_dtype)
-        part_src = render_reduction(part_spec, "theano_reduce")  # compiled when first needed
         name = type(node.op).__name__
         sms = self.sm_count
+        limits = dict(threads=MAX_THREADS, max_groups=sms * 64, sub_group=32)
         empty, asarray = cp.empty, cp.asarray
+        functions: dict = {}
 
-        def launch(f: Any, x: Any, out: Any, rows: int, cols: int, parts: int, chunk: int,
-                   kshape, kstrides, rshape, rstrides) -> None:
-            args = [x, out, _i64(rows), _i64(cols), _i64(parts), _i64(chunk)]
-            for s, st in zip(kshape, kstrides):
-                args += [_i64(s), _i64(st)]
-            for s, st in zip(rshape, rstrides):
-                args += [_i64(s), _i64(st)]
-            threads = block_size(min(cols, chunk))
-            f((min(rows * parts, sms * 64),), (threads,), tuple(args))
+        def launch(plan: LaunchPlan, x: Any, out: Any) -> None:
+            f = functions.get(plan.spec)
+            if f is None:
+                f = functions[plan.spec] = self.compiled(render_reduction(plan.spec, "theano_reduce"),
+                                                         "theano_reduce")
+            it = np.int32 if plan.spec.index_bits == 32 else _i64
+            f((plan.groups,), (plan.threads,), (x, out, *[it(v) for v in plan.arguments()]))
 
         def run(x: Any) -> Any:
             if type(x) is _ndarray or isinstance(x, np.generic):
                 x = asarray(x)
-            shp, st = x.shape, x.strides
-            kshape = [shp[d] for d in kept]
-            rshape = [shp[d] for d in axes]
-            rows = 1
-            for s in kshape:
-                rows *= s
-            cols = 1
-            for s in rshape:
-                cols *= s
-            out = empty(tuple(kshape), dtype=out_dt)
-            if rows == 0:
+            shp = x.shape
+            kshape = tuple(shp[d] for d in kept)
+            out = empty(kshape, dtype=out_dt)
+            if out.size == 0:
                 return out
-            if cols == 0 and not spec.has_identity:
+            if any(shp[d] == 0 for d in axes) and not spec.has_identity:
                 raise ValueError(f"{name}: cannot reduce an empty array of shape {shp} along "
                                  f"axes {axes}: the operation has no identity")
-            kst = [st[d] for d in kept]
-            rst = [st[d] for d in axes]
-            # Few long rows: split each row over several blocks so every SM streams, then
-            # combine the partial results in a second, small pass.
-            parts = 1
-            if rows < 2 * sms and cols >= 1 << 15:
-                parts = min((cols + 4095) // 4096, (4 * sms + rows - 1) // rows)
-            if parts <= 1:
-                launch(fn, x, out, rows, cols, 1, max(cols, 1), kshape, kst, rshape, rst)
+            plan = plan_launch(spec.op, spec.in_dtype, spec.acc_dtype, spec.out_dtype, shp, x.strides,
+                               axes, split_units=sms, itemsize=x.itemsize, **limits)
+            if plan.parts == 1:
+                launch(plan, x, out)
                 return out
-            chunk = (cols + parts - 1) // parts
-            parts = (cols + chunk - 1) // chunk
-            partial = empty((rows, parts), dtype=acc_dt)
-            launch(fn, x, partial, rows, cols, parts, chunk, kshape, kst, rshape, rst)
-            launch(self.compiled(part_src, "theano_reduce"), partial, out, rows, parts, 1, parts, [rows], [partial.strides[0]],
-                   [parts], [partial.strides[1]])
+            partial = empty((plan.rows, plan.parts), dtype=acc_dt)
+            launch(plan, x, partial)
+            launch(partials_launch(plan, acc_dt.itemsize, **limits), partial, out)
             return out
 
         return run

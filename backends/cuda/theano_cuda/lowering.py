@@ -30,8 +30,8 @@ from theano.kernel.ir import Kernel, elemwise_kernel, reduction_values_kernel
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from theano.tensor.math import Dot
-from theano.tensor.rewriting.blas import Gemm, Gemv
-from theano.tensor.rewriting.fusion import FusedReduction
+from theano.tensor.gemm import Gemm, Gemv
+from theano.tensor.fused import FusedReduction
 from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 from theano.tensor.subtensor import Subtensor
 

@@ -1,34 +1,31 @@
-"""Generated CUDA reductions (sum, prod, max, min, all, any along any axes).
+"""CUDA reductions (sum, prod, max, min, all, any along any axes): what a node reduces
+(`ReductionSpec`) and the CUDA entries of the core's shared work-group reduction
+(theano.kernel.workgroup renders the kernels and plans their launches).
 
-Pure text, no CuPy: the tests render and compile these with nvcc on machines with no GPU.
-
-Layout: the kept axes make the output's rows, the reduced axes its columns; both are
-walked through the input's byte strides, so any view (transposed, sliced, negative
-strides) is read in place. One thread block per output row (grid-stride over rows), its
-threads stride over the columns, then a warp-shuffle tree and one shared-memory step
-across warps combine the partial results. Accumulation is in the op's `acc_dtype`
-(float32 sums in float64, as Theano and the reference do).
+Pure text, no CuPy: the tests render and compile these with NVRTC on machines with no GPU.
+Accumulation is in the op's `acc_dtype` (float32 sums in float64, as Theano and the
+reference do).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from theano.kernel.workgroup import (REDUCTIONS, WorkgroupDialect, WorkgroupReduction,
+                                     render_workgroup_reduction)
 
 from theano.kernel.render import RenderError
 from theano.scalar import basic as scal
 
 from .dialect import CUDA_HEADER, CudaRenderer
 
-__all__ = ["MAX_THREADS", "REDUCTIONS", "ReductionSpec", "fused_reduction_spec", "reduction_spec",
-           "render_reduction"]
+__all__ = ["CUDA_WORKGROUP", "MAX_THREADS", "REDUCTIONS", "ReductionSpec", "fused_reduction_spec",
+           "reduction_spec", "render_reduction", "variants"]
 
 #: threads per block; a multiple of the warp size, at most 32 warps (the shared array's size)
 MAX_THREADS = 256
 
-#: the reductions CUDA renders (their folds and identities are the dialect's, shared with
-#: every renderer: CFamilyRenderer.fold / fold_identity)
-REDUCTIONS = (scal.Add, scal.Mul, scal.Maximum, scal.Minimum, scal.AND, scal.OR)
 
 
 @dataclass(frozen=True)
@@ -85,83 +82,37 @@ def _checked(spec: ReductionSpec, renderer: CudaRenderer) -> ReductionSpec:
     return spec
 
 
-def render_reduction(spec: ReductionSpec, name: str) -> str:
-    """The CUDA source of the kernel `name` computing `spec`.
-
-    Arguments: (const char* x, char* out, long long rows, long long cols, long long parts,
-    long long chunk, then per kept axis its length and byte stride, then per reduced axis its
-    length and byte stride). With parts == 1 the output is C-contiguous with `rows` elements
-    of the output dtype; with parts > 1 each row's columns are split into `parts` chunks of
-    `chunk` and the output holds rows * parts partial results in the accumulator's dtype
-    (a second launch reduces them)."""
-    r = CudaRenderer()
-    t_in, t_acc, t_out = r.ctype(spec.in_dtype), r.ctype(spec.acc_dtype), r.ctype(spec.out_dtype)
-    # max/min: never combined with real data when the reduced range is empty (that raises
-    # before the launch), so the dtype's extreme value serves.
-    ident = r.fold_identity(spec.op, spec.acc_dtype)
-    combine = r.fold(spec.op, spec.acc_dtype, "a", "b")
-    load = "(*(const {t}*)(x + off) != 0)" if spec.acc_dtype == "bool" else "(({acc})(*(const {t}*)(x + off)))"
-    load = load.format(t=t_in, acc=t_acc)
-    # Shuffles exist for 32- and 64-bit types; narrower accumulators travel as int.
-    shf = t_acc if t_acc in ("int", "unsigned int", "long long", "unsigned long long", "float",
-                             "double") else "int"
-    params = ["const char* __restrict__ x", "char* __restrict__ out", "long long rows", "long long cols",
-              "long long parts", "long long chunk"]
-    params += [f"long long ks_{k}, long long kst_{k}" for k in range(len(spec.kept))]
-    params += [f"long long rs_{k}, long long rst_{k}" for k in range(len(spec.axes))]
-
-    def walk(var: str, prefix: str, n: int) -> list[str]:
-        out = [f"long long rem_{prefix} = {var};"]
-        for k in reversed(range(n)):
-            out.append(f"{{ long long j = rem_{prefix} % {prefix}s_{k}; rem_{prefix} /= {prefix}s_{k}; "
-                       f"off += j * {prefix}st_{k}; }}")
-        return out
-
-    lines = [
-        f"__device__ inline {t_acc} {name}_combine({t_acc} a, {t_acc} b) {{ return {combine}; }}",
-        f"__device__ inline {t_acc} {name}_warp({t_acc} v) {{",
-        "  for (int o = 16; o > 0; o >>= 1)",
-        f"    v = {name}_combine(v, ({t_acc})__shfl_down_sync(0xffffffffu, ({shf})v, o));",
-        "  return v;",
-        "}",
-        f'extern "C" __global__ void {name}({", ".join(params)}) {{',
-        f"  __shared__ {t_acc} partial[32];",
-        "  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;",
-        "  const int nwarps = (blockDim.x + 31) >> 5;",
-        "  for (long long blk = blockIdx.x; blk < rows * parts; blk += gridDim.x) {",
-        "    const long long row = blk / parts, c0 = (blk % parts) * chunk;",
-        "    const long long c1 = c0 + chunk < cols ? c0 + chunk : cols;",
-        "    long long base = 0;",
-        "    { long long off = 0;",
-        *["      " + ln for ln in walk("row", "k", len(spec.kept))],
-        "      base = off; }",
-        f"    {t_acc} acc = {ident};",
-        "    for (long long c = c0 + threadIdx.x; c < c1; c += blockDim.x) {",
-        "      long long off = base;",
-        *["      " + ln for ln in walk("c", "r", len(spec.axes))],
-        f"      acc = {name}_combine(acc, {load});",
-        "    }",
-        f"    acc = {name}_warp(acc);",
-        "    if (lane == 0) partial[warp] = acc;",
-        "    __syncthreads();",
-        "    if (warp == 0) {",
-        f"      acc = lane < nwarps ? partial[lane] : {ident};",
-        f"      acc = {name}_warp(acc);",
-        "      if (lane == 0) {",
-        f"        if (parts == 1) (({t_out}*)out)[row] = ({t_out})acc;",
-        f"        else (({t_acc}*)out)[blk] = acc;  // a partial result, in the accumulator's type",
-        "      }",
-        "    }",
-        "    __syncthreads();  // partial[] is reused by the block's next row",
-        "  }",
-        "}",
-    ]
-    return CUDA_HEADER + "\n".join(lines) + "\n"
+#: the CUDA entries of the shared work-group reduction (theano.kernel.workgroup): warps of 32
+#: lanes combined by shuffles, then shared memory across warps
+CUDA_WORKGROUP = WorkgroupDialect(
+    renderer=CudaRenderer(), kernel_qualifier='extern "C" __global__',
+    buffer="{const}char* __restrict__ {name}", buffer_prologue="",
+    local_array="__shared__ {t} {name}[{n}];",
+    local_id="threadIdx.x", local_size="blockDim.x", group_id="blockIdx.x", num_groups="gridDim.x",
+    barrier="__syncthreads();", index32="int", index64="long long",
+    shuffle_down="__shfl_down_sync(0xffffffffu, {v}, {o})", sub_group=32,
+    # shuffles exist for 32- and 64-bit types; narrower accumulators travel as int
+    shuffle_types=("int", "unsigned int", "long long", "unsigned long long", "float", "double"),
+    max_threads=MAX_THREADS, finish=lambda src: CUDA_HEADER + src)
 
 
-def block_size(cols: int) -> int:
-    """Threads per block: enough warps to cover the columns, at most MAX_THREADS."""
-    t = 32
-    while t < cols and t < MAX_THREADS:
-        t *= 2
-    return t
+@functools.lru_cache(maxsize=512)
+def render_reduction(variant: WorkgroupReduction, name: str) -> str:
+    """The CUDA source of kernel `name` computing `variant` (the shared work-group renderer
+    with the CUDA entries; see theano.kernel.workgroup for the arguments)."""
+    return render_workgroup_reduction(CUDA_WORKGROUP, variant, name)
+
+
+def variants(spec: ReductionSpec) -> list[WorkgroupReduction]:
+    """The kernels a node's reduction may launch with no axis merged away: both strategies
+    (columns only with kept and reduced axes), both index widths, and the second pass of a
+    split reduction; what the CI compile check builds."""
+    nk, nr = len(spec.kept), len(spec.axes)
+    out = []
+    for bits in (32, 64):
+        for strategy in ("rows", "columns") if nk and nr else ("rows",):
+            out.append(WorkgroupReduction(spec.op, spec.in_dtype, spec.acc_dtype, spec.out_dtype, nk, nr,
+                                          strategy, bits))
+        out.append(WorkgroupReduction(spec.op, spec.acc_dtype, spec.acc_dtype, spec.out_dtype, 1, 1,
+                                      "rows", bits))
+    return out
