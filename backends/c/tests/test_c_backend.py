@@ -90,16 +90,16 @@ def test_called_from_many_threads():
 
 
 def test_ops_without_c_code_fall_back_visibly_and_raise_when_asked():
-    x = T.dvector("x")
-    # A boolean mask: the C gathers serve integer arrays only (sort, once the example, now
-    # runs NumPy's sort routine as its implementation).
-    f = theano.function([x], x[x > 0] * 2, device="c")
+    x = T.dmatrix("x")
+    # A mask beside a partial slice: the C gathers serve masks and integer arrays with full
+    # slices around them only (sort, then masks alone, once the example, now run natively).
+    f = theano.function([x], x[x[:, 0] > 0, 1:] * 2, device="c")
     text = theano.printing.debugprint(f, file="str")
     assert "(numpy (fallback))" in text and "(c kernel)" in text
-    np.testing.assert_allclose(f(np.array([3.0, -1.0, 2.0])), [6, 4])
+    np.testing.assert_allclose(f(np.array([[3.0, 1.0, 2.0], [-1.0, 5.0, 6.0]])), [[2, 4]])
     with theano.config.change_flags(fallback="raise"):
         with pytest.raises(NotImplementedError, match="no implementation of AdvancedSubtensor"):
-            theano.function([x], x[x > 0] * 2, device="c")
+            theano.function([x], x[x[:, 0] > 0, 1:] * 2, device="c")
 
 
 def test_compile_error_shows_the_compiler_message_and_the_source(tmp_path):

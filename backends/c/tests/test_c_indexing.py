@@ -178,10 +178,12 @@ def test_inputs_stay_unchanged():
     assert not X.any()
 
 
-def test_mask_index_is_a_visible_fallback():
-    x = T.dvector()
-    f = theano.function([x], x[x > 0], device="cpu")
-    assert _runners(f, AdvancedSubtensor) == ["numpy (fallback)"]
+def test_mask_index_gathers_natively_and_a_partial_slice_beside_it_falls_back_visibly():
+    x = T.dmatrix()
+    f = theano.function([x], x[x[:, 0] > 0], device="cpu")
+    assert _runners(f, AdvancedSubtensor) == ["c (gather)"]
+    g = theano.function([x], x[x[:, 0] > 0, 1:], device="cpu")
+    assert _runners(g, AdvancedSubtensor) == ["numpy (fallback)"]
 
 
 # -- slice updates and ranges -----------------------------------------------------------------

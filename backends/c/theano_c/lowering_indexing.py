@@ -6,8 +6,9 @@ only (the classic ``x[arange(n), y]``, ``x[ilist]``, ``x[:, ilist]``, with const
 among the arrays and full slices after them; the indexed axes are moved first): the arrays are broadcast, turned into row offsets in C (negative indices wrap; an
 index out of range makes the op's NumPy meaning raise its own IndexError), and rows are
 copied out, written or added in index order, so repeated indices accumulate as np.add.at
-does. Other index layouts (boolean masks, slices or newaxis before an array), complex or
-boolean additions and uint64 indices keep the NumPy meaning, a visible fallback.
+does. A boolean mask stands for its nonzero() arrays (lowering_index_utilities). Other index
+layouts (slices or newaxis before an array), complex or boolean additions and uint64 indices
+keep the NumPy meaning, a visible fallback.
 
 Slice updates (IncSubtensor) and arange are NumPy's strided loops on a view and its range
 routine, the implementation as for the other view and allocation ops (lowering.py).
@@ -31,6 +32,7 @@ from theano.tensor.rewriting.stabilize import LogSumExp
 from theano.tensor.subtensor import IncSubtensor
 
 from .lowering import Plan, lower
+from . import lowering_index_utilities as index_loops  # nonzero() of masks; registers its lowerings
 from .toolchain import load_shared_library
 
 __all__ = ["GATHER_RUNNER", "LOGSUMEXP_RUNNER", "SCATTER_RUNNER"]
@@ -91,7 +93,11 @@ def _leading_arrays(idx_list: Sequence[Any], index_inputs: Sequence[Any], ndim: 
         if isinstance(e, slice) or e is None:
             break
         if e == _SYM:
-            if next(it).type.dtype not in _INDEX_DTYPES:
+            t = next(it).type
+            if t.dtype == "bool" and t.ndim:  # a mask: its nonzero() arrays, over t.ndim axes
+                arrays, k = arrays + 1, k + t.ndim
+                continue
+            if t.dtype not in _INDEX_DTYPES:
                 return None
             arrays += 1
         k += 1
@@ -100,8 +106,9 @@ def _leading_arrays(idx_list: Sequence[Any], index_inputs: Sequence[Any], ndim: 
     return lead
 
 
-_LAYOUT_WHY = ("the C gather/scatter serves integer arrays side by side after full slices only; boolean "
-               "masks, newaxis, uint64 indices and arrays split by slices keep NumPy's indexing")
+_LAYOUT_WHY = ("the C gather/scatter serves integer arrays and boolean masks side by side with only full "
+               "slices around them; partial slices or newaxis beside them, 0-d masks, uint64 indices and "
+               "arrays split by slices keep NumPy's indexing")
 _INDEX_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32")
 
 
@@ -126,14 +133,23 @@ def _offsets(op: Any, x: np.ndarray, keys: list, reference: Callable[[], Any]) -
     return offsets, shape
 
 
-def _keys(idx_list: Sequence[Any], vals: Sequence[Any], lead: int) -> list:
+def _keys(idx_list: Sequence[Any], vals: Sequence[Any], lead: int, shape: Sequence[int]) -> list | None:
     """The index's arrays and constant integers (its advanced part, after `lead` full
-    slices), filled in."""
+    slices), filled in, one per indexed axis of an array of `shape`: a boolean mask becomes
+    its nonzero() arrays (C loops), as NumPy reads it; None when a mask's shape is not that
+    of the axes it covers (NumPy's IndexError)."""
     it, out = iter(vals), []
     for e in idx_list[lead:]:
         if isinstance(e, slice):
             break
-        out.append(next(it) if e == _SYM else e)
+        v = next(it) if e == _SYM else e
+        if isinstance(v, np.ndarray) and v.dtype == np.bool_:
+            at = lead + len(out)
+            if v.shape != tuple(shape[at:at + v.ndim]):
+                return None
+            out.extend(index_loops.nonzero(v))
+        else:
+            out.append(v)
     return out
 
 
@@ -152,8 +168,8 @@ def _gather_fn(op: Any, node: Apply, idx_list: Sequence[Any], lead: int) -> Call
     lib = _library()
 
     def run(x: Any, *vals: Any) -> np.ndarray:
-        keys = _keys(idx_list, vals, lead)
-        if lead + len(keys) > x.ndim:
+        keys = _keys(idx_list, vals, lead, x.shape)
+        if keys is None or lead + len(keys) > x.ndim:
             return reference(x, *vals)  # raises the reference's "too many indices"
         xc = np.ascontiguousarray(_front(x, lead, len(keys)))
         offsets, shape = _offsets(op, xc, keys, lambda: reference(x, *vals))
@@ -174,8 +190,8 @@ def _scatter_fn(op: Any, node: Apply, idx_list: Sequence[Any], lead: int) -> Cal
     add = None if set_ else getattr(lib, f"scatter_add_{node.outputs[0].type.dtype}")
 
     def run(x: Any, y: Any, *vals: Any) -> np.ndarray:
-        keys = _keys(idx_list, vals, lead)
-        if lead + len(keys) > x.ndim:
+        keys = _keys(idx_list, vals, lead, x.shape)
+        if keys is None or lead + len(keys) > x.ndim:
             return reference(x, y, *vals)
         if lead:  # the indexed axes first in a contiguous copy, written back below
             work = np.ascontiguousarray(_front(x, lead, len(keys)))
