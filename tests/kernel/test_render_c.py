@@ -9,7 +9,7 @@ import pytest
 import theano
 import theano.tensor as T
 from theano_c.dialect import CRenderer
-from theano.tensor.rewriting import FusedElemwise
+from theano.tensor.fused import FusedElemwise
 
 from cbuild import CC, build, run
 

@@ -12,7 +12,7 @@ import theano.tensor as T
 from theano.compile.mode import Mode
 from theano_c.dialect import CRenderer
 from theano.kernel.ir import reduction_kernel
-from theano.tensor.rewriting.fusion import FusedReduction
+from theano.tensor.fused import FusedReduction
 
 from cbuild import CC, build, run
 

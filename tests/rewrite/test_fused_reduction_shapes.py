@@ -9,7 +9,7 @@ import theano
 import theano.tensor as T
 from theano.compile.mode import Mode
 from theano.scalar import basic as scal
-from theano.tensor.rewriting.fusion import FusedReduction
+from theano.tensor.fused import FusedReduction
 from theano.tensor.type import TensorType
 from devices import DEVICES  # tests/devices.py
 

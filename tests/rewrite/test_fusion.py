@@ -7,7 +7,7 @@ import numpy as np
 import theano
 import theano.tensor as T
 from theano.compile.mode import Mode
-from theano.tensor.rewriting import FusedElemwise
+from theano.tensor.fused import FusedElemwise
 from theano.tensor.rewriting.fusion import fuse_elemwise
 from theano.graph.fg import FunctionGraph
 from theano.tensor.elemwise import Elemwise
@@ -122,7 +122,7 @@ def test_fusion_excluded_by_tag():
 
 # -- reductions absorbed into kernels ----------------------------------------------------------
 
-from theano.tensor.rewriting.fusion import FusedReduction  # noqa: E402
+from theano.tensor.fused import FusedReduction  # noqa: E402
 
 
 def reductions(f):

@@ -5,7 +5,7 @@ import numpy as np
 import theano
 import theano.tensor as T
 from theano.compile.mode import Mode
-from theano.tensor.rewriting import Gemm, Gemv
+from theano.tensor.gemm import Gemm, Gemv
 from helpers import EDGE, REF, assert_same, both, scalar_names
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)

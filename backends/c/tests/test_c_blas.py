@@ -11,7 +11,7 @@ import theano
 from theano import tensor as T
 from theano.backend.registry import registry
 from theano.tensor.math import Dot
-from theano.tensor.rewriting.blas import Gemm, Gemv
+from theano.tensor.gemm import Gemm, Gemv
 
 pytestmark = pytest.mark.skipif("c" not in registry.records or not registry.records["c"].probe_cached().usable,
                                 reason="the c backend is not installed or has no usable compiler")

@@ -16,7 +16,7 @@ from theano.kernel.ir import Kernel, elemwise_kernel, reduction_kernel
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from theano.tensor.join import Join, MakeVector
-from theano.tensor.rewriting.fusion import FusedReduction
+from theano.tensor.fused import FusedReduction
 from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 from theano.tensor.subtensor import Subtensor
 

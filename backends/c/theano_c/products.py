@@ -9,8 +9,8 @@ import numpy as np
 
 from theano.graph.basic import Apply
 from theano.tensor.math import Dot
-from theano.tensor.rewriting.blas import Gemm, Gemv
-from theano.tensor.rewriting.fusion import FusedReduction
+from theano.tensor.gemm import Gemm, Gemv
+from theano.tensor.fused import FusedReduction
 
 from .blas import BlasUnavailable, blas_routines
 from .lowering import Plan, lower

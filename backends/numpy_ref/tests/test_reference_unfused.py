@@ -14,8 +14,8 @@ from theano.backend import BackendRecord, Probe, hookimpl
 from theano.backend.registry import registry
 from theano.config import config
 from theano.tensor.nnet.basic import LogSoftmax
-from theano.tensor.rewriting.blas import Gemm, Gemv
-from theano.tensor.rewriting.fusion import FusedElemwise, FusedReduction
+from theano.tensor.gemm import Gemm, Gemv
+from theano.tensor.fused import FusedElemwise, FusedReduction
 from theano_conformance import FAILED, PASSED, Target, all_cases, run_cases, select
 from theano_numpy_ref.backend import NumpyBackend
 

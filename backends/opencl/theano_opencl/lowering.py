@@ -28,17 +28,18 @@ from theano.backend import Plan, all_inputs, fallback, lowering_table
 from theano.compile.ops import DeepCopyOp
 from theano.graph.basic import Apply, Constant
 from theano.kernel.ir import Kernel, elemwise_kernel, reduction_kernel, reduction_values_kernel
+from theano.kernel.workgroup import WorkgroupReduction, collapse, plan_launch
 from theano.scalar import basic as scal
 from theano.tensor.basic import Alloc, Rebroadcast
 from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
 from theano.tensor.join import MakeVector
 from theano.tensor.math import All, Any as AnyOp, Max, Min, Prod, Sum
-from theano.tensor.rewriting.fusion import FusedReduction
+from theano.tensor.fused import FusedReduction
 from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 from theano.tensor.subtensor import Subtensor, _fill_index
 
 from .cpu_rows import ROW_LOCAL, RowMerger
-from .kernels import reduction_source
+from .kernels import OPENCL_WORKGROUP, reduction_source
 
 __all__ = ["NATIVE", "Program", "VIEW", "lower"]
 
@@ -264,41 +265,25 @@ def _column_plan(node: Apply, backend: Any, kernel: Kernel | None, general_sourc
     return Plan(NATIVE, payload=Program(tuple(srcs.values()) + general_sources, bind))
 
 
-def _collapse(dims: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
-    """Merge adjacent (length, stride, stride ...) axes that address memory as one axis, and
-    drop length-1 axes: fewer axes, fewer distinct kernels, less index arithmetic."""
-    out: list[tuple[int, ...]] = []
-    for d in dims:
-        if d[0] == 1:
-            continue
-        if out:
-            p = out[-1]
-            if all(p[k] == d[0] * d[k] for k in range(1, len(d))):
-                out[-1] = (p[0] * d[0],) + d[1:]
-                continue
-        out.append(d)
-    return out
-
-
 def reduce_launcher(backend: Any, name: type, idt: str, acc: str, odt: str, axes: tuple[int, ...],
                     ndim: int, py: Callable[..., Any]) -> Callable[..., Any]:
+    """The reduction launched as the core's work-group plan says (theano.kernel.workgroup):
+    axes merged on the host, 32-bit index math when it fits, rows or columns strategy, short
+    rows packed per work-group."""
     rt = backend.rt
     cl = rt.cl
     kept_axes = [d for d in range(ndim) if d not in axes]
-    odtype = np.dtype(odt)
-    osize = odtype.itemsize
-    acc_size = 4 if name in (scal.AND, scal.OR) else np.dtype(acc).itemsize
-    kernels: dict[tuple[int, int], Any] = {}
+    kernels: dict[WorkgroupReduction, Any] = {}
     i64 = np.int64
-    max_groups = 4096
     dev = backend.dev
+    # the largest power-of-two work-group the device takes, at most the kernel's local array
+    cap = 1 << (min(rt.max_group, OPENCL_WORKGROUP.max_threads).bit_length() - 1)
 
-    def get_kernel(nk: int, nr: int) -> Any:
-        k = kernels.get((nk, nr))
+    def get_kernel(variant: WorkgroupReduction) -> Any:
+        k = kernels.get(variant)
         if k is None:
-            src = reduction_source(name, idt, acc, odt, nk, nr)
-            k = rt.build([src])[src]
-            kernels[(nk, nr)] = k
+            src = reduction_source(variant)
+            k = kernels[variant] = rt.build([src])[src]
         return k
 
     def fn(x: Any) -> Any:
@@ -307,36 +292,22 @@ def reduce_launcher(backend: Any, name: type, idt: str, acc: str, odt: str, axes
             # reduction without one.
             return py(np.empty(x.shape, dtype=idt))
         x = dev(x)
-        oshape = tuple(x.shape[d] for d in kept_axes)
-        out = rt.empty(oshape, odt)
-        M = 1
-        for s in oshape:
-            M *= s
-        if M == 0:
+        out = rt.empty(tuple(x.shape[d] for d in kept_axes), odt)
+        if out.size == 0:
             return out
-        ostr = [0] * len(oshape)
-        st = osize
-        for k in reversed(range(len(oshape))):
-            ostr[k] = st
-            st *= oshape[k]
-        kept = _collapse([(x.shape[d], x.strides[d], ostr[k]) for k, d in enumerate(kept_axes)])
-        red = _collapse([(x.shape[d], x.strides[d]) for d in axes])
         K = 1
-        for r in red:
-            K *= r[0]
-        clk = get_kernel(len(kept), len(red))
-        L = 1 if K < 16 else (64 if K < 2048 else 256)
-        L = min(L, rt.max_group)
-        groups = min(M, max_groups)
-        kargs: list[Any] = [i64(M), i64(K)]
-        for s, xs, os_ in kept:
-            kargs += [i64(s), i64(xs), i64(os_)]
-        for s, xs in red:
-            kargs += [i64(s), i64(xs)]
-        kargs += [x.base_data, i64(x.offset), out.base_data, i64(out.offset), cl.LocalMemory(acc_size * L)]
+        for d in axes:
+            K *= x.shape[d]
+        # short reductions: one work-item per output, serially (packed per group)
+        L = min(1 if K < 16 else (64 if K < 2048 else 256), cap)
+        plan = plan_launch(name, idt, acc, odt, x.shape, x.strides, axes, threads=L, max_groups=4096,
+                           itemsize=x.dtype.itemsize)
+        clk = get_kernel(plan.spec)
+        it = np.int32 if plan.spec.index_bits == 32 else i64
+        kargs = [x.base_data, i64(x.offset), out.base_data, i64(out.offset), *[it(v) for v in plan.arguments()]]
         with rt.launch_lock(clk):
             clk.set_args(*kargs)
-            cl.enqueue_nd_range_kernel(rt.queue, clk, (groups * L,), (L,))
+            cl.enqueue_nd_range_kernel(rt.queue, clk, (plan.groups * plan.threads,), (plan.threads,))
         return out
 
     return fn

@@ -10,7 +10,7 @@ import numpy as np
 from theano.backend import Plan
 from theano.graph.basic import Apply
 from theano.tensor.math import Dot
-from theano.tensor.rewriting.blas import Gemm, Gemv
+from theano.tensor.gemm import Gemm, Gemv
 
 from .kernels import MATMUL_TILE, matmul_source
 from .matmul_cpu import matmul_cpu_grid, matmul_cpu_sources, matmul_cpu_vectors

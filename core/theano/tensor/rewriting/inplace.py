@@ -19,16 +19,16 @@ from ...graph.destroyhandler import DestroyHandler, memory_roots
 from ...graph.fg import FunctionGraph, InconsistencyError
 from ...rewrite.basic import GraphRewriter, gc_paused
 from ..elemwise import CAReduce, Elemwise
+from ..fused import FusedElemwise
+from ..gemm import Gemm, GemmBase, Gemv, gemm_inplace, gemv_inplace
 from ..math import Dot
-from .blas import Gemm, Gemv, _GemmBase, gemm_inplace, gemv_inplace
-from .fusion import FusedElemwise
 from .registry import register
 
 __all__ = ["InplaceRewriter", "FRESH_MEMORY_OPS"]
 
 #: Ops whose outputs are newly allocated memory (or, when in place, an input's memory,
 #: which their destroy_map declares): only such memory is ever overwritten.
-FRESH_MEMORY_OPS: tuple[type, ...] = (Elemwise, Dot, _GemmBase, CAReduce)
+FRESH_MEMORY_OPS: tuple[type, ...] = (Elemwise, Dot, GemmBase, CAReduce)
 
 
 def _fresh(var: Variable) -> bool:
