@@ -4,8 +4,10 @@ The README's test command runs the tests once on the default device and then aga
 other usable device (scripts/ci_backends.py). Tests that never depend on the `device` flag,
 because they pin their backend or compile nothing, need to run only once: the second and
 later runs pass `--device-dependent`, which deselects them. The list names folders and files
-under tests/; a test that starts to depend on the device must leave it. The backends' own
-tests (backends/<name>/tests) pin their backend and run only in the main run.
+under tests/; a test that starts to depend on the device must leave it. A test
+parametrized by `device` with a device name pins its device the same way (a None device
+means "the flag's", and stays). The backends' own tests (backends/<name>/tests) pin their
+backend and run only in the main run.
 """
 from __future__ import annotations
 
@@ -45,12 +47,19 @@ def is_device_independent(path: Path) -> bool:
     return any(rel == entry or rel.startswith(entry + "/") for entry in DEVICE_INDEPENDENT)
 
 
+def pins_its_device(item) -> bool:
+    """Whether the test item is parametrized with an explicit device name: it runs on that
+    device whatever the flag says, so the main run has already run it."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return isinstance(params.get("device"), str)
+
+
 def pytest_collection_modifyitems(config, items):
     if not config.getoption("--device-dependent"):
         return
     keep, drop = [], []
     for item in items:
-        (drop if is_device_independent(item.path) else keep).append(item)
+        (drop if is_device_independent(item.path) or pins_its_device(item) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

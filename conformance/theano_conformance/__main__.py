@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="also fail when a case listed as an expected failure passes")
     p.add_argument("--list", action="store_true", help="list the case ids and exit")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="run the cases in N worker processes (compiling dominates: one per CPU "
+                        "keeps them all busy); the results are the same as with one")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="show missing ops in the table and the expected failures' details")
     return p
@@ -36,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from .catalog import all_cases
     from .report import exit_code, render_table, to_json
+    from .parallel import run_selected_in_processes
     from .runner import run_cases, select
     from .target import Target
 
@@ -56,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"theano_conformance: no case matches {args.patterns}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    results = run_cases(cases, target, args.reference)
+    if args.jobs > 1:
+        results = run_selected_in_processes(len(cases), args.backend, args.reference, args.patterns,
+                                            args.jobs)
+    else:
+        results = run_cases(cases, target, args.reference)
     print(render_table(results, target, args.reference, verbose=args.verbose))
     print(f"({time.perf_counter() - t0:.1f} s)")
     if args.json:
