@@ -17,7 +17,7 @@ from theano.backend import Backend, Plan
 from theano.graph.basic import Apply
 from theano.kernel.ir import Kernel
 
-from . import lowering
+from . import lowering, products
 from .renderer import CKernelRenderer, entry_source, parallel_min
 from .toolchain import (CompileError, build_extension, find_compiler, group_cached, library_cached,
                         load_library_group, load_shared_library)
@@ -31,9 +31,11 @@ EXTENSIONS = {
     "products": ("blas_products.c", "_theano_c_blas", False),
     "rows": ("softmax_rows.c", "_theano_c_softmax", True),
 }
-#: Which extension the lowerings defined in a module build their runners from: a graph with
-#: such a node starts building it (on a cold cache) while its other pieces compile.
-EXTENSION_OF_LOWERING = {"theano_c.products": "products", "theano_c.softmax": "rows"}
+#: Which extension a lowering builds its runners from (by the module defining it, or the
+#: lowering itself): a graph with such a node starts building it (on a cold cache) while its
+#: other pieces compile. The products module also lowers FusedReduction, to kernels mostly.
+EXTENSION_OF_LOWERING: dict[Any, str] = {"theano_c.softmax": "rows", products._lower_dot: "products",
+                                         products._lower_gemm: "products"}
 #: Built for every graph: nearly every function has inputs to filter and a kernel to launch.
 ALWAYS = ("launcher", "filters")
 
@@ -224,24 +226,27 @@ class CBackend(Backend):
 
     def link(self, fgraph: Any) -> Any:
         """The core's link, with every compile the graph needs started at once: the extensions
-        its lowerings build on begin building in the background, nodes whose lowering does not
-        wait for one are planned first and their kernels start compiling, then those that do.
-        On a cold cache the pieces compile side by side instead of one after another as the
-        lowering meets them."""
+        its lowerings build on begin building in the background; the nodes whose lowering
+        needs none are planned first and their kernels start compiling; then those that do
+        (waiting for the extension while the kernels compile) and their kernels. On a cold
+        cache the pieces compile side by side instead of one after another as the lowering
+        meets them. The split depends on the graph alone, so kernels are grouped the same
+        way in every process (see `start_kernels`)."""
         order = fgraph.toposort()
         needed, later = set(ALWAYS), []
         for node in order:
             fn = self.lowering.lowering_for(type(node.op))
-            ext = EXTENSION_OF_LOWERING.get(getattr(fn, "__module__", None))
+            ext = EXTENSION_OF_LOWERING.get(fn) or EXTENSION_OF_LOWERING.get(getattr(fn, "__module__", None))
             if ext is not None:
                 needed.add(ext)
-                if EXTENSIONS[ext][1] not in self._extensions:
-                    later.append(node)
+                later.append(node)
         self.start_extensions(sorted(needed))
         waits = set(later)
         plans = {node: self.plan(node) for node in order if node not in waits}
         self.start_kernels([p.payload for p in plans.values() if isinstance(p.payload, Kernel)])
-        plans.update((node, self.plan(node)) for node in later)
+        late = {node: self.plan(node) for node in later}
+        self.start_kernels([p.payload for p in late.values() if isinstance(p.payload, Kernel)])
+        plans.update(late)
         outer = getattr(self._planned, "plans", None)  # a scan's inner graph links inside
         self._planned.plans = plans
         try:
@@ -257,9 +262,7 @@ class CBackend(Backend):
         return super().plan(node)
 
     def prepare(self, plans: dict[Apply, Plan]) -> None:
-        """Kernels compile in parallel (`start_kernels`; `link` started those of the nodes it
-        planned first): a cold graph costs about one compile, not N."""
-        self.start_kernels([p.payload for p in plans.values() if isinstance(p.payload, Kernel)])
+        """Nothing left: `link` started every kernel's compile (`kernel_entry` waits for it)."""
 
     def node_function(self, node: Apply, plan: Plan, prepared: Any) -> Callable[..., Any]:
         """A compiled kernel's launcher object, or the plan's own callable."""

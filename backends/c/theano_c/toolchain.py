@@ -81,7 +81,7 @@ def _remembered_facts(path: str) -> Compiler | None:
             return Compiler(**json.load(f))
 
     try:
-        return CompileDir().load("compiler", key, ".json", build, load, {"name": path})
+        return CompileDir().load("compiler", key, ".facts", build, load, {"name": path})
     except _NotACompiler:
         return None
     except Exception:  # noqa: BLE001 - an unusable cache only costs the probe

@@ -1,0 +1,65 @@
+"""How the C backend compiles a cold graph: its kernels as a few grouped libraries that the
+next process finds again, and the compiler's probed facts kept in the compile cache."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from theano.backend.registry import registry
+
+pytestmark = pytest.mark.skipif("c" not in registry.records or not registry.records["c"].probe_cached().usable,
+                                reason="the c backend is not installed or has no usable compiler")
+
+# Outputs that cannot fuse into one kernel (a reduction, a different shape, an int result):
+# several kernels, so a cold cache groups them.
+_SCRIPT = textwrap.dedent("""
+    import json, theano, numpy as np
+    from theano import tensor as T
+    x, y = T.dmatrix('x'), T.dvector('y')
+    outs = [T.exp(x).sum(axis=0), T.tanh(y) * 2.0, T.sqrt(abs(x)).max(axis=1), (y > 0).sum(),
+            T.log1p(x ** 2)]
+    f = theano.function([x, y], outs, device='c')
+    xv, yv = np.arange(6.0).reshape(2, 3) - 2.5, np.array([-1.0, 0.5, 2.0])
+    want = [np.exp(xv).sum(axis=0), np.tanh(yv) * 2.0, np.sqrt(abs(xv)).max(axis=1), (yv > 0).sum(),
+            np.log1p(xv ** 2)]
+    for got, w in zip(f(xv, yv), want):
+        np.testing.assert_allclose(got, w, rtol=1e-12)
+    from theano.compile.compiledir import CompileDir
+    print(json.dumps(sorted([e.key, e.meta.get("name", ""), e.path.split("/")[-3]]
+                            for e in CompileDir().entries())))
+""")
+
+
+def _run(compiledir):
+    res = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True,
+                         env=dict(os.environ, THEANO_FLAGS=f"compiledir={compiledir}"), timeout=600)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_a_cold_graph_compiles_grouped_libraries_that_the_next_process_finds(tmp_path):
+    first = _run(tmp_path)
+    groups = [e for e in first if e[2] == "c" and e[1].startswith("group of ")]
+    assert groups, f"no grouped kernel library among {first}"
+    kernels_in_groups = sum(int(e[1].split()[-1]) for e in groups)
+    assert kernels_in_groups >= 2
+    # a second process computes the same groups, finds them and builds nothing
+    assert _run(tmp_path) == first
+
+
+def test_the_compiler_is_probed_once_per_cache(tmp_path):
+    import theano
+    from theano_c import toolchain
+
+    with theano.config.change_flags(compiledir=str(tmp_path)):
+        comp = toolchain.find_compiler()
+        path = comp.path
+        remembered = toolchain._remembered_facts(path)
+        from theano.compile.compiledir import CompileDir
+
+        kinds = [e.path.split(os.sep)[-3] for e in CompileDir().entries()]
+    assert remembered == toolchain._probe(path)
+    assert kinds.count("compiler") == 1
