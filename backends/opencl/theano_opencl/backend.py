@@ -15,6 +15,7 @@ from theano.backend import Backend, Plan, host_fallback
 from theano.graph.basic import Apply, Constant
 from theano.graph.fg import FunctionGraph
 from theano.kernel.ir import kernel_from_composite
+from theano.kernel.workgroup import collapse
 from theano.scalar import basic as scal
 from theano.tensor.type import TensorType
 
@@ -92,7 +93,7 @@ class OpenCLBackend(Backend):
         if odt == x.dtype and x.dtype.name not in self.renderer.type_map:
             return self._copy_bytes(x)
         # One kernel per (dtype, rank) after merging the axes that address memory as one.
-        dims = lowering._collapse([(s, xs, cs) for s, xs, cs in zip(shape, x.strides, cstr)])
+        dims = collapse([(s, xs, cs) for s, xs, cs in zip(shape, x.strides, cstr)])
         src = self.rt.view(x, [d[0] for d in dims], [d[1] for d in dims], 0)
         key = (x.dtype.str, odt.str, len(dims))
         run = self._copiers.get(key)

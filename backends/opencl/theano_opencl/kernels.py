@@ -1,5 +1,5 @@
-"""OpenCL C sources that are not elementwise Kernels: work-group tree reductions and the tiled
-matrix product. Each function returns the source of one `__kernel` (plus its helpers) and is
+"""OpenCL C sources that are not elementwise Kernels: the OpenCL entries of the core's shared
+work-group reduction (theano.kernel.workgroup) and the tiled matrix product. Each function returns the source of one `__kernel` (plus its helpers) and is
 deterministic in its arguments, so equal requests share one compiled kernel.
 
 Conventions shared with the dialect: arrays are `__global char*` with byte strides and a byte
@@ -8,69 +8,34 @@ programs on it).
 """
 from __future__ import annotations
 
-from theano.scalar import basic as scal
+from theano.kernel.workgroup import WorkgroupDialect, WorkgroupReduction, render_workgroup_reduction
 
 from .dialect import OpenCLRenderer, with_fp64_pragma
 
-__all__ = ["reduction_source", "matmul_source", "REDUCE_OPS", "MATMUL_TILE"]
+__all__ = ["OPENCL_WORKGROUP", "reduction_source", "matmul_source", "MATMUL_TILE"]
 
 _R = OpenCLRenderer()
 
 #: the default tile edge of the matrix product (runtime.Runtime.matmul_tiling chooses per device)
 MATMUL_TILE = 32
 
-#: the reductions OpenCL renders (their folds and identities are the dialect's, shared with every
-#: renderer: CFamilyRenderer.fold / fold_identity)
-REDUCE_OPS = (scal.Add, scal.Mul, scal.Maximum, scal.Minimum, scal.AND, scal.OR)
 
 
-def reduction_source(op: type, in_dtype: str, acc_dtype: str, out_dtype: str, nk: int, nr: int) -> str:
-    """Reduce `x` over nr axes for each of the M = prod(kept shape) outputs.
+#: the OpenCL entries of the shared work-group reduction (theano.kernel.workgroup): no
+#: sub-group shuffle (OpenCL 1.2 has none), work-items combine in local memory
+OPENCL_WORKGROUP = WorkgroupDialect(
+    renderer=_R, kernel_qualifier="__kernel",
+    # a buffer argument cannot point into a buffer: its byte offset travels beside it
+    buffer="__global {const}char* {name}, long {name}_off", buffer_prologue="{name} += {name}_off;",
+    local_array="__local {t} {name}[{n}];", local_id="get_local_id(0)", local_size="get_local_size(0)",
+    group_id="get_group_id(0)", num_groups="get_num_groups(0)", barrier="barrier(CLK_LOCAL_MEM_FENCE);",
+    index32="int", index64="long", max_threads=256, finish=with_fp64_pragma)
 
-    One work-group per output (groups stride over outputs when M is large); its work-items
-    stride over the K reduced elements, then combine their partial results as a tree in local
-    memory. The local size must be a power of two (1 is allowed: then each work-item reduces
-    one output serially, the better choice for short reductions)."""
-    if op not in REDUCE_OPS:
-        raise ValueError(f"no OpenCL reduction for {op}")
-    ti, to = _R.ctype(in_dtype), _R.ctype(out_dtype)
-    logical = op in (scal.AND, scal.OR)
-    acc = "int" if logical else _R.ctype(acc_dtype)
-    params = ["long M", "long K"]
-    params += [f"long ks{d}, long kx{d}, long ko{d}" for d in range(nk)]
-    params += [f"long rs{d}, long rx{d}" for d in range(nr)]
-    params += ["__global const char* x", "long x_off", "__global char* out", "long o_off",
-               f"__local {acc}* scratch"]
-    lines = [f"__kernel void reduce({', '.join(params)}) {{",
-             "  x += x_off; out += o_off;",
-             "  const long lid = get_local_id(0);",
-             "  const long L = get_local_size(0);",
-             "  for (long g = get_group_id(0); g < M; g += get_num_groups(0)) {",
-             "    long base = 0, obase = 0, rem = g;"]
-    for d in reversed(range(nk)):
-        lines.append(f"    {{ long j = rem % ks{d}; rem /= ks{d}; base += j * kx{d}; obase += j * ko{d}; }}")
-    ident = _R.fold_identity(op, "bool" if logical else acc_dtype)
-    lines += [f"    {acc} a = {ident};",
-              "    for (long k = lid; k < K; k += L) {",
-              "      long off = base, r = k;"]
-    for d in reversed(range(nr)):
-        lines.append(f"      {{ long j = r % rs{d}; r /= rs{d}; off += j * rx{d}; }}")
-    load = f"*(__global const {ti}*)(x + off)"
-    val = f"(({load}) != 0)" if logical else f"({acc})({load})"
-    lines += [f"      const {acc} v = {val};",
-              f"      a = {_R.fold(op, acc_dtype, 'a', 'v')};",
-              "    }",
-              "    scratch[lid] = a;",
-              "    barrier(CLK_LOCAL_MEM_FENCE);",
-              "    for (long s = L / 2; s > 0; s >>= 1) {",
-              f"      if (lid < s) scratch[lid] = {_R.fold(op, acc_dtype, 'scratch[lid]', 'scratch[lid + s]')};",
-              "      barrier(CLK_LOCAL_MEM_FENCE);",
-              "    }",
-              f"    if (lid == 0) *(__global {to}*)(out + obase) = ({to})(scratch[0]);",
-              "    barrier(CLK_LOCAL_MEM_FENCE);",  # scratch is reused by the next output
-              "  }",
-              "}"]
-    return with_fp64_pragma("\n".join(lines) + "\n")
+
+def reduction_source(variant: WorkgroupReduction) -> str:
+    """The OpenCL source of the work-group reduction `variant` (kernel `reduce`; its arguments
+    are theano.kernel.workgroup's, each buffer followed by its byte offset)."""
+    return render_workgroup_reduction(OPENCL_WORKGROUP, variant, "reduce")
 
 
 def matmul_source(a_dtype: str, b_dtype: str, out_dtype: str, gemm: bool,

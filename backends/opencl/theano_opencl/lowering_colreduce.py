@@ -10,9 +10,10 @@ import numpy as np
 
 from theano.graph.basic import Apply
 from theano.kernel.ir import Kernel
+from theano.kernel.workgroup import collapse
 
 from .cpu_render import COLUMNS, column_reduction_source
-from .lowering import _collapse, loop_shape
+from .lowering import loop_shape
 
 __all__ = ["column_sources", "column_reducer", "MAX_REDUCED_AXES"]
 
@@ -45,10 +46,10 @@ def _layout(shape: tuple[int, ...], axes: Sequence[int], strides: list[list[int]
     first_kept = next((d for d in range(nd) if d not in axes and shape[d] != 1), nd)
     if any(d in axes and shape[d] != 1 for d in range(first_kept, nd)):
         return None
-    kept = _collapse(kept) if kept else [(1,) + (0,) * len(strides)]
+    kept = collapse(kept) if kept else [(1,) + (0,) * len(strides)]
     if len(kept) != 1:
         return None
-    red = _collapse(red) if red else [(1,) + (0,) * len(strides)]
+    red = collapse(red) if red else [(1,) + (0,) * len(strides)]
     if len(red) > MAX_REDUCED_AXES:
         return None
     return red, kept[0]

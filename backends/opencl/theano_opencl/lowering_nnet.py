@@ -16,6 +16,7 @@ import numpy as np
 
 from theano.backend import Plan
 from theano.graph.basic import Apply
+from theano.kernel.workgroup import collapse
 from theano.tensor.math import MaxAndArgmax
 from theano.tensor.nnet.crossentropy import (CrossentropyCategorical1Hot, CrossentropyCategorical1HotGrad,
                                              CrossentropySoftmax1HotWithBiasDx,
@@ -23,7 +24,7 @@ from theano.tensor.nnet.crossentropy import (CrossentropyCategorical1Hot, Crosse
 from theano.tensor.nnet.softmax import LogSoftmax, Softmax, SoftmaxGrad, SoftmaxWithBias
 
 from . import row_kernels as rk
-from .lowering import NATIVE, Program, _collapse, _raise_like, lower
+from .lowering import NATIVE, Program, _raise_like, lower
 
 __all__ = ["RowLauncher"]
 
@@ -71,7 +72,7 @@ class RowLauncher:
         R = int(np.prod(kept_shape, dtype=np.int64))
         if R == 0:
             return False
-        dims = _collapse([(int(s),) + tuple(int(layout[n][1][d]) for n in self.names)
+        dims = collapse([(int(s),) + tuple(int(layout[n][1][d]) for n in self.names)
                           for d, s in enumerate(kept_shape)])
         clk = self._kernel(len(dims))
         L = 1 if K <= 32 or serial else (64 if K <= 4096 else 256)
@@ -312,7 +313,7 @@ def _lower_max_argmax(op: MaxAndArgmax, node: Apply, backend: Any) -> Plan | Non
         if x.size == 0:  # empty outputs, or the reference's error
             return py(np.empty(x.shape, xdt))
         kshape = [x.shape[d] for d in keep]
-        red = _collapse([(x.shape[a], x.strides[a]) for a in axes])
+        red = collapse([(x.shape[a], x.strides[a]) for a in axes])
         if len(red) > 1:
             # the reduced axes do not address memory as one run: gather them contiguous
             order = keep + list(axes)

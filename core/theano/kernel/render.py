@@ -111,7 +111,8 @@ class CFamilyRenderer:
             decomp.append(f"{idx} rem = i;")
             for d in reversed(range(nd)):
                 sd = self.vector_item("shape", d)
-                decomp.append(f"{{ {idx} j = rem % {sd}; rem /= {sd};")
+                # the outermost axis takes what remains of the index: no division there
+                decomp.append(f"{{ {idx} j = rem % {sd}; rem /= {sd};" if d else f"{{ {idx} j = rem;")
                 for k, a in enumerate(kernel.inputs):
                     if not a.broadcastable[d]:
                         decomp.append(f"  o_in{k} += j * {self.vector_item(f'in{k}_strides', d)};")
