@@ -246,3 +246,36 @@ def test_a_gradient_nobody_reads_is_not_computed(device):
     args = rng.randn(5, 3), rng.randn(3), rng.randn(3)
     for a, b in zip(some(*args), every(*args)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_outer_product_gradient_is_a_rank_one_update_of_the_loop():
+    from theano.scan.grad import ScanGrad
+
+    x, h0 = T.dmatrix("x"), T.dvector("h0")
+    W = theano.shared(np.random.RandomState(7).randn(3, 4) * 0.4, "W")
+    U = theano.shared(np.random.RandomState(8).randn(4, 4) * 0.4, "U")
+    h, _ = theano.scan(lambda xt, hp: T.tanh(T.dot(xt, W) + T.dot(hp, U)), sequences=x, outputs_info=h0)
+    cost = (h ** 2).sum()
+    f = theano.function([x, h0], theano.grad(cost, [W, U]))
+    node = next(n for n in f.maker.fgraph.toposort() if isinstance(n.op, ScanGrad))
+    assert len(node.op.outer_products) == 2
+    step = node.op.grad_function("cpu")
+    # the step computes the gradients of the state and of the tanh, no outer product (no matrix)
+    nodes = step.maker.fgraph.toposort()
+    assert [type(n.op).__name__ for n in nodes].count("Dot") == 1 and all(n.outputs[0].ndim < 2 for n in nodes)
+    rng = np.random.RandomState(9)
+    xv, h0v = rng.randn(6, 3), rng.randn(4)
+    hs, cur = [], h0v
+    for t in range(6):
+        cur = np.tanh(xv[t] @ W.get_value() + cur @ U.get_value())
+        hs.append(cur)
+    gW, gU, gh = np.zeros((3, 4)), np.zeros((4, 4)), np.zeros(4)
+    for t in reversed(range(6)):
+        ga = (gh + 2 * hs[t]) * (1 - hs[t] ** 2)
+        gW += np.multiply.outer(xv[t], ga)
+        gU += np.multiply.outer(hs[t - 1] if t else h0v, ga)
+        gh = ga @ U.get_value().T
+    for d in ("cpu", "numpy"):
+        got = theano.function([x, h0], theano.grad(cost, [W, U]), device=d)(xv, h0v)
+        np.testing.assert_allclose(got[0], gW, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(got[1], gU, rtol=1e-12, atol=1e-14)

@@ -11,8 +11,8 @@ import theano
 import theano.tensor as T
 from theano.backend import HOST_RUNNER
 from theano.backend.registry import get_backend
-from theano.scan.loop import (ADD, CARRY, CARRY_OUT, CONST, DROP, ITEM, SLICE, STORE, UNTIL, Converter,
-                              run_steps)
+from theano.scan.loop import (ADD, ADD_OUTER, CARRY, CARRY_OUT, CONST, DROP, ITEM, SLICE, STORE, UNTIL,
+                              Converter, run_steps)
 
 pytest.importorskip("theano_c")
 from theano_c.toolchain import find_compiler  # noqa: E402
@@ -28,13 +28,16 @@ def c_run_steps():
 def _plan(dtype="float64", n=5):
     """A plan touching every kind: a sequence read forwards at two taps, a state stored row by
     row, a constant, a carried value recorded, a list item, an accumulation into rows and into
-    a whole array, a stacked output allocated on the first step, a dropped result."""
+    a whole array, a stacked output allocated on the first step, dropped results, and rank-1
+    updates from a result and an argument (in C for float64, the general path for float32;
+    equal to the last bit: no fused multiply-add)."""
     rng = np.random.RandomState(0)
     seq = rng.rand(n + 1, 3).astype(dtype)
     state = np.zeros((n + 1, 3), dtype=dtype)
     state[0] = 1
     rows = np.zeros((n + 1, 3))
     total = np.zeros(3)
+    outer = np.zeros((3, 3))
     items = [np.float64(k) for k in range(n)]
 
     def store(array, offset):
@@ -49,6 +52,9 @@ def _plan(dtype="float64", n=5):
             else:
                 array[offset + t] += v
         return go
+
+    def add_outer(t, a, b):
+        outer[...] += np.multiply.outer(a, b)
 
     stacked = [STORE, None, 0, None]
 
@@ -68,8 +74,8 @@ def _plan(dtype="float64", n=5):
 
     sinks = [[STORE, state, 1, store(state, 1)], stacked, [ADD, rows, 1, add(rows, 1)],
              [ADD, total, None, add(total, None)], [CARRY_OUT, 4, record, Converter("float64")],
-             [DROP], [DROP]]
-    return step, sources, sinks, (state, stacked, rows, total, record)
+             [DROP], [DROP], [ADD_OUTER, outer, 0, -3, add_outer], [ADD_OUTER, outer, -1, 6, add_outer]]
+    return step, sources, sinks, (state, stacked, rows, total, record, outer)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -78,8 +84,8 @@ def test_c_loop_matches_the_python_loop(c_run_steps, dtype):
     for run in (run_steps, c_run_steps):
         step, sources, sinks, outs = _plan(dtype)
         assert run(step, sources, sinks, 0, 1, 5) == 5
-        state, stacked, rows, total, record = outs
-        results.append((state, stacked[1], rows, total, record, sources[4][1]))
+        state, stacked, rows, total, record, outer = outs
+        results.append((state, stacked[1], rows, total, record, sources[4][1], outer))
     for a, b in zip(*results):
         if isinstance(a, list):
             assert len(a) == len(b) == 5
@@ -117,6 +123,8 @@ def test_c_loop_reports_errors_as_the_python_loop_does(c_run_steps):
             run(lambda x: [1 / 0], [[CONST, 1]], [[DROP]], 0, 1, 1)
         with pytest.raises(ValueError, match="unknown source kind"):
             run(lambda x: [x], [[9, 1]], [[DROP]], 0, 1, 1)
+        with pytest.raises(ValueError, match="ADD_OUTER sinks come after"):
+            run(lambda: [1, 2], [], [[ADD_OUTER, np.zeros((1, 1)), 0, 1, None], [DROP], [DROP]], 0, 1, 1)
 
 
 def test_scan_and_its_gradient_run_the_c_loop():

@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum { CONST = 0, SLICE = 1, CARRY = 2, ITEM = 3 };
-enum { DROP = 0, STORE = 1, ADD = 2, CARRY_OUT = 3, UNTIL = 4 };
+enum { DROP = 0, STORE = 1, ADD = 2, CARRY_OUT = 3, UNTIL = 4, ADD_OUTER = 5 };
 
 /* Row i of `a` (ndim >= 1) as a view, or NULL with the general indexing's error. */
 static PyObject *row_view(PyObject *a, Py_ssize_t i) {
@@ -97,6 +97,58 @@ static int add(PyObject *sink, Py_ssize_t t, PyObject *v) {
     return 0;
 }
 
+/* sink[4](t, a, b): the general meaning of an ADD_OUTER sink. */
+static int general_outer(PyObject *sink, Py_ssize_t t, PyObject *a, PyObject *b) {
+    PyObject *tt = PyLong_FromSsize_t(t);
+    if (tt == NULL) return -1;
+    PyObject *args[3] = {tt, a, b};
+    PyObject *r = PyObject_Vectorcall(PyList_GET_ITEM(sink, 4), args, 3, NULL);
+    Py_DECREF(tt);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+static int is_vector64(PyObject *v, npy_intp n) {
+    return PyArray_CheckExact(v) && PyArray_TYPE((PyArrayObject *)v) == NPY_FLOAT64 &&
+           PyArray_NDIM((PyArrayObject *)v) == 1 && PyArray_DIM((PyArrayObject *)v, 0) == n &&
+           PyArray_IS_C_CONTIGUOUS((PyArrayObject *)v) && PyArray_ISALIGNED((PyArrayObject *)v) &&
+           PyArray_ISNOTSWAPPED((PyArrayObject *)v);
+}
+
+/* array += outer(a, b) for float64 arrays: each product rounded, then added, as NumPy's
+ * array += np.multiply.outer(a, b) does (no fused multiply-add, which would round once). */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+static void rank1_update(double *o, const double *a, const double *b, npy_intp m, npy_intp n) {
+    for (npy_intp i = 0; i < m; i++) {
+        const double ai = a[i];
+        double *row = o + i * n;
+        for (npy_intp j = 0; j < n; j++) {
+            double p = ai * b[j];
+            row[j] += p;
+        }
+    }
+}
+
+static int add_outer(PyObject *sink, Py_ssize_t t, PyObject *a, PyObject *b) {
+    PyObject *o = PyList_GET_ITEM(sink, 1);
+    if (!PyArray_CheckExact(o) || PyArray_TYPE((PyArrayObject *)o) != NPY_FLOAT64 ||
+        PyArray_NDIM((PyArrayObject *)o) != 2 || !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)o) ||
+        !PyArray_ISWRITEABLE((PyArrayObject *)o) || !PyArray_ISALIGNED((PyArrayObject *)o) ||
+        !PyArray_ISNOTSWAPPED((PyArrayObject *)o))
+        return general_outer(sink, t, a, b);
+    npy_intp m = PyArray_DIM((PyArrayObject *)o, 0), n = PyArray_DIM((PyArrayObject *)o, 1);
+    if (!is_vector64(a, m) || !is_vector64(b, n)) return general_outer(sink, t, a, b);
+    rank1_update((double *)PyArray_BYTES((PyArrayObject *)o), (const double *)PyArray_BYTES((PyArrayObject *)a),
+                 (const double *)PyArray_BYTES((PyArrayObject *)b), m, n);
+    return 0;
+}
+
 /* The value a CARRY_OUT sink carries: v itself when its converter needs nothing. */
 static PyObject *converted(PyObject *convert, PyObject *v) {
     if (PyArray_CheckExact(v)) {
@@ -147,14 +199,20 @@ static PyObject *run_steps(PyObject *self, PyObject *const *args, Py_ssize_t nar
             return NULL;
         }
     }
+    Py_ssize_t nres = 0; /* sinks taking a result: every one before the ADD_OUTER sinks */
     for (Py_ssize_t j = 0; j < nsink; j++) {
         PyObject *s = PyList_GET_ITEM(sinks, j);
         long kind = PyList_Check(s) && PyList_GET_SIZE(s) ? PyLong_AsLong(PyList_GET_ITEM(s, 0)) : -1;
-        int need = kind == STORE || kind == ADD || kind == CARRY_OUT ? 4 : 1;
-        if (kind < DROP || kind > UNTIL || PyList_GET_SIZE(s) < need) {
+        int need = kind == STORE || kind == ADD || kind == CARRY_OUT ? 4 : kind == ADD_OUTER ? 5 : 1;
+        if (kind < DROP || kind > ADD_OUTER || PyList_GET_SIZE(s) < need) {
             if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "scan loop: unknown sink kind or short sink %zd", j);
             return NULL;
         }
+        if (kind != ADD_OUTER && nres != j) {
+            PyErr_SetString(PyExc_ValueError, "scan loop: ADD_OUTER sinks come after the sinks of the results");
+            return NULL;
+        }
+        if (kind != ADD_OUTER) nres = j + 1;
         if (kind == CARRY_OUT) {
             Py_ssize_t target = PyLong_AsSsize_t(PyList_GET_ITEM(s, 1));
             if (target < 0 || target >= nsrc || kinds[target] != CARRY) {
@@ -191,21 +249,35 @@ static PyObject *run_steps(PyObject *self, PyObject *const *args, Py_ssize_t nar
             argv[j] = v;
         }
         PyObject *res = PyObject_Vectorcall(step, argv, nsrc, NULL);
-        for (j = 0; j < nsrc; j++) Py_DECREF(argv[j]);
-        if (res == NULL) return NULL;
-        PyObject *fast = PySequence_Fast(res, "scan loop: the step must return a list");
-        Py_DECREF(res);
-        if (fast == NULL) return NULL;
-        if (PySequence_Fast_GET_SIZE(fast) != nsink) {
+        PyObject *fast = res == NULL ? NULL : PySequence_Fast(res, "scan loop: the step must return a list");
+        Py_XDECREF(res);
+        int err = fast == NULL ? -1 : 0;
+        if (!err && PySequence_Fast_GET_SIZE(fast) != nres) {
             PyErr_Format(PyExc_ValueError, "scan loop: the step returned %zd results for %zd sinks",
-                         PySequence_Fast_GET_SIZE(fast), nsink);
-            Py_DECREF(fast);
-            return NULL;
+                         PySequence_Fast_GET_SIZE(fast), nres);
+            err = -1;
         }
-        for (j = 0; j < nsink; j++) {
-            PyObject *s = PyList_GET_ITEM(sinks, j), *v = PySequence_Fast_GET_ITEM(fast, j);
-            int err = 0;
-            switch ((int)PyLong_AsLong(PyList_GET_ITEM(s, 0))) {
+        for (j = 0; !err && j < nsink; j++) {
+            PyObject *s = PyList_GET_ITEM(sinks, j);
+            int kind = (int)PyLong_AsLong(PyList_GET_ITEM(s, 0));
+            if (kind == ADD_OUTER) {
+                /* its factors: results (index >= 0) or this step's arguments (-1 - index) */
+                PyObject *ab[2];
+                for (int f = 0; f < 2; f++) {
+                    Py_ssize_t r = PyLong_AsSsize_t(PyList_GET_ITEM(s, 2 + f));
+                    ab[f] = r >= 0 && r < nres ? PySequence_Fast_GET_ITEM(fast, r)
+                            : r < 0 && -1 - r < nsrc ? argv[-1 - r] : NULL;
+                }
+                if (ab[0] == NULL || ab[1] == NULL) {
+                    if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "scan loop: an ADD_OUTER factor names no result or argument");
+                    err = -1;
+                } else {
+                    err = add_outer(s, t, ab[0], ab[1]);
+                }
+                continue;
+            }
+            PyObject *v = PySequence_Fast_GET_ITEM(fast, j);
+            switch (kind) {
             case STORE: err = store(s, t, v); break;
             case ADD: err = add(s, t, v); break;
             case CARRY_OUT: {
@@ -225,12 +297,10 @@ static PyObject *run_steps(PyObject *self, PyObject *const *args, Py_ssize_t nar
             }
             default: break;
             }
-            if (err < 0) {
-                Py_DECREF(fast);
-                return NULL;
-            }
         }
-        Py_DECREF(fast);
+        Py_XDECREF(fast);
+        for (j = 0; j < nsrc; j++) Py_DECREF(argv[j]);
+        if (err) return NULL;
         if (stop) return PyLong_FromSsize_t(i + 1);
         continue;
     fail_args:

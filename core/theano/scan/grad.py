@@ -13,9 +13,11 @@ from ..graph.op import Op
 from ..gradient import DisconnectedType, grad
 from ..rewrite.basic import MergeRewriter
 from ..tensor.basic import constant, zeros_like
+from ..tensor.elemwise import DimShuffle
+from ..tensor.math import Dot
 from ..tensor.type import TensorType
 from .forward import run_loop, run_scan, scan_sources, state_buffers, step_of
-from .loop import ADD, CARRY, CARRY_OUT, CONST, ITEM, SLICE, Converter, run_steps
+from .loop import ADD, ADD_OUTER, CARRY, CARRY_OUT, CONST, DROP, ITEM, SLICE, Converter, run_steps
 from .spec import ScanSpec
 
 if TYPE_CHECKING:
@@ -55,6 +57,53 @@ def _read_forward_values(inputs: list, step_outs: list, grads: list) -> tuple[li
     new = clone_replace(fg.outputs[n:], {o: p for o, (_, p) in ph.items()})
     used = set(graph_inputs(new))
     return new, [(j, p) for j, p in ph.values() if p in used]
+
+
+def _outer_factors(v: Variable) -> tuple[Variable, Variable] | None:
+    """(a, b) when v is the float64 outer product of vectors a and b as the gradient of a
+    product writes it, dot(a.dimshuffle(0, 'x'), b.dimshuffle('x', 0)); else None."""
+    node = v.owner
+    if node is None or not isinstance(node.op, Dot) or v.type.dtype != "float64":
+        return None
+    factors = []
+    for x, pattern in zip(node.inputs, ((0, "x"), ("x", 0))):
+        o = x.owner
+        if o is None or not isinstance(o.op, DimShuffle) or o.op.new_order != pattern or x.type.dtype != "float64":
+            return None
+        factors.append(o.inputs[0])
+    return factors[0], factors[1]
+
+
+def _outer_product_updates(grads: list, wrt_positions: list[int], first_free: int, inputs: list
+                           ) -> tuple[list, dict[int, tuple[int, int]]]:
+    """`grads` (one per inner input in wrt_positions) without the free variables' gradients
+    that are outer products a b^T, plus the factors that are neither an input of the step
+    (`inputs`) nor already a result; and {position in `grads`: (a, b)} for those gradients,
+    each factor a result index of the new list or -1 - k for the step's argument k."""
+    pushed = {}
+    for pos, j in enumerate(wrt_positions):
+        factors = _outer_factors(grads[pos]) if j >= first_free else None
+        if factors is not None:
+            pushed[pos] = factors
+    if not pushed:
+        return grads, {}
+    results = [g for pos, g in enumerate(grads) if pos not in pushed]
+    index = {}
+    for k, v in enumerate(results):
+        index.setdefault(v, k)
+    arg = {}
+    for k, v in enumerate(inputs):
+        arg.setdefault(v, -1 - k)
+
+    def ref(v: Variable) -> int:
+        if v in arg:
+            return arg[v]
+        if v not in index:
+            index[v] = len(results)
+            results.append(v)
+        return index[v]
+
+    return results, {pos: (ref(a), ref(b)) for pos, (a, b) in pushed.items()}
 
 
 def _inner_positions(sp: ScanSpec, k: int) -> range:
@@ -115,6 +164,12 @@ class ScanGrad(Op):
         # computing the step again (a tanh's gradient reads the tanh, not its argument).
         self.inner_grads, self.fed_values = _read_forward_values(scan.inner_inputs + self.out_grad_ph, step_outs,
                                                                    self.inner_grads)
+        # A free variable's gradient that is an outer product a b^T every step (a product's
+        # gradient) is added into its sum by the loop (a rank-1 update) from a and b: the step
+        # computes neither the product nor the two views it is made of.
+        self.inner_grads, self.outer_products = _outer_product_updates(
+            self.inner_grads, [j for j, d in enumerate(self.differentiable) if d], len(scan.inner_inputs) - sp.n_free,
+            scan.inner_inputs + self.out_grad_ph + [p for _, p in self.fed_values])
         self._fns: dict = {}
 
     def __getstate__(self):
@@ -183,6 +238,13 @@ def _add_into(array: np.ndarray, offset: int | None) -> Callable[[int, Any], Non
 
     def add(t: int, g: Any) -> None:
         array[offset + t] += g
+    return add
+
+
+def _add_outer_into(array: np.ndarray) -> Callable[[int, Any, Any], None]:
+    """array += outer(a, b), NumPy's broadcasting and casting."""
+    def add(t: int, a: Any, b: Any) -> None:
+        array[...] += np.multiply.outer(a, b)
     return add
 
 
@@ -263,6 +325,9 @@ def run_scan_grad(op: ScanGrad, step: Any, fwd: Any, executor: Callable[..., int
         sources += [_forward_value(sp, j, nitsot_vals, bufs, lags, traj) for j, _ in op.fed_values]
         sinks = []
         diff = iter(op.differentiable)
+        # the free variables' positions among the step's gradients (they come last)
+        positions = iter(range(sum(op.differentiable) - sum(op.differentiable[len(op.differentiable) - sp.n_free:]),
+                               sum(op.differentiable)))
         for k, taps in enumerate(sp.seq_taps):
             base = -min(taps)
             sinks += [[ADD, g_seqs[k], base + tap, _add_into(g_seqs[k], base + tap)]
@@ -274,7 +339,16 @@ def run_scan_grad(op: ScanGrad, step: Any, fwd: Any, executor: Callable[..., int
         # later step: its gradient is carried like a state's.
         sinks += [[CARRY_OUT, first_carry + k, None, Converter(d)]
                   for k, d in enumerate(shared_dtypes) if next(diff)]
-        sinks += [[ADD, g_free[k], None, _add_into(g_free[k], None)] for k in range(sp.n_free) if next(diff)]
+        outer_sinks = []
+        for k in range(sp.n_free):
+            if next(diff):
+                pos = next(positions)
+                if pos in op.outer_products:
+                    a, b = op.outer_products[pos]
+                    outer_sinks.append([ADD_OUTER, g_free[k], a, b, _add_outer_into(g_free[k])])
+                else:
+                    sinks.append([ADD, g_free[k], None, _add_into(g_free[k], None)])
+        sinks += [[DROP]] * (len(op.inner_grads) - len(sinks)) + outer_sinks
         run_loop(executor, step, sources, sinks, n - 1, -1, n - first)
         for k, d in enumerate(shared_dtypes):
             # a shared variable without a gradient (an integer or a random state) carries none

@@ -25,6 +25,10 @@ Sinks, one per result of the step, applied in order after the step:
                                  `fast_dtype` (None: any) is its dtype; record: None or a
                                  list the carried value is appended to
   [UNTIL]                        stop after this step when the result is true
+  [ADD_OUTER, array, a, b, add]  array += outer(a, b), each of a and b a result (index >= 0)
+                                 or an argument (source -1 - index); add(t, a, b) does it in
+                                 general. It takes no result of its own: these sinks come last,
+                                 after the one sink per result.
 """
 from __future__ import annotations
 
@@ -32,11 +36,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["CONST", "SLICE", "CARRY", "ITEM", "DROP", "STORE", "ADD", "CARRY_OUT", "UNTIL",
+__all__ = ["CONST", "SLICE", "CARRY", "ITEM", "DROP", "STORE", "ADD", "CARRY_OUT", "UNTIL", "ADD_OUTER",
            "run_steps", "Converter"]
 
 CONST, SLICE, CARRY, ITEM = 0, 1, 2, 3
-DROP, STORE, ADD, CARRY_OUT, UNTIL = 0, 1, 2, 3, 4
+DROP, STORE, ADD, CARRY_OUT, UNTIL, ADD_OUTER = 0, 1, 2, 3, 4, 5
 
 
 class Converter:
@@ -73,9 +77,14 @@ def run_steps(step: Callable[..., list], sources: list, sinks: list, t0: int, dt
             carried.append((j, src))
         else:
             raise ValueError(f"scan loop: unknown source kind {kind!r}")
-    general, carry_outs, until = [], [], None
+    general, carry_outs, outers, until = [], [], [], None
     for pos, s in enumerate(sinks):
         kind = s[0]
+        if kind == ADD_OUTER:
+            outers.append(s)
+            continue
+        if outers:
+            raise ValueError("scan loop: ADD_OUTER sinks come after the sinks of the results")
         if kind in (STORE, ADD):
             general.append((pos, s[3]))
         elif kind == CARRY_OUT:
@@ -84,7 +93,7 @@ def run_steps(step: Callable[..., list], sources: list, sinks: list, t0: int, dt
             until = pos
         elif kind != DROP:
             raise ValueError(f"scan loop: unknown sink kind {kind!r}")
-    n_sinks = len(sinks)
+    n_sinks = len(sinks) - len(outers)
     for i in range(n):
         t = t0 + i * dt
         for j, src in slices:
@@ -104,6 +113,8 @@ def run_steps(step: Callable[..., list], sources: list, sinks: list, t0: int, dt
             v = src[1] = convert(res[pos])
             if record is not None:
                 record.append(v)
+        for _, array, a, b, add_outer in outers:
+            add_outer(t, res[a] if a >= 0 else args[-1 - a], res[b] if b >= 0 else args[-1 - b])
         if until is not None and bool(res[until]):
             return i + 1
     return n
