@@ -83,7 +83,7 @@ def tests_task(name: str, jobs: int) -> Task:
     pytest-xdist workers."""
     return Task(f"backend {name}: the project's device-dependent tests with THEANO_FLAGS=device={name}",
                 [sys.executable, "-m", "pytest", str(ROOT / "tests"), "-p", "no:cacheprovider",
-                 "--device-dependent", "-n", str(jobs)],
+                 "--device-dependent", "-n", str(jobs), "--dist", "worksteal"],
                 dict(os.environ, THEANO_FLAGS=f"device={name}"), (name == REFERENCE, TESTS_FIRST))
 
 

@@ -4,12 +4,14 @@
 # distribution's own tests (pyproject.toml's testpaths), spread over the CPUs,
 # then, for every backend plugins.toml names, the conformance suite (side by side) and the
 # device-dependent tests on that device where the backend is usable here (and why not where
-# it is not). Extra arguments go to the main pytest run.
+# it is not). Extra arguments go to the main pytest run. Workers steal queued tests from each
+# other (--dist worksteal): a worker that drew the slow tests does not leave a CPU idle at the
+# end. scripts/ci_backends.py runs its tasks the same way, two or more at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 start=$SECONDS
-"$PY" -m pytest -p no:cacheprovider -n "$(nproc)" "$@"
+"$PY" -m pytest -p no:cacheprovider -n "$(nproc)" --dist worksteal "$@"
 echo "== main test run: $((SECONDS - start)) s"
 "$PY" scripts/ci_backends.py
 echo "== the test command took $((SECONDS - start)) s after set-up"
