@@ -225,44 +225,26 @@ def kernel_from_composite(composite: scal.Composite, input_types: Sequence[Any],
 
 
 def elemwise_kernel(node: Any) -> Kernel | None:
-    """The Kernel an elementwise node computes: a fused node carries one; a lone Elemwise is a
-    one-op composite. None when the node is not over tensors (every backend asks this)."""
-    from ..tensor.type import TensorType
-
-    op = node.op
-    if not all(isinstance(v.type, TensorType) for v in list(node.inputs) + list(node.outputs)):
-        return None
-    if hasattr(op, "kernel"):
-        return op.kernel(node)
-    ins = [scal.get_scalar_type(i.type.dtype)() for i in node.inputs]
-    outs = op.scalar_op.make_node(*ins).outputs
-    if [o.type.dtype for o in outs] != [o.type.dtype for o in node.outputs]:
-        return None
-    comp = scal.Composite(ins, outs)
-    return kernel_from_composite(comp, [i.type for i in node.inputs], [o.type for o in node.outputs],
-                                 name=f"elemwise_{op.scalar_op.name}")
+    """The Kernel an elementwise node computes, as its op offers it (`op.kernel(node)`: a fused
+    node carries one; a lone Elemwise is a one-op composite). None when the op offers none or
+    its kernel reduces (every backend asks this)."""
+    k = _op_kernel(node)
+    return k if k is not None and k.reduction is None else None
 
 
 def reduction_kernel(node: Any) -> Kernel | None:
-    """The Kernel a reduction node computes: a fused reduction carries one; a lone Sum, Prod,
-    Max or Min is a kernel whose composite is the identity. None for other nodes."""
-    from ..tensor.math import Max, Min, Prod, Sum
-    from ..tensor.type import TensorType
+    """The Kernel a reduction node computes, as its op offers it (`op.kernel(node)`: a fused
+    reduction carries one; a lone Sum, Prod, Max or Min is a kernel whose composite is the
+    identity). None for other nodes."""
+    k = _op_kernel(node)
+    return k if k is not None and k.reduction is not None else None
 
-    op = node.op
-    if not all(isinstance(v.type, TensorType) for v in list(node.inputs) + list(node.outputs)):
-        return None
-    if hasattr(op, "kernel") and getattr(op, "reduce_op", None) is not None:
-        return op.kernel(node)
-    if type(op) not in (Sum, Prod, Max, Min):
-        return None
-    x = node.inputs[0]
-    axes = op._axes(x.type.ndim)
-    acc = getattr(op, "acc_dtype", None) or x.type.dtype
-    i = scal.get_scalar_type(x.type.dtype)()
-    comp = scal.Composite([i], [scal.identity(i)])
-    red = Reduction(axes, op.scalar_op, acc, node.outputs[0].type.dtype)
-    return kernel_from_composite(comp, [x.type], [x.type], red, name=f"reduce_{op.scalar_op.name}")
+
+def _op_kernel(node: Any) -> Kernel | None:
+    """The op's own description of the node as a Kernel: ops that compute one loop define
+    `kernel(node)` (the interface between ops and this IR; the IR knows no op)."""
+    make = getattr(node.op, "kernel", None)
+    return make(node) if make is not None else None
 
 
 def reduction_values_kernel(node: Any, name: str = "reduce_values") -> Kernel:

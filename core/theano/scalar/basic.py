@@ -225,6 +225,13 @@ class ScalarOp(Op):
 
         return [grad_not_implemented(self, k, x) for k, x in enumerate(inputs)]
 
+    def expand(self, *inputs: Variable) -> Variable | None:
+        """This op's value built from simpler scalar ops of this module, computing exactly
+        what its NumPy meaning computes, for renderers whose dialect lacks the op
+        (theano.kernel.expansions); None when there is no such definition. Ops defined
+        outside this module give theirs here; this module's are in that table."""
+        return None
+
 
 def _tm():
     """The tensor math module, imported late because it builds on this one."""

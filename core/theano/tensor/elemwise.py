@@ -8,6 +8,7 @@ import numpy as np
 
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
+from ..kernel.ir import Kernel, Reduction, kernel_from_composite
 from ..scalar import basic as scal
 from .type import TensorType
 
@@ -74,6 +75,19 @@ class Elemwise(Op):
             if padded[i].type.dtype != out_dtypes[o] or padded[i].type.broadcastable != bcast:
                 raise TypeError(f"{self}: input {i} cannot hold output {o} in place")
         return Apply(self, padded, [TensorType(d, bcast)() for d in out_dtypes])
+
+    def kernel(self, node: Apply) -> Kernel | None:
+        """The Kernel (theano.kernel.ir) this node computes, a one-op composite, for backends
+        that render loops; None when the node is not over tensors or the scalar op's output
+        dtypes differ from the node's."""
+        if not _over_tensors(node):
+            return None
+        ins = [scal.get_scalar_type(i.type.dtype)() for i in node.inputs]
+        outs = self.scalar_op.make_node(*ins).outputs
+        if [o.type.dtype for o in outs] != [o.type.dtype for o in node.outputs]:
+            return None
+        return kernel_from_composite(scal.Composite(ins, outs), [i.type for i in node.inputs],
+                                     [o.type for o in node.outputs], name=f"elemwise_{self.scalar_op.name}")
 
     # -- meaning ------------------------------------------------------------------
     def make_py_fn(self, node: Apply) -> Callable[..., Any]:
@@ -308,6 +322,22 @@ class CAReduce(Op):
         ax = "" if self.axis is None else "{" + ", ".join(map(str, self.axis)) + "}"
         return f"{name}{ax}" if type(self) is not CAReduce else name + (f"{{{ax}}}" if ax else "")
 
+    #: Whether `kernel` describes the node: an identity composite folded with `scalar_op` into
+    #: `acc_dtype` (Sum, Prod, Max and Min say so).
+    folds_as_kernel = False
+
+    def kernel(self, node: Apply) -> Kernel | None:
+        """The Kernel (theano.kernel.ir) with a trailing Reduction that this node computes,
+        for backends that render loops; None unless `folds_as_kernel` and over tensors."""
+        if not self.folds_as_kernel or not _over_tensors(node):
+            return None
+        x = node.inputs[0]
+        i = scal.get_scalar_type(x.type.dtype)()
+        red = Reduction(self._axes(x.type.ndim), self.scalar_op, getattr(self, "acc_dtype", None) or x.type.dtype,
+                        node.outputs[0].type.dtype)
+        return kernel_from_composite(scal.Composite([i], [scal.identity(i)]), [x.type], [x.type], red,
+                                     name=f"reduce_{self.scalar_op.name}")
+
     def _axes(self, ndim: int) -> tuple[int, ...]:
         if self.axis is None:
             return tuple(range(ndim))
@@ -365,3 +395,8 @@ class CAReduce(Op):
     def infer_shape(self, node, shapes):
         axes = self._axes(node.inputs[0].type.ndim)
         return [tuple(s for k, s in enumerate(shapes[0]) if k not in axes)]
+
+
+def _over_tensors(node: Apply) -> bool:
+    """Whether every input and output of `node` is a TensorType (what a Kernel describes)."""
+    return all(isinstance(v.type, TensorType) for v in list(node.inputs) + list(node.outputs))

@@ -219,6 +219,7 @@ class Sum(_DtypeReduce):
     """Sum along axes."""
 
     _sop = scal.add
+    folds_as_kernel = True
 
     def L_op(self, inputs, outputs, gouts):
         (x,), (gz,) = inputs, gouts
@@ -242,6 +243,7 @@ class Prod(_DtypeReduce):
     """Product along axes."""
 
     _sop = scal.mul
+    folds_as_kernel = True
 
     def L_op(self, inputs, outputs, gouts):
         (x,), (prod_out,), (gz,) = inputs, outputs, gouts
@@ -261,6 +263,7 @@ class Prod(_DtypeReduce):
 class _Extremum(CAReduce):
     __props__ = ("axis",)
     _sop: scal.ScalarOp
+    folds_as_kernel = True
 
     def __init__(self, axis=None):
         super().__init__(self._sop, axis)

@@ -53,6 +53,22 @@ class UltraFastScalarSigmoid(scal.ScalarOp):
         y = ultra_fast_sigmoid(x)
         return [scal._zero_if_discrete(x, gz * y * (1 - y))]
 
+    def expand(self, x: Variable) -> Variable:
+        """Theano's piecewise formula in core scalar ops, as the NumPy meaning writes it (a
+        NaN takes the last piece, as np.where's false branches give it)."""
+        a, fdt = _abs_as_float(x)
+
+        def c(v: float) -> Variable:
+            return scal.constant(v, dtype=fdt)
+
+        t = scal.mul(c(0.5), a)
+        z = scal.switch(scal.lt(t, c(1.7)), scal.true_div(scal.mul(c(1.5), t), scal.add(c(1.0), t)),
+                        scal.switch(scal.lt(t, c(3.0)),
+                                    scal.add(c(0.935409070603099), scal.mul(c(0.0458812946797165), scal.sub(t, c(1.7)))),
+                                    c(0.99505475368673)))
+        z = scal.switch(scal.lt(x, scal.constant(0, dtype=x.type.dtype)), scal.neg(z), z)
+        return scal.mul(c(0.5), scal.add(z, c(1.0)))
+
 
 class ScalarSoftsign(scal.ScalarOp):
     """x / (1 + |x|), on one element."""
@@ -67,6 +83,20 @@ class ScalarSoftsign(scal.ScalarOp):
         (x,), (gz,) = inputs, gouts
         d = 1 + abs_(x)
         return [scal._zero_if_discrete(x, gz / (d * d))]
+
+    def expand(self, x: Variable) -> Variable:
+        """x / (1.0 + |x|) in core scalar ops, the NumPy meaning term for term."""
+        a, fdt = _abs_as_float(x)
+        xf = x if x.type.dtype == fdt else scal.cast_op(fdt)(x)
+        return scal.true_div(xf, scal.add(scal.constant(1.0, dtype=fdt), a))
+
+
+def _abs_as_float(x: Variable) -> tuple[Variable, str]:
+    """|x| in the op's float type (an integer is made that float first, as the op's meaning
+    sees it), and that float type."""
+    fdt = scal.upgrade_to_float_no_complex(x.type.dtype)[0]
+    xf = x if x.type.dtype == fdt else scal.cast_op(fdt)(x)
+    return scal.abs_(xf), fdt
 
 
 ultra_fast_scalar_sigmoid = UltraFastScalarSigmoid()
