@@ -3,10 +3,8 @@ CUDA's built-in types (NVRTC has no <stdint.h>), `__device__` helpers, and the s
 strides passed by value (a kernel cannot read the host's arrays)."""
 from __future__ import annotations
 
-from typing import Any
-
 from theano.kernel.render import CFamilyRenderer
-from theano.scalar import basic as scal
+from theano.kernel.wrapping import wrapping_expressions
 
 __all__ = ["CudaRenderer", "CUDA_HEADER"]
 
@@ -19,36 +17,9 @@ CUDA_HEADER = (
 
 
 # NumPy wraps signed integers around on overflow; C++ (CUDA's language, with no -fwrapv in
-# NVRTC) leaves signed overflow undefined, and the optimizer may assume it never happens. So
-# int32/int64 +, -, *, negation and abs are computed in the unsigned type, which wraps by
-# definition, and converted back (two's complement: the value NumPy gives). Narrower types
-# are computed in int by C++'s promotions and cannot overflow there.
+# NVRTC) leaves signed overflow undefined: int32/int64 arithmetic is computed in the unsigned
+# type and converted back (theano.kernel.wrapping).
 _UNSIGNED = {"int32": "unsigned int", "int64": "unsigned long long"}
-
-
-def _wrapping(sym: str, base: object) -> object:
-    def entry(r: CFamilyRenderer, e: object) -> str | None:
-        ut = _UNSIGNED.get(e.odt)
-        if ut is None:
-            return base(r, e)
-        return f"({e.t})(" + f" {sym} ".join(f"({ut}){c}" for c in e.c) + ")"
-
-    return entry
-
-
-def _wrapping_neg(r: CFamilyRenderer, e: object) -> str | None:
-    ut = _UNSIGNED.get(e.odt)
-    if ut is None:
-        return CFamilyRenderer.expressions[scal.Neg](r, e)
-    return f"({e.t})(({ut})0 - ({ut}){e.c[0]})"
-
-
-def _wrapping_abs(r: CFamilyRenderer, e: object) -> str | None:
-    ut = _UNSIGNED.get(e.odt)
-    if ut is None:
-        return CFamilyRenderer.expressions[scal.Abs](r, e)
-    x = e.c[0]
-    return f"({e.t})({x} < 0 ? ({ut})0 - ({ut}){x} : ({ut}){x})"
 
 
 class CudaRenderer(CFamilyRenderer):
@@ -71,10 +42,7 @@ class CudaRenderer(CFamilyRenderer):
     loop_header = ("for ({index} {i} = (long long)blockIdx.x * blockDim.x + threadIdx.x; "
                    "{i} < {n}; {i} += (long long)blockDim.x * gridDim.x) {{")
 
-    expressions = {scal.Add: _wrapping("+", CFamilyRenderer.expressions[scal.Add]),
-                   scal.Sub: _wrapping("-", CFamilyRenderer.expressions[scal.Sub]),
-                   scal.Mul: _wrapping("*", CFamilyRenderer.expressions[scal.Mul]),
-                   scal.Neg: _wrapping_neg, scal.Abs: _wrapping_abs}
+    expressions = wrapping_expressions(_UNSIGNED)
 
     def vector_param(self, name: str, length: int) -> list[str]:
         # One scalar per entry, by value: no device buffer to allocate and copy per launch.

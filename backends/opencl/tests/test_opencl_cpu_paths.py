@@ -110,7 +110,7 @@ def test_reductions_over_several_leading_axes_and_other_layouts():
 
 
 def test_column_layout_merges_axes_and_refuses_interleaved_ones():
-    from theano_opencl.lowering_colreduce import _layout
+    from theano_opencl.reduction_columns import _layout
 
     # (2, 3, 4) float64, C-contiguous, summed over the two leading axes: one reduced run
     st = [[96, 32, 8], [0, 0, 8]]
@@ -148,7 +148,7 @@ def test_strided_elementwise_merges_axes_into_longer_rows():
 
 
 def test_merge_axes_keeps_axes_apart_where_any_array_does():
-    from theano_opencl.cpu_rows import merge_axes
+    from theano_opencl.elemwise_rows import merge_axes
 
     # a (2, 3, 4, 5) float32 image and a (1, 3, 1, 1) bias: h and w merge, c stays apart
     img = [240, 80, 20, 4]

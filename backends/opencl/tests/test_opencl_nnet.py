@@ -198,9 +198,9 @@ def test_filter_gradient_of_few_filters_splits_the_long_sum(dt):
 
 
 def test_conv2d_chunks_a_large_batch_and_reports_bad_shapes(monkeypatch):
-    from theano_opencl import lowering_conv
+    from theano_opencl import conv
 
-    monkeypatch.setattr(lowering_conv, "COL_ELEMENTS", 500)  # several chunks per call
+    monkeypatch.setattr(conv, "COL_ELEMENTS", 500)  # several chunks per call
     x, w = T.ftensor4("x"), T.ftensor4("w")
     y = conv2d(x, w, border_mode="half")
     outs = [y] + theano.grad((y ** 2).sum(), [x, w])

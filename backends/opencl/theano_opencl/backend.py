@@ -19,8 +19,8 @@ from theano.kernel.workgroup import collapse
 from theano.scalar import basic as scal
 from theano.tensor.type import TensorType
 
-from . import lowering, lowering_conv, lowering_nnet, lowering_products  # noqa: F401 (they register ops)
-from .cpu_render import CpuOpenCLRenderer
+from . import conv, lowering, nnet, products, reduction  # noqa: F401 (they register ops)
+from .dialect_cpu import CpuOpenCLRenderer
 from .dialect import OpenCLRenderer
 from .runtime import BuildError, runtime_for
 
@@ -44,7 +44,7 @@ class OpenCLBackend(Backend):
         super().__init__(device)
         self.rt = runtime_for(device)
         self.Array = self.rt.cla.Array
-        # rows for strided arrays on a CPU (cpu_render); a GPU keeps a work-item per element
+        # rows for strided arrays on a CPU (dialect_cpu); a GPU keeps a work-item per element
         self.renderer = CpuOpenCLRenderer() if self.rt.is_cpu else OpenCLRenderer()
         self._copiers: dict[tuple[str, str, int], Callable[..., Any]] = {}
         self._lock = threading.Lock()

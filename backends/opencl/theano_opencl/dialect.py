@@ -14,6 +14,7 @@ import numpy as np
 
 from theano.kernel.ir import Kernel
 from theano.kernel.render import CFamilyRenderer
+from theano.kernel.wrapping import wrapping_expressions
 
 __all__ = ["OpenCLRenderer", "FP64_PRAGMA"]
 
@@ -40,6 +41,10 @@ class OpenCLRenderer(CFamilyRenderer):
     header = ""
     loop_header = ("for ({index} {i} = (long)get_global_id(0); {i} < {n}; "
                    "{i} += (long)get_global_size(0)) {{")
+
+    # OpenCL C leaves signed overflow undefined, as C does: int32/int64 arithmetic is
+    # computed in the unsigned type, which wraps, and converted back (NumPy's values).
+    expressions = wrapping_expressions({"int32": "uint", "int64": "ulong"})
 
     def render(self, kernel: Kernel, name: str | None = None) -> str:
         src = super().render(kernel, name)

@@ -1,8 +1,8 @@
 """How the OpenCL backend runs each op: its table of the core's lowering contract
-(`theano.backend.lowering_table`, dispatch on the op class), grouped by topic below:
-elementwise kernels, reductions, products, views and shapes; the nnet row ops register
-themselves from `lowering_nnet`, matrix products from `lowering_products`, convolutions and
-pooling from `lowering_conv`.
+(`theano.backend.lowering_table`, dispatch on the op class), and the lowerings of elementwise
+kernels, views and shapes; the other topics register their ops from their own modules:
+reductions from `reduction`, matrix products from `products`, the nnet row ops from `nnet`,
+convolutions and pooling from `conv`.
 
 A lowering returns a `theano.backend.Plan`: its `fn`, or as payload a `Program`, the OpenCL
 sources the node needs (compiled together with the rest of the graph's at link time) and
@@ -24,22 +24,17 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from theano.backend import Plan, all_inputs, fallback, lowering_table
+from theano.backend import Plan, all_inputs, lowering_table
 from theano.compile.ops import DeepCopyOp
 from theano.graph.basic import Apply, Constant
-from theano.kernel.ir import Kernel, elemwise_kernel, reduction_kernel, reduction_values_kernel
-from theano.kernel.workgroup import WorkgroupReduction, collapse, plan_launch
-from theano.scalar import basic as scal
+from theano.kernel.ir import Kernel, elemwise_kernel
 from theano.tensor.basic import Alloc, Rebroadcast
-from theano.tensor.elemwise import CAReduce, DimShuffle, Elemwise
+from theano.tensor.elemwise import DimShuffle, Elemwise
 from theano.tensor.join import MakeVector
-from theano.tensor.math import All, Any as AnyOp, Max, Min, Prod, Sum
-from theano.tensor.fused import FusedReduction
 from theano.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 from theano.tensor.subtensor import Subtensor, _fill_index
 
-from .cpu_rows import ROW_LOCAL, RowMerger
-from .kernels import OPENCL_WORKGROUP, reduction_source
+from .elemwise_rows import ROW_LOCAL, RowMerger
 
 __all__ = ["NATIVE", "Program", "VIEW", "lower"]
 
@@ -49,9 +44,6 @@ VIEW = "opencl (view/shape)"
 #: elementwise nodes whose inputs are all host arrays of at most this many elements run on
 #: the host (shape arithmetic): a launch plus an upload would cost more than the work
 HOST_SMALL = 16
-
-#: the reductions a kernel fuses with its elementwise part (scalar op classes)
-_FUSED_REDUCTIONS = (scal.Add, scal.Mul, scal.Maximum, scal.Minimum)
 
 #: the OpenCL backend's lowering table
 lower = lowering_table("OpenCL")
@@ -193,122 +185,6 @@ def elemwise_launcher(backend: Any, node: Apply | None, kernel: Kernel, clk: Any
                 clk.set_args(*kargs)
                 cl.enqueue_nd_range_kernel(queue, clk, (groups * ls,), (ls,))
         return outs[0] if nout == 1 else tuple(outs)
-
-    return fn
-
-
-# -- reductions ------------------------------------------------------------------------------
-
-def _reduce_spec(op: CAReduce, node: Apply, backend: Any) -> tuple[str, str, str, str] | None:
-    """(scalar op class, input, accumulator and output dtypes) of a reduction, or None."""
-    idt = node.inputs[0].type.dtype
-    odt = node.outputs[0].type.dtype
-    name = type(op.scalar_op)
-    if isinstance(op, (Sum, Prod)):
-        acc = op.acc_dtype
-        if acc == "float64" and not backend.rt.fp64 and idt == "float32":
-            acc = "float32"  # documented: without cl_khr_fp64, float32 sums accumulate in float32
-    elif isinstance(op, (Max, Min)):
-        acc = idt
-    elif isinstance(op, (All, AnyOp)):
-        acc = "bool"
-    else:
-        return None
-    for d in (idt, acc, odt):
-        if d not in backend.renderer.type_map:
-            return None
-    return name, idt, acc, odt
-
-
-@lower.register(CAReduce)
-def _lower_reduce(op: CAReduce, node: Apply, backend: Any) -> Plan | None:
-    spec = _reduce_spec(op, node, backend)
-    if spec is None:
-        return None
-    name, idt, acc, odt = spec
-    ndim = node.inputs[0].type.ndim
-    axes = op._axes(ndim)
-    py = op.make_py_fn(node)
-    if name in _FUSED_REDUCTIONS:
-        cols = _column_plan(node, backend, reduction_kernel(node), (),
-                            lambda _k: reduce_launcher(backend, name, idt, acc, odt, axes, ndim, py))
-        if cols is not None:
-            return cols
-    return Plan(NATIVE, payload=Program((), lambda _k: reduce_launcher(backend, name, idt, acc, odt, axes, ndim, py)))
-
-
-def _column_plan(node: Apply, backend: Any, kernel: Kernel | None, general_sources: tuple[str, ...],
-                 general: Callable[[dict[str, Any]], Callable[..., Any]]) -> Plan | None:
-    """On a CPU device, a reduction over leading axes with its elementwise graph inline
-    (lowering_colreduce), and the general plan (its sources and bind) for the layouts it does
-    not take; None elsewhere."""
-    if not backend.rt.is_cpu or kernel is None or kernel.reduction is None:
-        return None
-    if kernel.reduction.acc_dtype == "float64" and not backend.rt.fp64:
-        return None
-    if not backend.renderer.can_render(kernel)[0]:
-        return None
-    from .lowering_colreduce import column_reducer, column_sources
-
-    srcs = column_sources(backend, kernel)
-
-    def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
-        cols = column_reducer(backend, node, kernel, {nr: kernels[s] for nr, s in srcs.items()})
-        other = general(kernels)
-
-        def fn(*args: Any) -> Any:
-            out = cols(*args)
-            return other(*args) if out is None else out
-
-        return fn
-
-    return Plan(NATIVE, payload=Program(tuple(srcs.values()) + general_sources, bind))
-
-
-def reduce_launcher(backend: Any, name: type, idt: str, acc: str, odt: str, axes: tuple[int, ...],
-                    ndim: int, py: Callable[..., Any]) -> Callable[..., Any]:
-    """The reduction launched as the core's work-group plan says (theano.kernel.workgroup):
-    axes merged on the host, 32-bit index math when it fits, rows or columns strategy, short
-    rows packed per work-group."""
-    rt = backend.rt
-    cl = rt.cl
-    kept_axes = [d for d in range(ndim) if d not in axes]
-    kernels: dict[WorkgroupReduction, Any] = {}
-    i64 = np.int64
-    dev = backend.dev
-    # the largest power-of-two work-group the device takes, at most the kernel's local array
-    cap = 1 << (min(rt.max_group, OPENCL_WORKGROUP.max_threads).bit_length() - 1)
-
-    def get_kernel(variant: WorkgroupReduction) -> Any:
-        k = kernels.get(variant)
-        if k is None:
-            src = reduction_source(variant)
-            k = kernels[variant] = rt.build([src])[src]
-        return k
-
-    def fn(x: Any) -> Any:
-        if getattr(x, "size", 1) == 0:
-            # Nothing to read: the NumPy meaning gives the identities, or the error of a
-            # reduction without one.
-            return py(np.empty(x.shape, dtype=idt))
-        x = dev(x)
-        out = rt.empty(tuple(x.shape[d] for d in kept_axes), odt)
-        if out.size == 0:
-            return out
-        K = 1
-        for d in axes:
-            K *= x.shape[d]
-        # short reductions: one work-item per output, serially (packed per group)
-        L = min(1 if K < 16 else (64 if K < 2048 else 256), cap)
-        plan = plan_launch(name, idt, acc, odt, x.shape, x.strides, axes, threads=L, max_groups=4096,
-                           itemsize=x.dtype.itemsize)
-        clk = get_kernel(plan.spec)
-        it = np.int32 if plan.spec.index_bits == 32 else i64
-        kargs = [x.base_data, i64(x.offset), out.base_data, i64(out.offset), *[it(v) for v in plan.arguments()]]
-        with rt.launch_lock(clk):
-            clk.set_args(*kargs)
-            cl.enqueue_nd_range_kernel(rt.queue, clk, (plan.groups * plan.threads,), (plan.threads,))
-        return out
 
     return fn
 
@@ -478,45 +354,7 @@ def _lower_deepcopy(op: DeepCopyOp, node: Apply, backend: Any) -> Plan:
     return Plan(NATIVE, fn=fn, host_inputs=all_inputs(node))
 
 
-# -- fused reductions and small vectors ---------------------------------------------------------
-
-@lower.register(FusedReduction)
-def _lower_fused_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
-    """The elementwise part as a kernel into a temporary, then the reduction kernel."""
-    loop_t = op.loop_type(node)
-    kernel = reduction_values_kernel(node, "fused_reduce_loop")
-    backend.renderer.check(kernel)
-    name = type(op.reduce_op)
-    acc = op.acc_dtype
-    if acc == "float64" and not backend.rt.fp64 and loop_t.dtype == "float32":
-        acc = "float32"
-    dts = (loop_t.dtype, acc, op.dtype)
-    if name not in _FUSED_REDUCTIONS or \
-            any(d not in backend.renderer.type_map for d in dts):
-        return fallback(f"cannot reduce {dts} with {op.reduce_op}")
-    src = backend.renderer.render(kernel, "elemwise")
-    py = op.make_py_fn(node)
-    ndim = loop_t.ndim
-
-    def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
-        elem = elemwise_launcher(backend, node, kernel, kernels[src], None)
-        red = reduce_launcher(backend, name, loop_t.dtype, acc, op.dtype, op.axes, ndim, py)
-        host = backend.host
-
-        def fn(*args: Any) -> Any:
-            tmp = elem(*args)
-            if tmp.size == 0:  # the identity, or the error of max/min of nothing
-                with np.errstate(all="ignore"):
-                    return py(*[host(a) for a in args])
-            return red(tmp)
-
-        return fn
-
-    cols = _column_plan(node, backend, reduction_kernel(node), (src,), bind)
-    if cols is not None:
-        return cols
-    return Plan(NATIVE, payload=Program((src,), bind))
-
+# -- small vectors ---------------------------------------------------------------------------
 
 @lower.register(MakeVector)
 def _lower_make_vector(op: Any, node: Apply, backend: Any) -> Plan:

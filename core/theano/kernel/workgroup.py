@@ -300,8 +300,10 @@ def plan_launch(op: type, in_dtype: str, acc_dtype: str, out_dtype: str, shape: 
         G = _pow2_at_least(rows, min(threads, max(sub_group, 32)))
         W = max(1, threads // G)
         units = -(-rows // G)
-        if split_units and units < 2 * split_units and cols >= 4096:
-            parts = min(-(-cols // 4096), -(-4 * split_units // units))
+        # few groups of outputs: split the reduced range too (each thread still folds at
+        # least 64 values), so every multiprocessor streams
+        if split_units and units < 2 * split_units and cols >= 64 * W * 2:
+            parts = min(-(-cols // (64 * W)), -(-4 * split_units // units))
         shift = G.bit_length() - 1
         T = G * W
     else:

@@ -1,5 +1,5 @@
-"""OpenCL C sources that are not elementwise Kernels: the OpenCL entries of the core's shared
-work-group reduction (theano.kernel.workgroup) and the tiled matrix product. Each function returns the source of one `__kernel` (plus its helpers) and is
+"""OpenCL C source of the tiled matrix product (GPU devices; products_cpu.py has the CPU
+one). Each function returns the source of one `__kernel` (plus its helpers) and is
 deterministic in its arguments, so equal requests share one compiled kernel.
 
 Conventions shared with the dialect: arrays are `__global char*` with byte strides and a byte
@@ -8,34 +8,14 @@ programs on it).
 """
 from __future__ import annotations
 
-from theano.kernel.workgroup import WorkgroupDialect, WorkgroupReduction, render_workgroup_reduction
-
 from .dialect import OpenCLRenderer, with_fp64_pragma
 
-__all__ = ["OPENCL_WORKGROUP", "reduction_source", "matmul_source", "MATMUL_TILE"]
+__all__ = ["matmul_source", "MATMUL_TILE"]
 
 _R = OpenCLRenderer()
 
 #: the default tile edge of the matrix product (runtime.Runtime.matmul_tiling chooses per device)
 MATMUL_TILE = 32
-
-
-
-#: the OpenCL entries of the shared work-group reduction (theano.kernel.workgroup): no
-#: sub-group shuffle (OpenCL 1.2 has none), work-items combine in local memory
-OPENCL_WORKGROUP = WorkgroupDialect(
-    renderer=_R, kernel_qualifier="__kernel",
-    # a buffer argument cannot point into a buffer: its byte offset travels beside it
-    buffer="__global {const}char* {name}, long {name}_off", buffer_prologue="{name} += {name}_off;",
-    local_array="__local {t} {name}[{n}];", local_id="get_local_id(0)", local_size="get_local_size(0)",
-    group_id="get_group_id(0)", num_groups="get_num_groups(0)", barrier="barrier(CLK_LOCAL_MEM_FENCE);",
-    index32="int", index64="long", max_threads=256, finish=with_fp64_pragma)
-
-
-def reduction_source(variant: WorkgroupReduction) -> str:
-    """The OpenCL source of the work-group reduction `variant` (kernel `reduce`; its arguments
-    are theano.kernel.workgroup's, each buffer followed by its byte offset)."""
-    return render_workgroup_reduction(OPENCL_WORKGROUP, variant, "reduce")
 
 
 def matmul_source(a_dtype: str, b_dtype: str, out_dtype: str, gemm: bool,

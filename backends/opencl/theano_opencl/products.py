@@ -12,8 +12,8 @@ from theano.graph.basic import Apply
 from theano.tensor.math import Dot
 from theano.tensor.gemm import Gemm, Gemv
 
-from .kernels import MATMUL_TILE, matmul_source
-from .matmul_cpu import matmul_cpu_grid, matmul_cpu_sources, matmul_cpu_vectors
+from .products_kernels import MATMUL_TILE, matmul_source
+from .products_cpu import matmul_cpu_grid, matmul_cpu_sources, matmul_cpu_vectors
 from .lowering import NATIVE, Program, _raise_like, lower
 
 __all__ = ["matmul_launcher", "matmul_cpu_launcher"]

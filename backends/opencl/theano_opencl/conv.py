@@ -19,9 +19,10 @@ from theano.tensor.nnet.abstract_conv import Conv2d, Conv2dGradInputs, Conv2dGra
 from theano.tensor.signal.pool import AveragePoolGrad, MaxPoolGrad, Pool
 
 from .conv_kernels import COL2IM_ROWS, col2im_source, im2col_source, im2col_t_source, pool_grad_source, pool_source
-from .matmul_cpu import (MATMUL_CPU_ROWS, matmul_cpu_grid, matmul_cpu_sources, matmul_cpu_vector_width,
+from .products_cpu import (MATMUL_CPU_ROWS, matmul_cpu_grid, matmul_cpu_sources, matmul_cpu_vector_width,
                          matmul_cpu_vectors)
-from .lowering import NATIVE, Program, _raise_like, lower, reduce_launcher
+from .lowering import NATIVE, Program, _raise_like, lower
+from .reduction import reduce_launcher
 
 __all__ = ["COL_ELEMENTS"]
 

@@ -1,4 +1,4 @@
-"""Reductions over leading axes on a CPU device (cpu_render.column_reduction_source): the
+"""Reductions over leading axes on a CPU device (dialect_cpu.column_reduction_source): the
 run-time layout check and the launch. `column_reducer` returns a function that computes the
 reduction when its operands fit the layout (reduced axes before kept ones, the kept axes one
 run in every array) and returns None otherwise, so the caller keeps its general path."""
@@ -12,7 +12,7 @@ from theano.graph.basic import Apply
 from theano.kernel.ir import Kernel
 from theano.kernel.workgroup import collapse
 
-from .cpu_render import COLUMNS, column_reduction_source
+from .dialect_cpu import COLUMNS, column_reduction_source
 from .lowering import loop_shape
 
 __all__ = ["column_sources", "column_reducer", "MAX_REDUCED_AXES"]

@@ -1,6 +1,6 @@
 """OpenCL lowerings of the row-wise nnet ops (softmax, log-softmax, their gradient, softmax with a
 bias, the cross-entropy ops and their gradients) and of max-and-argmax, as the generated row
-kernels of `row_kernels`. Importing this module registers them in `lowering.lower`.
+kernels of `softmax_rows`. Importing this module registers them in `lowering.lower`.
 
 Each launcher checks shapes as the NumPy meaning does (by running it on proxies, so the error
 is the reference's), views every array as rows over kept axes without copying, and launches
@@ -23,7 +23,7 @@ from theano.tensor.nnet.crossentropy import (CrossentropyCategorical1Hot, Crosse
                                              CrossentropySoftmaxArgmax1HotWithBias)
 from theano.tensor.nnet.softmax import LogSoftmax, Softmax, SoftmaxGrad, SoftmaxWithBias
 
-from . import row_kernels as rk
+from . import softmax_rows as rk
 from .lowering import NATIVE, Program, _raise_like, lower
 
 __all__ = ["RowLauncher"]

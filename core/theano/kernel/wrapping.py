@@ -1,0 +1,60 @@
+"""Signed integer arithmetic that wraps as NumPy's does, for C-family dialects whose language
+leaves signed overflow undefined (CUDA C++ without -fwrapv, OpenCL C): int32/int64 `+`, `-`,
+`*`, negation and abs are computed in the unsigned type of the same width, which wraps by
+definition, and converted back (two's complement: the value NumPy gives). Narrower types are
+computed in int by C's promotions and cannot overflow there.
+
+`wrapping_expressions(unsigned)` gives the expression-table entries; a dialect passes its own
+unsigned type names (`{"int32": "unsigned int", ...}`) and merges the entries into its table.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..scalar import basic as scal
+from .render import CFamilyRenderer, Operands
+
+__all__ = ["wrapping_expressions"]
+
+Entry = Callable[[CFamilyRenderer, Operands], "str | None"]
+
+
+def _fold(sym: str, unsigned: dict[str, str], base: Entry) -> Entry:
+    def entry(r: CFamilyRenderer, e: Operands) -> str | None:
+        ut = unsigned.get(e.odt)
+        if ut is None:
+            return base(r, e)
+        return f"({e.t})(" + f" {sym} ".join(f"({ut}){c}" for c in e.c) + ")"
+
+    return entry
+
+
+def _neg(unsigned: dict[str, str], base: Entry) -> Entry:
+    def entry(r: CFamilyRenderer, e: Operands) -> str | None:
+        ut = unsigned.get(e.odt)
+        if ut is None:
+            return base(r, e)
+        return f"({e.t})(({ut})0 - ({ut}){e.c[0]})"
+
+    return entry
+
+
+def _abs(unsigned: dict[str, str], base: Entry) -> Entry:
+    def entry(r: CFamilyRenderer, e: Operands) -> str | None:
+        ut = unsigned.get(e.odt)
+        if ut is None:
+            return base(r, e)
+        x = e.c[0]
+        return f"({e.t})({x} < 0 ? ({ut})0 - ({ut}){x} : ({ut}){x})"
+
+    return entry
+
+
+def wrapping_expressions(unsigned: dict[str, str]) -> dict[type, Entry]:
+    """Expression-table entries for add, sub, mul, neg and abs that wrap on int32/int64
+    (`unsigned` maps those dtypes to the dialect's unsigned type names); other dtypes keep the
+    C-family entries."""
+    base = CFamilyRenderer.expressions
+    return {scal.Add: _fold("+", unsigned, base[scal.Add]), scal.Sub: _fold("-", unsigned, base[scal.Sub]),
+            scal.Mul: _fold("*", unsigned, base[scal.Mul]), scal.Neg: _neg(unsigned, base[scal.Neg]),
+            scal.Abs: _abs(unsigned, base[scal.Abs])}
