@@ -84,38 +84,50 @@ static inline double theano_erfcinv_f64(double z) {
 """
 
 #: digamma: -1/x at zeros of both signs, NaN at the poles (negative integers) and -inf,
-#: reflection for negative x, the recurrence up to x >= 10, then the asymptotic series.
+#: reflection for negative x, the series about its root on [1, 2] (the recurrence moves
+#: x < 10 there), the asymptotic series from 10.
 DIGAMMA = r"""
 #ifndef THEANO_C_DIGAMMA
 #define THEANO_C_DIGAMMA
-static inline double theano_psi_positive(double x) {
+/* psi on [1, 2]: the Taylor series about its root x0 = 1.46163... (x0 as a double plus its
+   remainder), coefficients (-1)^(n+1) zeta(n + 1, x0), n = 1..42, exact to double precision
+   for |x - x0| <= 0.54; psi's sign change there defeats sums of larger terms */
+static const double theano_psi_root_series[42] = {
+  0.9676722454476212, -0.4427631689835921, 0.258499760955651, -0.16394270544240652,
+  0.10782405069126237, -0.07219956125645471, 0.04880428816414311, -0.03316112647484736,
+  0.022597648232218104, -0.01542476590494896, 0.010538791616612175, -0.007204534386356869,
+  0.004926781395729853, -0.003369801655439328, 0.002305126326734928, -0.0015769367714301972,
+  0.0010788252019162967, -0.0007380709389960052, 0.000504953265834602, -0.0003454680251063077,
+  0.00023635601564027053, -0.00016170622091974803, 0.0001106337276874741, -7.569179582195066e-05,
+  5.178575795222081e-05, -3.5430070947659604e-05, 2.424006611860132e-05, -1.6584242271854135e-05,
+  1.134638458466385e-05, -7.762817668462094e-06, 5.3110609208898636e-06, -3.6336507898010456e-06,
+  2.486022733129538e-06, -1.7008538854332607e-06, 1.1636675363548843e-06, -7.96142543124197e-07,
+  5.446941930669446e-07, -3.7266161283438227e-07, 2.549626552021554e-07, -1.7443695117727745e-07,
+  1.1934394829830244e-07, -8.165115189488409e-08};
+static inline double theano_psi_1_2(double x) {
+  const double d = (x - 1.4616321449683622) - 9.549995429965697e-17;
   double acc = 0.0;
-  while (x < 10.0) { acc -= 1.0 / x; x += 1.0; }
+  for (int k = 41; k >= 0; --k) acc = acc * d + theano_psi_root_series[k];
+  return acc * d;
+}
+static inline double theano_psi_positive(double x) {
+  /* below 10: moved into [1, 2] by psi(x + 1) = psi(x) + 1/x (each added term has psi's
+     sign there, so nothing cancels); above: the asymptotic series */
+  if (x < 1.0) return theano_psi_1_2(x + 1.0) - 1.0 / x;
+  if (x < 10.0) {
+    double acc = 0.0;
+    while (x > 2.0) { x -= 1.0; acc += 1.0 / x; }
+    return theano_psi_1_2(x) + acc;
+  }
   const double r = 1.0 / (x * x);
   const double tail = r * (1.0 / 12 - r * (1.0 / 120 - r * (1.0 / 252 - r * (1.0 / 240 - r * (1.0 / 132
                       - r * (691.0 / 32760 - r * (1.0 / 12)))))));
-  return acc + (log(x) - 0.5 / x - tail);
+  return log(x) - 0.5 / x - tail;
 }
-/* psi near its positive root x0 = 1.46163...: the Taylor series in x - x0 (x0 as a double plus
-   its remainder), coefficients (-1)^(n+1) zeta(n + 1, x0), n = 1..23; the recurrence would
-   cancel there (psi(x) = psi(x + 9) - sum 1/(x + k), both sides near 2.4) */
-static const double theano_psi_root_series[23] = {
-  0.9676722454476212, -0.4427631689835921, 0.258499760955651, -0.16394270544240652, 0.10782405069126237,
-  -0.07219956125645471, 0.04880428816414311, -0.03316112647484736, 0.022597648232218104,
-  -0.01542476590494896, 0.010538791616612175, -0.007204534386356869, 0.004926781395729853,
-  -0.003369801655439328, 0.002305126326734928, -0.0015769367714301972, 0.0010788252019162967,
-  -0.0007380709389960052, 0.000504953265834602, -0.0003454680251063077, 0.00023635601564027053,
-  -0.00016170622091974803, 0.0001106337276874741};
 static inline double theano_psi_f64(double x) {
   if (x != x || x == INFINITY) return x;
   if (x == 0.0) return -1.0 / x;
   if (fabs(x) < 1e-9) return -1.0 / x - 0.57721566490153286061;  /* Euler's gamma */
-  if (x > 1.2116321449683622 && x < 1.7116321449683622) {
-    const double d = (x - 1.4616321449683622) - 9.549995429965697e-17;
-    double acc = 0.0;
-    for (int k = 22; k >= 0; --k) acc = acc * d + theano_psi_root_series[k];
-    return acc * d;
-  }
   if (x > 0.0) return theano_psi_positive(x);
   if (x == floor(x)) return NAN;  /* the poles, -inf included */
   /* psi(x) = psi(1 - x) - pi / tan(pi x), tan taken on x - round(x), which is exact */
