@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from .backend.registry import backends_table
+from .backend.registry import registry
+from .compile.compiledir import CompileDir
+from collections import Counter
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,8 +26,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "cache":
         return _cache(args, parser)
     import theano
-    from theano.backend.registry import backends_table, registry
-
     if args.cmd == "backends":
         print(backends_table(registry))
         # The configured device is what an unqualified theano.function() will use; say what it
@@ -54,10 +56,6 @@ def _mb(n: int) -> str:
 
 
 def _cache(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from collections import Counter
-
-    from theano.compile.compiledir import CompileDir
-
     cdir = CompileDir()
     if args.action == "prune" and args.max_size is None:
         parser.error("cache prune needs --max-size (e.g. --max-size 500M)")

@@ -13,6 +13,8 @@ import os
 import re
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
+import getpass
+import tempfile
 
 __all__ = ["Config", "config", "ConfigError", "change_flags", "declare_core_flags"]
 
@@ -75,9 +77,6 @@ def device_name(v: Any) -> str:
 
 def _rc_defaults(environ: Any) -> dict[str, str]:
     """What a .theanorc value may interpolate, as in Theano: %(USER)s, %(TMPDIR)s ..."""
-    import getpass
-    import tempfile
-
     try:
         user = getpass.getuser()
     except Exception:  # no user name in some containers

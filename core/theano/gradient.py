@@ -10,49 +10,23 @@ from .config import config
 from .graph.basic import Apply, Constant, Variable, ancestors, io_toposort
 from .graph.op import Op
 from .graph.sourceinfo import format_frame
-from .graph.type import Type
+from .graph.null_gradients import (DisconnectedType, NullType, _is_disconnected, _is_null,
+                                    grad_not_implemented, grad_undefined)
+from .graph.basic import graph_inputs
+from .tensor.basic import as_tensor_variable
+from .tensor.basic import cast
+from .tensor.basic import ones_like
+from .tensor.basic import patternbroadcast
+from .tensor.basic import zeros_like
+from .tensor.math import add
+from .tensor.math import clip
+from .tensor.math import sum as tsum
+from .tensor.type import TensorType
 
 __all__ = ["grad", "jacobian", "hessian", "Lop", "Rop", "verify_grad", "DisconnectedType",
            "NullType", "grad_not_implemented", "grad_undefined", "DisconnectedInputError",
            "NullTypeGradError", "GradientError", "zero_grad", "disconnected_grad", "consider_constant",
            "grad_clip", "numeric_grad"]
-
-
-class DisconnectedType(Type):
-    """The type of a gradient that does not exist because the output does not depend on the input."""
-
-    is_disconnected = True
-
-    def filter(self, data, strict=False, allow_downcast=None):
-        raise TypeError("a disconnected gradient has no value")
-
-    def __eq__(self, other):
-        return type(self) is type(other)
-
-    def __hash__(self):
-        return hash(DisconnectedType)
-
-    def __str__(self):
-        return "DisconnectedType"
-
-
-class NullType(Type):
-    """The type of a gradient that is undefined or not implemented; `why_null` says which."""
-
-    def __init__(self, why_null: str = "(no explanation given)"):
-        self.why_null = why_null
-
-    def filter(self, data, strict=False, allow_downcast=None):
-        raise TypeError(f"no value is allowed for a null gradient: {self.why_null}")
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.why_null == other.why_null
-
-    def __hash__(self):
-        return hash((NullType, self.why_null))
-
-    def __str__(self):
-        return "NullType"
 
 
 class DisconnectedInputError(ValueError):
@@ -80,30 +54,8 @@ class GradientError(Exception):
                 f"{self.rel_tol:.3g})")
 
 
-def grad_not_implemented(op: Any, x_pos: int, x: Variable, comment: str = "") -> Variable:
-    """A placeholder gradient: an error if anything actually needs it."""
-    return NullType(f"the gradient of {op} with respect to its input {x_pos} is not implemented. "
-                    f"{comment}")()
-
-
-def grad_undefined(op: Any, x_pos: int, x: Variable, comment: str = "") -> Variable:
-    """A placeholder gradient for an input where the gradient is mathematically undefined."""
-    return NullType(f"the gradient of {op} with respect to its input {x_pos} is undefined. {comment}")()
-
-
-def _is_disconnected(v: Any) -> bool:
-    return v is None or isinstance(getattr(v, "type", None), DisconnectedType)
-
-
-def _is_null(v: Any) -> bool:
-    return isinstance(getattr(v, "type", None), NullType)
-
-
 def _fit(term: Variable, var: Variable) -> Variable:
     """Make a gradient term have exactly the type of the variable it is the gradient of."""
-    from .tensor.basic import cast, patternbroadcast
-    from .tensor.type import TensorType
-
     if not isinstance(var.type, TensorType) or not isinstance(term.type, TensorType):
         return term
     if term.type.ndim != var.type.ndim:
@@ -128,8 +80,6 @@ def grad(cost: Variable | None, wrt: Any, consider_constant: Sequence[Variable] 
     cost does not depend on, and `return_disconnected` ('zero', 'None', 'Disconnected')
     what to return for it.
     """
-    from .tensor.basic import as_tensor_variable, ones_like, zeros_like
-
     if disconnected_inputs not in ("raise", "warn", "ignore"):
         raise ValueError(f"disconnected_inputs must be 'raise', 'warn' or 'ignore', got {disconnected_inputs!r}")
     single = not isinstance(wrt, (list, tuple))
@@ -187,8 +137,6 @@ def grad(cost: Variable | None, wrt: Any, consider_constant: Sequence[Variable] 
             return terms[0]
         if hasattr(v.type, "sum_gradient_terms"):  # non-tensor types (sparse) add their own way
             return v.type.sum_gradient_terms(terms)
-        from .tensor.math import add
-
         s = add(*terms)
         return _fit(s, v)
 
@@ -267,8 +215,6 @@ class _ViewOp(Op):
         self.kind, self.bounds = kind, tuple(bounds)
 
     def make_node(self, x):
-        from .tensor.basic import as_tensor_variable
-
         x = as_tensor_variable(x)
         return Apply(self, [x], [x.type()])
 
@@ -282,9 +228,6 @@ class _ViewOp(Op):
         return [shapes[0]]
 
     def L_op(self, inputs, outputs, gouts):
-        from .tensor.basic import zeros_like
-        from .tensor.math import clip
-
         if self.kind == "zero":
             return [zeros_like(inputs[0])]
         if self.kind == "disconnected":
@@ -334,9 +277,6 @@ class MapRows(Op):
         self._fn = None
 
     def make_node(self, n, *free):
-        from .tensor.basic import as_tensor_variable
-        from .tensor.type import TensorType
-
         outs = [TensorType(o.type.dtype, (False,) + o.type.broadcastable)() for o in self.inner_outputs]
         return Apply(self, [as_tensor_variable(n)] + list(free), outs)
 
@@ -368,10 +308,6 @@ def jacobian(expression: Variable, wrt: Any, consider_constant: Sequence[Variabl
              disconnected_inputs: str = "raise") -> Any:
     """The Jacobian of a vector (or scalar) expression with respect to `wrt`:
     J[i, ...] = d expression[i] / d wrt[...]."""
-    from .graph.basic import graph_inputs
-    from .tensor.basic import as_tensor_variable
-    from .tensor.type import TensorType
-
     expression = as_tensor_variable(expression)
     single = not isinstance(wrt, (list, tuple))
     wrt_list = [wrt] if single else list(wrt)
@@ -437,8 +373,6 @@ def Rop(f: Any, wrt: Any, eval_points: Any) -> Any:
     for fv in fs:
         e = seen.get(fv)
         if e is None:
-            from .tensor.basic import zeros_like
-
             e = zeros_like(fv)
         res.append(e)
     return res if isinstance(f, (list, tuple)) else res[0]
@@ -475,10 +409,6 @@ def verify_grad(fun: Callable[..., Variable], pt: Sequence[Any], n_tests: int = 
     projected on a random direction to get a scalar. Raises GradientError on a mismatch.
     """
     from .compile.function import function
-    from .tensor.basic import as_tensor_variable
-    from .tensor.math import sum as tsum
-    from .tensor.type import TensorType
-
     if rng is None:
         rng = np.random.RandomState(42)
     pt = [np.array(p, order="C") for p in pt]  # numeric_grad perturbs through reshape(-1) views

@@ -12,6 +12,14 @@ from typing import Any, Sequence
 
 from .graph.basic import Apply, Constant, Variable, clone_get_equiv, graph_inputs
 from .graph.op import Op
+from .compile.function import function
+from .graph.null_gradients import DisconnectedType
+from .gradient import grad
+from .graph.null_gradients import DisconnectedType
+from .tensor.basic import as_tensor_variable
+from .tensor.basic import constant
+from .tensor.basic import unbroadcast
+import numpy as np
 
 __all__ = ["IfElse", "ifelse"]
 
@@ -52,8 +60,6 @@ class IfElse(Op):
         return len(self.out_types)
 
     def make_node(self, cond: Any, *branch_inputs: Any) -> Apply:
-        from .tensor.basic import as_tensor_variable
-
         cond = as_tensor_variable(cond)
         if cond.type.ndim != 0:
             raise TypeError(f"ifelse: the condition must be a scalar, got {cond.type}")
@@ -73,8 +79,6 @@ class IfElse(Op):
     def _compiled(self, which: str) -> Any:
         fn = self._fns.get(which)
         if fn is None:
-            from .compile.function import function
-
             ins, outs = (self.then_in, self.then_out) if which == "then" else (self.else_in, self.else_out)
             fn = function(list(ins), [_cast_out(o, t) for o, t in zip(outs, self.out_types)],
                           on_unused_input="ignore", name=f"ifelse {which} branch")
@@ -107,8 +111,6 @@ class IfElse(Op):
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable]) -> list[Variable]:
-        from .gradient import DisconnectedType
-
         cond, args = inputs[0], list(inputs[1:])
         n_then = len(self.then_in)
         gs = [DisconnectedType()()]
@@ -133,8 +135,6 @@ def _branch_grads(ins: list[Variable], outs: list[Variable], actual: list[Variab
                   output_grads: Sequence[Variable]) -> list[Variable | None]:
     """Gradients of one branch's inputs, as expressions over the actual inputs; None where an
     input is not differentiable (integers) or the branch does not depend on it."""
-    from .gradient import DisconnectedType, grad
-
     wrt = [h for h in ins if getattr(h.type, "dtype", "").startswith(("float", "complex"))]
     # Each output is seeded through a copy of itself: seeding the output would replace, not
     # add to, the gradient flowing into it from the other outputs (a branch returning
@@ -183,8 +183,6 @@ def _common_type(a: Variable, b: Variable) -> Any:
 def _cast_out(v: Variable, t: Any) -> Variable:
     if v.type == t:
         return v
-    from .tensor.basic import unbroadcast
-
     return unbroadcast(v, *[k for k, (x, y) in enumerate(zip(v.type.broadcastable, t.broadcastable))
                             if x and not y])
 
@@ -192,8 +190,6 @@ def _cast_out(v: Variable, t: Any) -> Variable:
 def ifelse(condition: Any, then_branch: Any, else_branch: Any, name: str | None = None) -> Any:
     """`then_branch` if the scalar `condition` is true, else `else_branch`; only one is computed.
     The branches are variables or lists of variables of the same types."""
-    from .tensor.basic import as_tensor_variable
-
     single = not isinstance(then_branch, (list, tuple))
     thens = [then_branch] if single else list(then_branch)
     elses = [else_branch] if not isinstance(else_branch, (list, tuple)) else list(else_branch)
@@ -217,10 +213,6 @@ def ifelse(condition: Any, then_branch: Any, else_branch: Any, name: str | None 
 
 
 def _cast_const(c: Variable, like: Variable) -> Variable:
-    import numpy as np
-
-    from .tensor.basic import constant
-
     data = np.asarray(c.data)
     cast = data.astype(like.type.dtype)
     if not np.all(cast == data):

@@ -8,6 +8,14 @@ from typing import Any, Sequence
 
 from .graph.basic import Apply, Constant, Variable, io_toposort
 from .graph.op import Op
+from .compile.function import Function
+from .graph.basic import graph_inputs
+from .scalar.basic import Cast
+from .tensor.basic import as_tensor_variable
+from .tensor.elemwise import CAReduce
+from .tensor.elemwise import DimShuffle
+from .tensor.elemwise import Elemwise
+import string
 
 __all__ = ["pprint", "pp", "debugprint", "pydotprint", "min_informative_str", "GraphvizNotFoundError", "Print"]
 
@@ -18,8 +26,6 @@ _INFIX = {"add": ("+", 1), "sub": ("-", 1), "mul": ("*", 2), "true_div": ("/", 2
 
 
 def _outputs_of(obj: Any) -> list[Variable]:
-    from .compile.function import Function
-
     if isinstance(obj, Function):
         return list(obj.maker.fgraph.outputs)
     if isinstance(obj, Apply):
@@ -35,9 +41,6 @@ def _outputs_of(obj: Any) -> list[Variable]:
 
 
 def _pp(v: Variable, prec: int = -1) -> str:
-    from .scalar.basic import Cast
-    from .tensor.elemwise import CAReduce, DimShuffle, Elemwise
-
     if isinstance(v, Constant):
         return v.name or str(getattr(v, "data", v))
     if v.owner is None:
@@ -124,8 +127,6 @@ pp = pprint
 
 def _id_maker(ids: str) -> Any:
     """Theano's id styles: "CHAR" (A, B, ... Z, AA), "int" (0, 1, ...), "id" (Python id), "" (none)."""
-    import string
-
     letters = string.ascii_uppercase
 
     def char(n: int, obj: Any) -> str:
@@ -159,8 +160,6 @@ def debugprint(obj: Any, depth: int = -1, print_type: bool = True, file: Any = N
     `trace` (from ``f.trace(...)``) adds each variable's value dtype and shape; `done` and
     `used_ids` may be shared between calls so that ids stay the same across them.
     """
-    from .compile.function import Function
-
     buf = io.StringIO()
     make_id = _id_maker(ids)
     ids_of: dict = {} if used_ids is None else used_ids
@@ -257,9 +256,6 @@ def pydotprint(fct: Any, outfile: str | None = None, compact: bool = True, forma
     except ImportError:
         raise ImportError("pydotprint needs the pydot package: pip install pydot "
                           "(and Graphviz's dot program: apt-get install graphviz)") from None
-    from .compile.function import Function
-    from .graph.basic import graph_inputs
-
     if outfile is not None and format == "png":
         ext = os.path.splitext(str(outfile))[1].lower().lstrip(".")
         if ext in _IMAGE_FORMATS:
@@ -402,8 +398,6 @@ class Print(Op):
 
     def make_node(self, xin: Any) -> Apply:
         if not isinstance(xin, Variable):
-            from .tensor.basic import as_tensor_variable  # printing sits below tensor
-
             xin = as_tensor_variable(xin)
         return Apply(self, [xin], [xin.type()])
 

@@ -10,6 +10,10 @@ import numpy as np
 from ..graph.basic import Apply, Constant, Variable
 from ..graph.fg import FunctionGraph
 from .lowering import LoweringTable, Plan, constants_on_host, fallback, host, host_fallback, host_side
+from ..config import config
+from .registry import get_backend
+import time
+import warnings
 
 __all__ = ["Backend", "LinkedGraph", "link_straight_line"]
 
@@ -48,8 +52,6 @@ class LinkedGraph:
 
         def after(indent: str, node: Apply, k: int) -> list[str]:
             return [f"{indent}_seconds[{k}] += _perf_counter() - _t0"]
-
-        import time
 
         return self._instrumented(None, before, after, "profiling",
                                   {"_perf_counter": time.perf_counter, "_seconds": seconds})
@@ -202,8 +204,6 @@ class Backend:
     def report_fallback(self, node: Apply, why: str) -> None:
         """Apply config.fallback to a node this backend runs through its NumPy meaning:
         raise, warn once per op class, or stay silent."""
-        from ..config import config
-
         msg = (f"the {self.name} backend has no implementation of {node.op} ({why}); it runs "
                f"through its NumPy meaning on the host"
                f"{'' if self.host_native else ', with transfers'} (THEANO_FLAGS=fallback=silent|raise)")
@@ -212,8 +212,6 @@ class Backend:
         warned = self.__dict__.setdefault("_fallbacks_warned", set())
         if config.fallback == "warn" and type(node.op) not in warned:
             warned.add(type(node.op))
-            import warnings
-
             warnings.warn(msg, stacklevel=5)
 
     def check_graph(self, fgraph: FunctionGraph) -> None:
@@ -299,6 +297,4 @@ class Backend:
         return linked
 
     def __reduce__(self):
-        from .registry import get_backend
-
         return (get_backend, (self.device,))

@@ -14,6 +14,7 @@ import pluggy
 from . import hookspec
 from ..config import FlagValueError
 from .records import BackendRecord
+from ..config import config
 
 __all__ = ["registry", "get_backend", "resolve_device", "UnknownDeviceError", "BackendLoadError",
            "BackendPluginWarning", "PluginFailure", "Registry", "backends_table"]
@@ -183,8 +184,6 @@ class Registry:
             self.records[rec.name] = rec
 
     def _fail(self, name: str, reason: str, fix: str = "", dist: str = "", version: str = "") -> None:
-        from ..config import config
-
         if config.strict_backends:
             raise BackendLoadError(f"theano backend plugin {name!r}: {reason}"
                                    + (f" (fix: {fix})" if fix else "")
@@ -321,12 +320,8 @@ registry = Registry()
 
 
 def get_backend(device: str | None = None) -> Any:
-    from ..config import config
-
     return registry.get(device or config.device)
 
 
 def resolve_device(device: str | None = None) -> tuple[BackendRecord, str]:
-    from ..config import config
-
     return registry.resolve(device or config.device)

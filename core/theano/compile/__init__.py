@@ -5,7 +5,7 @@ from .io import In, Out, Param, SymbolicInput, SymbolicOutput
 from .mode import FAST_COMPILE, FAST_RUN, Mode, get_default_mode, get_mode, predefined_modes
 from .sharedvalue import Container, SharedVariable, shared, shared_constructor
 from ..config import config
-from ..gradient import DisconnectedType, NullType
+from ..graph.null_gradients import DisconnectedType, NullType
 from ..graph.basic import Variable
 from ..gof.graph import io_connection_pattern, is_same_graph
 from ..compat.absent import module_getattr

@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterator
 
 from . import cache_safety as safety
 from .cache_safety import CacheWarning, UnsafeCompiledirError
+from ..config import config
 
 __all__ = ["CacheWarning", "CompileDir", "UnsafeCompiledirError", "cache_key", "default_compiledir"]
 
@@ -57,15 +58,11 @@ def cache_key(*parts: str | bytes) -> str:
 
 def default_compiledir() -> str:
     """config.compiledir, absolute."""
-    from ..config import config
-
     return os.path.abspath(os.path.expanduser(config.compiledir))
 
 
 def unsafe_ok() -> bool:
     """config.compiledir_unsafe_ok: the user shares this cache with people they trust."""
-    from ..config import config
-
     return bool(config.compiledir_unsafe_ok)
 
 

@@ -24,6 +24,9 @@ from .maker import (FunctionMaker, InputSpec, UnusedInputError, as_list, compili
 from .mode import get_mode
 from .ops import DeepCopyOp, deep_copy_op
 from .profiling import ProfileStats, Trace, timed
+from ..backend.registry import UnknownDeviceError
+from ..backend.registry import registry
+from ..tensor.basic import as_tensor_variable
 
 __all__ = ["function", "Function", "UnusedInputError", "DeepCopyOp", "deep_copy_op", "FunctionMaker",
            "ProfileStats", "Trace", "compiling_device"]
@@ -314,8 +317,6 @@ def _fast_filter(spec: "InputSpec", backend: Any) -> Any:
 def _rebuild_function(spec: dict) -> Function:
     """Unpickling: compile again for what is installed here; fall back to the CPU when the
     pickled device (given to function() or in its Mode) is not usable."""
-    from ..backend.registry import UnknownDeviceError, registry
-
     mode = spec.get("mode")
     device = spec.get("device") or getattr(mode, "device", None)
     if device is not None:
@@ -353,8 +354,6 @@ def function(inputs: Sequence[Any], outputs: Any = None, mode: Any = None, updat
         if isinstance(o, Out):
             o = o.variable
         if not isinstance(o, Variable):
-            from ..tensor.basic import as_tensor_variable
-
             o = as_tensor_variable(o)
         outs.append(o)
     if single and outputs is None:

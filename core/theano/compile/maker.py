@@ -17,6 +17,8 @@ from .mode import Mode
 from .profiling import ProfileStats
 from .sharedvalue import Container, SharedVariable
 from .source_traces import InheritTraces
+from ..backend.registry import get_backend
+from ..tensor.basic import as_tensor_variable
 
 __all__ = ["FunctionMaker", "InputSpec", "UnusedInputError", "compiling_device", "check_update", "update_pairs",
            "as_list"]
@@ -113,8 +115,6 @@ class FunctionMaker:
                  mode: Mode, device: str | None, name: str | None, allow_input_downcast: bool | None,
                  on_unused_input: str, no_default_updates: Any, trust_input: bool, profile: Any,
                  spec: dict, single_output: bool, rebuild_strict: bool = True):
-        from ..backend.registry import get_backend
-
         t0 = time.perf_counter()
         self.spec = spec
         self.name = name
@@ -149,8 +149,6 @@ class FunctionMaker:
             if not isinstance(old, Variable):
                 raise TypeError(f"givens keys must be Variables, got {type(old).__name__}")
             if not isinstance(new, Variable):
-                from ..tensor.basic import as_tensor_variable
-
                 new = as_tensor_variable(new)
             if new.type != old.type:
                 conv = old.type.convert_variable(new)

@@ -9,6 +9,7 @@ from ..graph.basic import Apply, Variable
 from ..graph.op import Op
 from ..tensor.basic import Rebroadcast
 from ..tensor.shape import Shape, Shape_i, SpecifyShape, shape, specify_shape
+from ..tensor.basic import as_tensor_variable as _as_tensor
 
 __all__ = ["DeepCopyOp", "deep_copy_op", "FromFunctionOp", "as_op", "ViewOp", "view_op", "Rebroadcast", "Shape", "Shape_i", "SpecifyShape",
            "shape", "specify_shape"]
@@ -104,8 +105,6 @@ class ViewOp(Op):
 
     def make_node(self, x: Any) -> Apply:
         if not isinstance(x, Variable):
-            from ..tensor.basic import as_tensor_variable as _as_tensor
-
             x = _as_tensor(x)
         return Apply(self, [x], [x.type()])
 

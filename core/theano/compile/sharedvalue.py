@@ -9,6 +9,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..graph.basic import Variable
+from ..graph.sourceinfo import user_frame
 
 __all__ = ["SharedVariable", "Container", "shared", "shared_constructor"]
 
@@ -179,8 +180,6 @@ def shared(value: Any, name: str | None = None, strict: bool = False, allow_down
                        **kwargs)
         except TypeError:
             continue
-        from ..graph.sourceinfo import user_frame
-
         var.tag.trace = user_frame()
         return var
     raise TypeError(f"theano.shared: no shared-variable type holds a value of type "

@@ -17,6 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..config import config
+from ..config import ConfigError
 
 __all__ = ["CollectiveError", "CollectiveTimeout", "LocalComm", "MPIComm", "init", "get", "rank", "size",
            "is_distributed", "barrier", "launched_by_mpi", "REDUCE_OPS"]
@@ -26,8 +27,6 @@ REDUCE_OPS = ("sum", "mean", "max", "min")
 
 
 def _parse_timeout(v: Any) -> float:
-    from ..config import ConfigError
-
     try:
         t = float(v)
     except (TypeError, ValueError):

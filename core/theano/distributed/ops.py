@@ -24,6 +24,8 @@ from ..tensor.basic import as_tensor_variable, cast
 from ..tensor.type import TensorType
 from . import comm as _comm
 from .comm import REDUCE_OPS
+from ..graph.null_gradients import DisconnectedType
+from ..tensor.math import eq
 
 __all__ = ["AllReduce", "AllReduceMany", "Broadcast", "Reduce", "AllGather", "ReduceScatter",
            "allreduce", "allreduce_many", "broadcast", "allgather", "DEFAULT_BUCKET_BYTES"]
@@ -96,8 +98,6 @@ class AllReduce(_Collective):
             return [AllReduce(self.op)(gy)]
         # max/min: every rank whose value reached the extremum gets the summed gradient
         # (all of them on ties, as Theano's Max does within one process).
-        from ..tensor.math import eq
-
         return [AllReduce("sum")(gy) * cast(eq(x, y), gy.type.dtype)]
 
 
@@ -135,8 +135,6 @@ class AllReduceMany(_Collective):
         if self.op in ("sum", "mean"):
             gs = AllReduceMany(self.op, self.bucket_bytes)(*gouts)
             return [gs] if len(inputs) == 1 else list(gs)
-        from ..tensor.math import eq
-
         gs = AllReduceMany("sum", self.bucket_bytes)(*gouts)
         gs = [gs] if len(inputs) == 1 else list(gs)
         return [g * cast(eq(x, y), g.type.dtype) for g, x, y in zip(gs, inputs, outputs)]
@@ -263,8 +261,6 @@ class ReduceScatter(_Collective):
         return [[True], [False]]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-
         return [AllGather()(gouts[0]), DisconnectedType()()]
 
 

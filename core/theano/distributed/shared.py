@@ -7,6 +7,7 @@ import numpy as np
 
 from . import comm as _comm
 from .comm import CollectiveError
+import sys
 
 __all__ = ["broadcast_shared", "agree"]
 
@@ -37,8 +38,6 @@ def broadcast_shared(shared_vars: Sequence[Any], root: int = 0) -> None:
     ok = len(meta) == len(shared_vars) and all(
         np.dtype(dt) == a.dtype and len(shape) == a.ndim for (shape, dt), a in zip(meta, values))
     if not ok and c.rank != root:
-        import sys
-
         print(f"theano.distributed: rank {c.rank}: broadcast_shared: {len(shared_vars)} variable(s) "
               f"here, {len(meta)} on rank {root}, or their dtypes or ranks differ", file=sys.stderr)
     agree(ok, "broadcast_shared (the ranks pass different lists of shared variables)")

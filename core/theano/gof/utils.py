@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+import functools
+import traceback
+import warnings
 
 __all__ = ["MethodNotDefined", "object2", "hashtype", "hash_from_code", "flatten", "uniq", "difference",
            "toposort", "give_variables_names", "remove", "memoize", "deprecated", "simple_extract_stack",
@@ -110,9 +113,6 @@ def memoize(f):
 
 def deprecated(filename: str, msg: str = ""):
     """A decorator that warns once that the function is deprecated."""
-    import functools
-    import warnings
-
     def decorator(f):
         @functools.wraps(f)
         def g(*args: Any, **kwargs: Any) -> Any:
@@ -124,8 +124,6 @@ def deprecated(filename: str, msg: str = ""):
 
 def simple_extract_stack(f: Any = None, limit: int | None = None, skips: Any = ()) -> list:
     """The user's frames, as (filename, line, function, text) tuples."""
-    import traceback
-
     return [tuple(fr) for fr in traceback.extract_stack(f, limit)]
 
 

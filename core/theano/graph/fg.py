@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from .basic import Apply, Constant, Variable, clone_get_equiv, io_toposort
+from .sourceinfo import format_frame
+import heapq
 
 __all__ = ["FunctionGraph", "InconsistencyError", "MissingInputError"]
 
@@ -17,8 +19,6 @@ class MissingInputError(ValueError):
 
 
 def missing_input_error(var: Variable, inputs: Sequence[Variable]) -> MissingInputError:
-    from .sourceinfo import format_frame
-
     where = ""
     for client_trace in [getattr(var.tag, "trace", None)]:
         if client_trace:
@@ -254,8 +254,6 @@ def _respect_orderings(order: list[Apply], deps: dict[Apply, list[Apply]]) -> li
                 preds[n].add(i.owner)
     for n, ds in deps.items():
         preds[n].update(d for d in ds if d in preds)
-    import heapq
-
     succ: dict[Apply, list[Apply]] = {n: [] for n in order}
     indeg = {n: len(p) for n, p in preds.items()}
     for n, ps in preds.items():

@@ -5,6 +5,7 @@ from typing import Any, Callable, Sequence
 
 from .basic import Apply, Variable
 from .sourceinfo import format_frame, user_frame
+from .null_gradients import grad_not_implemented
 
 __all__ = ["Op", "describe_inputs", "op_error"]
 
@@ -152,8 +153,6 @@ class Op:
         return self.grad(inputs, output_grads)
 
     def grad(self, inputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list[Variable]:
-        from ..gradient import grad_not_implemented
-
         return [grad_not_implemented(self, k, x) for k, x in enumerate(inputs)]
 
     def R_op(self, inputs: Sequence[Variable], eval_points: Sequence[Variable]) -> list[Variable]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .basic import Constant, Variable
+from .sourceinfo import user_frame
 
 __all__ = ["Type"]
 
@@ -26,8 +27,6 @@ class Type:
             return False
 
     def make_variable(self, name: str | None = None) -> Variable:
-        from .sourceinfo import user_frame
-
         v = self.Variable(self, None, None, name)
         v.tag.trace = user_frame()
         return v

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..compile.sharedvalue import shared
 from ..config import config
-from ..gradient import DisconnectedType
+from ..graph.null_gradients import DisconnectedType
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
 from ..scalar.basic import upcast

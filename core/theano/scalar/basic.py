@@ -18,6 +18,9 @@ from ..config import config
 from ..graph.basic import Apply, Constant, Variable
 from ..graph.op import Op
 from ..graph.type import Type
+from ..graph.basic import clone
+from ..graph.basic import io_toposort
+from ..graph.null_gradients import grad_not_implemented
 
 int_dtypes = ("int8", "int16", "int32", "int64")
 uint_dtypes = ("uint8", "uint16", "uint32", "uint64")
@@ -221,8 +224,6 @@ class ScalarOp(Op):
             st[0] = np.asarray(r, dtype=o.type.dtype)[()]
 
     def grad(self, inputs: Sequence[Variable], gouts: Sequence[Variable]) -> list[Variable]:
-        from ..gradient import grad_not_implemented
-
         return [grad_not_implemented(self, k, x) for k, x in enumerate(inputs)]
 
     def expand(self, *inputs: Variable) -> Variable | None:
@@ -566,8 +567,6 @@ class Composite(ScalarOp):
     __props__ = ("signature",)
 
     def __init__(self, inputs: Sequence[Variable], outputs: Sequence[Variable]):
-        from ..graph.basic import clone
-
         self.inputs, self.outputs = clone(inputs, outputs)
         self.nin, self.nout = len(inputs), len(outputs)
         self.name = "Composite"
@@ -575,8 +574,6 @@ class Composite(ScalarOp):
         self._fn: Callable | None = None
 
     def _signature(self) -> str:
-        from ..graph.basic import io_toposort
-
         names = {v: f"i{k}" for k, v in enumerate(self.inputs)}
         parts = []
         for k, node in enumerate(io_toposort(self.inputs, self.outputs)):
@@ -597,8 +594,6 @@ class Composite(ScalarOp):
         return "Composite{" + self.pretty() + "}"
 
     def pretty(self) -> str:
-        from ..graph.basic import io_toposort
-
         text = {v: f"i{k}" for k, v in enumerate(self.inputs)}
         for node in io_toposort(self.inputs, self.outputs):
             args = [text.get(i) or str(np.asarray(i.data).item()) for i in node.inputs]
@@ -610,8 +605,6 @@ class Composite(ScalarOp):
         return tuple(o.type.dtype for o in self.outputs)
 
     def impl(self, *args: Any) -> Any:
-        from ..graph.basic import io_toposort
-
         vals = dict(zip(self.inputs, args))
         for node in io_toposort(self.inputs, self.outputs):
             ins = [vals[i] if i in vals else i.data for i in node.inputs]

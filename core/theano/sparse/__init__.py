@@ -14,19 +14,19 @@ from .csm import (CSC, CSM, CSR, CSMProperties, csm_data, csm_indices, csm_indpt
                   structured_add, structured_maximum, structured_minimum, structured_monoid, structured_pow)
 from .sharedvar import SparseSharedVariable, sparse_constructor
 from ..config import config
-from ..gradient import DisconnectedType, grad_not_implemented, grad_undefined
+from ..graph.null_gradients import DisconnectedType, grad_not_implemented, grad_undefined
 from ..scalar.basic import (all_dtypes, complex_dtypes, continuous_dtypes, discrete_dtypes, float_dtypes,
                             int_dtypes, integer_dtypes, uint_dtypes)
 from ..compat.absent import module_getattr as _module_getattr
+from ..gradient import verify_grad
+from .basic import mul
+import numpy as np
 
 
 def verify_grad_sparse(op, pt, structured: bool = False, *args, **kwargs) -> None:
     """theano.gradient.verify_grad for functions with sparse inputs: the sparse points become
     dense inputs converted inside the graph (structured checks keep their patterns)."""
-    import numpy as np
     import scipy.sparse as sp
-
-    from ..gradient import verify_grad
 
     conv = [SparseFromDense(p.format if p.format in ("csr", "csc") else "csr") if sp.issparse(p) else None
             for p in pt]
@@ -39,8 +39,6 @@ def verify_grad_sparse(op, pt, structured: bool = False, *args, **kwargs) -> Non
             if c is None:
                 ins.append(x)
             elif structured:
-                from .basic import mul
-
                 ins.append(mul(c(m.astype(x.dtype)), x))  # pattern kept, values from x
             else:
                 ins.append(c(x))

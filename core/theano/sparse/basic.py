@@ -17,6 +17,8 @@ from ..scalar.basic import upcast
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 from .type import SparseConstant, SparseType
+from ..tensor.basic import ones_like
+from ..tensor.math import neg as tneg
 
 __all__ = ["as_sparse_variable", "as_sparse", "as_sparse_or_tensor_variable", "is_sparse_variable",
            "DenseFromSparse", "dense_from_sparse", "SparseFromDense", "csr_from_dense", "csc_from_dense",
@@ -455,8 +457,6 @@ def sub(x: Any, y: Any) -> Variable:
     """x - y where at least one is sparse."""
     if is_sparse_variable(y) or scipy.sparse.issparse(y):
         return add(x, neg(y))
-    from ..tensor.math import neg as tneg
-
     return add(x, tneg(as_tensor_variable(y)))
 
 
@@ -503,8 +503,6 @@ class SpSum(Op):
         return [()] if self.axis is None else [(shapes[0][1 - self.axis],)]
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], gouts: Sequence[Variable]) -> list:
-        from ..tensor.basic import ones_like
-
         (x,), (gz,) = inputs, gouts
         dense_x = dense_from_sparse(x)
         if self.axis is None:
@@ -542,8 +540,6 @@ class SpOnesLike(Op):
         return [shapes[0]]
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], gouts: Sequence[Variable]) -> list:
-        from ..gradient import DisconnectedType
-
         return [DisconnectedType()()]
 
     def connection_pattern(self, node: Apply) -> list[list[bool]]:
@@ -566,7 +562,7 @@ def sp_zeros_like(x: Any) -> Variable:
 # Theano 1.0's `theano.sparse.basic` also held the types, products and stacking; they live in
 # their own modules here, which import this one (hence at the end).
 from ..config import config  # noqa: E402
-from ..gradient import DisconnectedType, grad_not_implemented, grad_undefined  # noqa: E402
+from ..graph.null_gradients import DisconnectedType, grad_not_implemented, grad_undefined  # noqa: E402
 from ..scalar.basic import (all_dtypes, complex_dtypes, continuous_dtypes, discrete_dtypes,  # noqa: E402
                             float_dtypes, int_dtypes, integer_dtypes, uint_dtypes)
 from .type import (SparseVariable, bsr_matrix, csc_dmatrix, csc_fmatrix, csc_matrix, csr_dmatrix,  # noqa: E402

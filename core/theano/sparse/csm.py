@@ -15,6 +15,8 @@ from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 from .basic import as_sparse_variable
 from .type import SparseType
+from ..graph.null_gradients import DisconnectedType
+from ..graph.null_gradients import grad_not_implemented
 
 __all__ = ["CSMProperties", "csm_properties", "csm_data", "csm_indices", "csm_indptr", "csm_shape", "CSM", "CSR",
            "CSC", "structured_monoid", "structured_add", "structured_pow", "structured_minimum",
@@ -43,8 +45,6 @@ class CSMProperties(Op):
         return fn
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], gouts: Sequence[Variable]) -> list:
-        from ..gradient import grad_not_implemented
-
         return [grad_not_implemented(self, 0, inputs[0], "take gradients through the sparse ops instead")]
 
 
@@ -101,8 +101,6 @@ class CSM(Op):
         return fn
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], gouts: Sequence[Variable]) -> list:
-        from ..gradient import DisconnectedType, grad_not_implemented
-
         return [grad_not_implemented(self, 0, inputs[0], "build the matrix with csr_from_dense / "
                                                          "csc_from_dense to differentiate through it")] + \
             [DisconnectedType()() for _ in range(3)]

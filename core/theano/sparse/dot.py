@@ -12,6 +12,9 @@ from ..scalar.basic import upcast
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 from .basic import SparseFromDense, as_sparse_variable, is_sparse_variable, transpose
+from ..tensor.math import dot as tdot
+from ..tensor.math import outer
+from .basic import dense_from_sparse
 
 __all__ = ["true_dot", "StructuredDot", "structured_dot", "StructuredDotGradSparse", "Dot", "dot"]
 
@@ -103,8 +106,6 @@ class Dot(Op):
         return [(shapes[0][0],) + tuple(shapes[1][1:])]
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], gouts: Sequence[Variable]) -> list:
-        from ..tensor.math import outer
-
         (x, y), (gz,) = inputs, gouts
         if y.type.ndim == 1:
             gx = outer(gz, _dense_of(y))
@@ -129,15 +130,11 @@ def _t(v: Variable) -> Variable:
 
 
 def _dense_of(v: Variable) -> Variable:
-    from .basic import dense_from_sparse
-
     return dense_from_sparse(v) if is_sparse_variable(v) else v
 
 
 def _prod(a: Variable, b: Variable) -> Variable:
     """a @ b as a dense variable, whichever operands are sparse."""
-    from ..tensor.math import dot as tdot
-
     if is_sparse_variable(a) or is_sparse_variable(b):
         return Dot()(a, b)
     return tdot(a, b)

@@ -9,6 +9,9 @@ import scipy.sparse
 from ..graph.basic import Constant, Variable
 from ..graph.type import Type
 from ..scalar.basic import all_dtypes, upcast
+from ..config import config
+from ..tensor.math import inv
+from ..tensor.shape import shape
 
 __all__ = ["SparseType", "SparseVariable", "SparseConstant", "matrix", "csr_matrix", "csc_matrix",
            "bsr_matrix", "csr_dmatrix", "csc_dmatrix", "csr_fmatrix", "csc_fmatrix"]
@@ -133,8 +136,6 @@ class _SparseOperators:
 
     @property
     def shape(self) -> Variable:
-        from ..tensor.shape import shape
-
         from .basic import dense_from_sparse
         return shape(dense_from_sparse(self))
 
@@ -234,8 +235,6 @@ class _SparseOperators:
 
 
 def _reciprocal(v: Variable) -> Variable:
-    from ..tensor.math import inv
-
     return inv(v)
 
 
@@ -276,8 +275,6 @@ SparseType.Constant = SparseConstant
 
 def matrix(format: str, name: str | None = None, dtype: str | None = None) -> SparseVariable:
     """A sparse matrix variable of the format ('csr' or 'csc') and dtype (default floatX)."""
-    from ..config import config
-
     return SparseType(format, dtype or config.floatX)(name)
 
 

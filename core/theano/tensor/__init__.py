@@ -28,7 +28,8 @@ from ..graph.basic import Constant
 from ..graph.type import Type
 from ..gof.type import Generic
 from ..gof.utils import MethodNotDefined, hashtype
-from ..gradient import DisconnectedType, consider_constant, grad_not_implemented, grad_undefined
+from ..gradient import consider_constant
+from ..graph.null_gradients import DisconnectedType, grad_not_implemented, grad_undefined
 from ..printing import min_informative_str, pprint
 from ..gradient import grad, jacobian, hessian, Lop, Rop, verify_grad
 from ..scalar.basic import (all_dtypes, complex_dtypes, continuous_dtypes, discrete_dtypes,

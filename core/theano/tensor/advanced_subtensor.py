@@ -16,6 +16,13 @@ from ..graph.op import Op
 from ..scalar import basic as scal
 from .basic import as_tensor_variable, cast
 from .type import TensorType
+from ..graph.null_gradients import DisconnectedType
+from .basic import zeros_like
+from .math import maximum
+from .math import neq
+from .math import sum as tsum
+from .subtensor import _sum_to
+from .subtensor import slice_length
 
 __all__ = ["AdvancedSubtensor1", "AdvancedSubtensor", "AdvancedIncSubtensor1", "AdvancedIncSubtensor",
            "advanced_subtensor1", "advanced_inc_subtensor1", "advanced_set_subtensor1",
@@ -64,9 +71,6 @@ class AdvancedSubtensor1(Op):
         return [(shapes[1][0],) + tuple(shapes[0][1:])]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-        from .basic import zeros_like
-
         x, ilist = inputs
         (gz,) = gouts
         if x.type.dtype in scal.discrete_dtypes:
@@ -134,10 +138,6 @@ class AdvancedIncSubtensor1(Op):
         return [shapes[0]]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-        from .basic import zeros_like
-        from .subtensor import _sum_to
-
         x, y, ilist = inputs
         (gz,) = gouts
         if self.set_instead_of_inc:
@@ -330,9 +330,6 @@ class AdvancedSubtensor(Op):
         return [_advanced_shape(self.idx_list, node.inputs, shapes)]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-        from .basic import zeros_like
-
         x, rest = inputs[0], inputs[1:]
         (gz,) = gouts
         if x.type.dtype in scal.discrete_dtypes:
@@ -352,9 +349,6 @@ class AdvancedSubtensor(Op):
 
 def _advanced_shape(idx_list: tuple, inputs: Sequence[Variable], shapes: Sequence[Any]) -> tuple:
     """The symbolic shape of x[index]."""
-    from .math import maximum, sum as tsum
-    from .subtensor import slice_length
-
     shape_of = dict(zip(inputs[1:], shapes[1:]))
 
     def on_adv(v: Variable) -> list[Any]:
@@ -425,10 +419,6 @@ class AdvancedIncSubtensor(Op):
         return [shapes[0]]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-        from .basic import zeros_like
-        from .subtensor import _sum_to
-
         x, y, rest = inputs[0], inputs[1], inputs[2:]
         (gz,) = gouts
         if self.set_instead_of_inc:
@@ -502,14 +492,10 @@ class Nonzero(Op):
         output_storage[0][0] = self.make_py_fn(node)(inputs[0])
 
     def infer_shape(self, node, shapes):
-        from .math import neq, sum as tsum
-
         a = node.inputs[0]
         return [(a.type.ndim, tsum(cast(neq(a, 0), "int64")))]
 
     def grad(self, inputs, gouts):
-        from .basic import zeros_like
-
         return [zeros_like(inputs[0], dtype="float64")]
 
     def connection_pattern(self, node):

@@ -13,6 +13,7 @@ from ..scalar import basic as scal
 from .elemwise import DimShuffle, Elemwise
 from .type import TensorType
 from .var import TensorConstant, TensorVariable
+from ..graph.null_gradients import DisconnectedType
 
 __all__ = ["as_tensor_variable", "as_tensor", "constant", "cast", "patternbroadcast", "addbroadcast",
            "unbroadcast", "Rebroadcast", "get_vector_length", "get_scalar_constant_value",
@@ -393,8 +394,6 @@ class Alloc(Op):
         g = tsum(gz, axis=axes, keepdims=True) if axes else gz
         if n_extra:
             g = DimShuffle(g.type.broadcastable, list(range(n_extra, g.type.ndim)))(g)
-        from ..gradient import DisconnectedType
-
         return [patternbroadcast(g, value.type.broadcastable)] + [DisconnectedType()() for _ in shape]
 
     def connection_pattern(self, node):
@@ -596,7 +595,6 @@ class Tile(Op):
         return [tuple(shapes[0][k] * reps[k] for k in range(self.ndim))]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
         from .shape import reshape
 
         x, reps = inputs

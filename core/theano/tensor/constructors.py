@@ -6,6 +6,7 @@ from typing import Any, Callable, Sequence
 from ..config import config
 from .type import TensorType
 from .var import TensorVariable
+from .type import dtype_name
 
 _PREFIX = {"b": "int8", "w": "int16", "i": "int32", "l": "int64", "f": "float32", "d": "float64",
            "c": "complex64", "z": "complex128"}
@@ -22,8 +23,6 @@ __all__ = ["tensor", "TensorType"]
 def _resolve_dtype(dtype: Any) -> str:
     if dtype is None or dtype == "floatX":
         return config.floatX
-    from .type import dtype_name
-
     return dtype_name(dtype)
 
 

@@ -11,6 +11,7 @@ from ..graph.op import Op
 from ..kernel.ir import Kernel, Reduction, kernel_from_composite
 from ..scalar import basic as scal
 from .type import TensorType
+from ..graph.null_gradients import NullType
 
 __all__ = ["Elemwise", "DimShuffle", "CAReduce", "broadcast_check", "expand_reduced"]
 
@@ -174,8 +175,6 @@ class Elemwise(Op):
             for p, ev in zip(partials, eval_points):
                 if ev is None or p is None or getattr(p.type, "is_disconnected", False):
                     continue
-                from ..gradient import NullType
-
                 if isinstance(p.type, NullType):
                     raise NotImplementedError(f"R_op of {self}: {p.type.why_null}")
                 term = p * ev

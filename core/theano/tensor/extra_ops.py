@@ -14,7 +14,18 @@ from .basic import as_tensor_variable, cast, patternbroadcast, zeros_like
 from .shape import squeeze  # noqa: F401  (Theano 1.0 also exported it from extra_ops)
 from .type import TensorType
 from ..gof.type import Generic  # noqa: F401  (Theano 1.0's extra_ops re-exported these)
-from ..gradient import DisconnectedType  # noqa: F401
+from ..graph.null_gradients import DisconnectedType  # noqa: F401
+from ..graph.null_gradients import grad_not_implemented
+from ..graph.null_gradients import grad_undefined
+from .advanced_subtensor import AdvancedIncSubtensor
+from .advanced_subtensor import flatnonzero
+from .basic import arange
+from .basic import get_vector_length
+from .basic import ones
+from .basic import zeros
+from .math import maximum
+from .math import minimum
+from .nlinalg import alloc_diag
 
 __all__ = ["CumOp", "cumsum", "cumprod", "RepeatOp", "repeat", "diff", "diagonal", "trace",
            "BinCount", "bincount", "FillDiagonal", "fill_diagonal", "to_one_hot", "Unique", "unique",
@@ -140,10 +151,6 @@ class RepeatOp(Op):
         return [tuple(out)]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-        from .advanced_subtensor import AdvancedIncSubtensor
-        from .basic import arange
-
         (x, repeats), (gz,) = inputs, gouts
         if x.type.dtype in scal.discrete_dtypes:
             return [zeros_like(x, dtype=config.floatX), DisconnectedType()()]
@@ -183,9 +190,6 @@ def diff(x: Any, n: int = 1, axis: int = -1) -> Variable:
 
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Variable:
     """The diagonal `offset` of the axes axis1, axis2, as the last axis (numpy.diagonal)."""
-    from .basic import arange
-    from .math import maximum, minimum
-
     a = as_tensor_variable(a)
     if a.type.ndim < 2:
         raise ValueError(f"diagonal needs at least 2 dimensions, got {a.type}")
@@ -245,8 +249,6 @@ class BinCount(Op):
         return fn
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-
         (gz,) = gouts
         res = [DisconnectedType()()]
         if len(inputs) > 1:
@@ -302,8 +304,6 @@ class FillDiagonal(Op):
         return [shapes[0]]
 
     def grad(self, inputs, gouts):
-        from ..gradient import grad_not_implemented
-
         (a, val), (gz,) = inputs, gouts
         if a.type.ndim != 2:
             return [grad_not_implemented(self, 0, a, "only for matrices"),
@@ -327,9 +327,6 @@ def fill_diagonal(a: Any, val: Any) -> Variable:
 
 def to_one_hot(y: Any, nb_class: Any, dtype: str | None = None) -> Variable:
     """A (len(y), nb_class) matrix with a single 1 per row, in column y[i]."""
-    from .advanced_subtensor import AdvancedIncSubtensor
-    from .basic import arange, zeros
-
     y = as_tensor_variable(y)
     if y.type.ndim != 1 or y.type.dtype not in scal.integer_dtypes:
         raise TypeError(f"to_one_hot: y must be an integer vector, got {y} of type {y.type}")
@@ -396,8 +393,6 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
 
 def compress(condition: Any, x: Any, axis: int | None = None) -> Variable:
     """The slices of x along axis (the flattened x when None) where condition is non-zero."""
-    from .advanced_subtensor import flatnonzero
-
     x = as_tensor_variable(x)
     idx = flatnonzero(condition)
     if axis is None:
@@ -452,8 +447,6 @@ def searchsorted(x: Any, v: Any, side: str = "left", sorter: Any = None) -> Vari
 def diag(v: Any, k: int = 0) -> Variable:
     """numpy.diag: the matrix with the vector v on its k-th diagonal, or the k-th diagonal of
     v when it has two or more dimensions."""
-    from .nlinalg import alloc_diag
-
     v = as_tensor_variable(v)
     if v.type.ndim == 1:
         return alloc_diag(v, int(k))
@@ -490,8 +483,6 @@ class FillDiagonalOffset(Op):
         return [shapes[0]]
 
     def grad(self, inputs, gouts):
-        from ..gradient import grad_undefined
-
         (a, val, offset), (gz,) = inputs, gouts
         # The offset diagonal comes from val, everything else from a.
         ga = fill_diagonal_offset(gz, np.zeros((), dtype=gz.type.dtype), offset)
@@ -503,9 +494,6 @@ class FillDiagonalOffset(Op):
 
 def _sum_offset_diagonal(m: Variable, offset: Variable) -> Variable:
     """The sum of the diagonal `offset` of m, for a symbolic offset."""
-    from .basic import arange
-    from .math import maximum, minimum
-
     r0, c0 = maximum(-offset, 0), maximum(offset, 0)
     k = arange(maximum(minimum(m.shape[0] - r0, m.shape[1] - c0), 0))
     return m[k + r0, k + c0].sum()
@@ -563,16 +551,12 @@ class UnravelIndex(Op):
         return [shapes[0]] * len(node.outputs)
 
     def grad(self, inputs, gouts):
-        from ..gradient import grad_undefined
-
         return [grad_undefined(self, k, x, "integer indices") for k, x in enumerate(inputs)]
 
 
 def _static_length(dims: Variable, fname: str) -> int:
     """How many entries dims has: it decides how many outputs there are, so it must be known
     when the graph is built (a list, a tuple or a constant vector)."""
-    from .basic import get_vector_length
-
     try:
         return int(get_vector_length(dims))
     except (ValueError, TypeError):
@@ -625,8 +609,6 @@ class RavelMultiIndex(Op):
         return fn
 
     def grad(self, inputs, gouts):
-        from ..gradient import grad_undefined
-
         return [grad_undefined(self, k, x, "integer indices") for k, x in enumerate(inputs)]
 
 
@@ -666,8 +648,6 @@ class InversePermutation(Op):
         return [shapes[0]]
 
     def grad(self, inputs, gouts):
-        from ..gradient import grad_undefined
-
         return [grad_undefined(self, 0, inputs[0], "a permutation is integer")]
 
 
@@ -686,8 +666,6 @@ class _Grid:
         self.sparse = sparse
 
     def __getitem__(self, key: Any) -> Any:
-        from .basic import ones
-
         name = "ogrid" if self.sparse else "mgrid"
         if isinstance(key, slice):
             return self._range(key, name)
@@ -707,8 +685,6 @@ class _Grid:
 
     @staticmethod
     def _range(sl: slice, name: str) -> Variable:
-        from .basic import arange
-
         step = 1 if sl.step is None else sl.step
         if isinstance(step, complex):
             raise NotImplementedError(f"{name}: complex steps (a number of points) are not supported")
@@ -736,13 +712,9 @@ class Bartlett(Op):
         return lambda M: np.bartlett(int(M))
 
     def infer_shape(self, node: Apply, shapes: Any) -> list:
-        from .math import maximum
-
         return [(maximum(node.inputs[0], 0),)]
 
     def L_op(self, inputs: Any, outputs: Any, gouts: Any) -> list:
-        from ..gradient import grad_undefined
-
         return [grad_undefined(self, 0, inputs[0], "the window length is an integer")]
 
 

@@ -10,6 +10,16 @@ from ..graph.op import Op
 from ..scalar import basic as scal
 from .basic import NotScalarConstantError, as_tensor_variable, cast, get_scalar_constant_value
 from .type import TensorType
+from ..graph.null_gradients import DisconnectedType
+from ..graph.null_gradients import _is_disconnected
+from .basic import patternbroadcast
+from .basic import zeros_like
+from .math import add
+from .math import eq
+from .math import switch
+from .shape import reshape
+from .shape import shape
+from .shape import shape_padaxis
 
 __all__ = ["MakeVector", "make_vector", "Join", "join", "concatenate", "stack"]
 
@@ -47,8 +57,6 @@ class MakeVector(Op):
         res = []
         for k, i in enumerate(inputs):
             if i.type.dtype in scal.discrete_dtypes:
-                from .basic import zeros_like
-
                 res.append(zeros_like(i, dtype="float64"))
             else:
                 res.append(cast(gz[k], i.type.dtype))
@@ -104,8 +112,6 @@ class Join(Op):
         return fn
 
     def infer_shape(self, node, shapes):
-        from .math import add, switch, eq
-
         axis = node.inputs[0]
         ts = shapes[1:]
         nd = len(ts[0])
@@ -119,8 +125,6 @@ class Join(Op):
             return [tuple(switch(eq(ax, k), add(*[s[k] for s in ts]), ts[0][k]) for k in range(nd))]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-        from .basic import patternbroadcast
         from .subtensor import getitem
 
         axis, tensors = inputs[0], inputs[1:]
@@ -133,8 +137,6 @@ class Join(Op):
             idx = [slice(None)] * ax + [slice(start, start + n)]
             g = getitem(gz, tuple(idx))
             if t.type.dtype in scal.discrete_dtypes:
-                from .basic import zeros_like
-
                 g = zeros_like(t, dtype="float64")
             else:
                 g = patternbroadcast(cast(g, t.type.dtype), t.type.broadcastable)
@@ -172,8 +174,6 @@ def stack(*tensors: Any, axis: int = 0) -> Variable:
     ts = [as_tensor_variable(t) for t in tensors]
     if axis == 0 and all(t.type.ndim == 0 for t in ts):
         return make_vector(*ts)
-    from .shape import shape_padaxis
-
     return join(axis, *[shape_padaxis(t, axis) for t in ts])
 
 
@@ -233,8 +233,6 @@ class Split(Op):
             s[0] = v
 
     def infer_shape(self, node, shapes):
-        from .math import eq, switch
-
         x, axis, splits = node.inputs
         nd = x.type.ndim
         try:
@@ -247,9 +245,6 @@ class Split(Op):
                     for i in range(self.len_splits)]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType, _is_disconnected
-        from .basic import zeros_like
-
         x, axis, splits = inputs
         if x.type.dtype in scal.discrete_dtypes:
             return [zeros_like(x, dtype="float64"), DisconnectedType()(), DisconnectedType()()]
@@ -299,8 +294,6 @@ def roll(x: Any, shift: Any, axis: int | None = None) -> Variable:
     x = as_tensor_variable(x)
     if axis is None:
         if x.type.ndim > 1:
-            from .shape import reshape, shape
-
             return reshape(roll(x.flatten(), shift, 0), shape(x), ndim=x.type.ndim)
         axis = 0
     if not -x.type.ndim <= int(axis) < x.type.ndim:

@@ -13,6 +13,13 @@ from ..scalar import basic as scal
 from .basic import as_tensor_variable, cast, constant, patternbroadcast
 from .elemwise import CAReduce, Elemwise, expand_reduced
 from .type import TensorType
+from ..graph.null_gradients import DisconnectedType
+from ..graph.op import op_error
+from .basic import fill
+from .basic import get_scalar_constant_value
+from .basic import zeros_like
+from .shape import reshape
+from .shape import shape
 
 # -- elementwise ---------------------------------------------------------------
 
@@ -224,12 +231,8 @@ class Sum(_DtypeReduce):
     def L_op(self, inputs, outputs, gouts):
         (x,), (gz,) = inputs, gouts
         if x.type.dtype in scal.discrete_dtypes:
-            from .basic import zeros_like
-
             return [zeros_like(x, dtype=config.floatX)]
         g = expand_reduced(gz, x.type.ndim, self._axes(x.type.ndim))
-        from .basic import fill
-
         g = fill(x, g)
         return [cast(g, x.type.dtype) if g.type.dtype != x.type.dtype else g]
 
@@ -314,8 +317,6 @@ class All(CAReduce):
         return lambda x: np.asarray(np.all(x, axis=axes))
 
     def grad(self, inputs, gouts):
-        from .basic import zeros_like
-
         return [zeros_like(inputs[0], dtype=config.floatX)]
 
 
@@ -338,16 +339,12 @@ class Any(CAReduce):
         return lambda x: np.asarray(np.any(x, axis=axes))
 
     def grad(self, inputs, gouts):
-        from .basic import zeros_like
-
         return [zeros_like(inputs[0], dtype=config.floatX)]
 
 
 def _build_error(exc: BaseException, what: str, inputs: Sequence[AnyT]) -> BaseException:
     """`exc` re-worded so that its first line names the user's line, the operation and the
     input types, as errors raised inside an Op's make_node are."""
-    from ..graph.op import op_error
-
     return op_error(exc, what, inputs)
 
 
@@ -355,8 +352,6 @@ def _norm_axis(x: Variable, axis: AnyT, what: str = "reduction") -> tuple[int, .
     if axis is None:
         return None
     if isinstance(axis, Variable):
-        from .basic import get_scalar_constant_value
-
         axis = int(get_scalar_constant_value(axis))
     if isinstance(axis, (int, np.integer)):
         axis = [axis]
@@ -423,8 +418,6 @@ def any(x: AnyT, axis: AnyT = None, keepdims: bool = False) -> Variable:  # noqa
 
 
 def _count(x: Variable, axis: tuple[int, ...] | None) -> Variable:
-    from .shape import shape
-
     axes = range(x.type.ndim) if axis is None else axis
     n = constant(np.int64(1))
     s = shape(x)
@@ -518,12 +511,8 @@ class MaxAndArgmax(Op):
         return [s, s]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-
         (x,), (mx, _), (g_max, g_arg) = inputs, outputs, gouts
         if isinstance(g_max.type, DisconnectedType):
-            from .basic import zeros_like
-
             return [zeros_like(x)]
         axes = tuple(range(x.type.ndim)) if self.axis is None else self.axis
         return [Max(axes).L_op([x], [mx], [g_max])[0]]
@@ -684,8 +673,6 @@ def outer(x: AnyT, y: AnyT) -> Variable:
 
 def tensordot(a: AnyT, b: AnyT, axes: AnyT = 2) -> Variable:
     """Sum of products over the given axes (NumPy's tensordot), as transposes, reshapes and dot."""
-    from .shape import reshape, shape
-
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if isinstance(axes, (int, np.integer)):
         if not 0 <= axes <= builtins.min(a.type.ndim, b.type.ndim):
@@ -764,8 +751,6 @@ class _TensordotCheck(Op):
         return [shapes[0]]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-
         return [gouts[0], DisconnectedType()()]
 
     def connection_pattern(self, node):

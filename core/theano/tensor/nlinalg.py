@@ -16,6 +16,11 @@ from ..graph.op import Op
 from ..scalar.basic import upcast
 from .basic import as_tensor_variable, cast
 from .type import TensorType
+from . import math as tm
+from ..graph.null_gradients import DisconnectedType
+from .basic import identity_like
+from .basic import zeros_like
+from .math import minimum
 
 __all__ = ["MatrixInverse", "matrix_inverse", "inv", "MatrixPinv", "pinv", "Det", "det", "Eig", "eig",
            "Eigh", "eigh", "EighGrad", "SVD", "svd", "QRFull", "qr", "Lstsq", "lstsq", "ExtractDiag",
@@ -111,8 +116,6 @@ class MatrixPinv(_NumpyOp):
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], gouts: Sequence[Variable]) -> list:
         # From dZ = -Z dA Z + Z Z^T dA^T (I - A Z) + (I - Z A) dA^T Z^T Z (Golub and Pereyra).
-        from .basic import identity_like
-
         (a,), (z,), (g,) = inputs, outputs, gouts
         az, za = a.dot(z), z.dot(a)
         return [-matrix_dot(z.T, g, z.T) + matrix_dot(identity_like(az) - az, g.T, z, z.T)
@@ -214,9 +217,6 @@ class Eigh(_NumpyOp):
         return [(n,), (n, n)]
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], gouts: Sequence[Variable]) -> list:
-        from ..gradient import DisconnectedType
-        from .basic import zeros_like
-
         (x,), (w, v) = inputs, outputs
         gw, gv = gouts
         gw = zeros_like(w) if isinstance(gw.type, DisconnectedType) else gw
@@ -294,8 +294,6 @@ class SVD(_NumpyOp):
         return fn
 
     def infer_shape(self, node: Apply, shapes: Sequence[Any]) -> list[Any]:
-        from .math import minimum
-
         m, n = shapes[0]
         k = minimum(m, n)
         if not self.compute_uv:
@@ -493,8 +491,6 @@ def matrix_dot(*args: Any) -> Variable:
 
 def matrix_power(M: Any, n: int) -> Variable:
     """M to the integer power n (by repeated squaring; n < 0 uses the inverse)."""
-    from .basic import identity_like
-
     M = as_tensor_variable(M)
     n = int(n)
     if n < 0:
@@ -514,8 +510,6 @@ def matrix_power(M: Any, n: int) -> Variable:
 
 def norm(x: Any, ord: Any) -> Variable:  # noqa: A002 - Theano's signature
     """Vector or matrix norm (numpy.linalg.norm's ord: None, 'fro', 'inf', '-inf', 0, 1, -1, p)."""
-    from . import math as tm
-
     x = as_tensor_variable(x)
     if x.type.ndim == 1:
         if ord is None:

@@ -18,6 +18,8 @@ from .basic import as_tensor_variable, cast, constant, get_vector_length
 from .join import make_vector
 from .random_type import RandomStateType
 from .type import TensorType
+from ..graph.null_gradients import DisconnectedType
+from ..graph.null_gradients import grad_undefined
 
 __all__ = ["RandomFunction", "normalize_size", "DRAWS"]
 
@@ -168,8 +170,6 @@ class RandomFunction(Op):
         return [[False, False], [False, False]] + [[False, True] for _ in node.inputs[2:]]
 
     def grad(self, inputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list[Variable]:
-        from ..gradient import DisconnectedType, grad_undefined
-
         return [DisconnectedType()(), DisconnectedType()()] + [
             grad_undefined(self, k, x, "no gradient is defined through random draws")
             for k, x in enumerate(inputs) if k >= 2]

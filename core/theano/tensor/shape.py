@@ -10,6 +10,11 @@ from ..graph.op import Op
 from ..scalar import basic as scal
 from .basic import NotScalarConstantError, as_tensor_variable, get_scalar_constant_value
 from .type import TensorType
+from ..graph.null_gradients import DisconnectedType
+from .basic import addbroadcast
+from .basic import constant
+from .basic import get_vector_length
+from .basic import patternbroadcast
 
 __all__ = ["Shape", "Shape_i", "shape", "shape_i", "Reshape", "reshape", "flatten", "squeeze",
            "shape_padleft", "shape_padright", "shape_padaxis", "specify_shape", "SpecifyShape"]
@@ -32,8 +37,6 @@ class Shape(Op):
         return [(node.inputs[0].type.ndim,)]
 
     def grad(self, inputs, gouts):
-        from ..gradient import DisconnectedType
-
         return [DisconnectedType()()]
 
     def connection_pattern(self, node):
@@ -73,8 +76,6 @@ class Shape_i(Op):
         return [()]
 
     def grad(self, inputs, gouts):
-        from ..gradient import DisconnectedType
-
         return [DisconnectedType()()]
 
     def connection_pattern(self, node):
@@ -84,8 +85,6 @@ class Shape_i(Op):
 def shape_i(x: Any, i: int) -> Variable:
     x = as_tensor_variable(x)
     if x.type.broadcastable[i]:
-        from .basic import constant
-
         return constant(np.int64(1))
     return Shape_i(i)(x)
 
@@ -163,11 +162,7 @@ class Reshape(Op):
         return [tuple(switch(eq(shp[k], -1), total, shp[k]) for k in range(self.ndim))]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-
         (x, shp), (gz,) = inputs, gouts
-        from .basic import patternbroadcast
-
         return [patternbroadcast(reshape(gz, shape(x), ndim=x.type.ndim), x.type.broadcastable),
                 DisconnectedType()()]
 
@@ -195,8 +190,6 @@ def reshape(x: Any, newshape: Any, ndim: int | None = None) -> Variable:
             newshape = as_tensor_variable(np.asarray(newshape, dtype="int64"))
     newshape = as_tensor_variable(newshape)
     if ndim is None:
-        from .basic import get_vector_length
-
         try:
             ndim = get_vector_length(newshape)
         except ValueError:
@@ -225,8 +218,6 @@ def squeeze(x: Any, axis: Any = None) -> Variable:
         axes = [int(a) % x.type.ndim for a in np.atleast_1d(axis)]
         for a in axes:
             if not x.type.broadcastable[a]:
-                from .basic import addbroadcast
-
                 x = addbroadcast(x, a)
     return x.dimshuffle([k for k in range(x.type.ndim) if k not in axes])
 
@@ -274,8 +265,6 @@ class SpecifyShape(Op):
         return [tuple(node.inputs[1][k] for k in range(node.inputs[0].type.ndim))]
 
     def grad(self, inputs, gouts):
-        from ..gradient import DisconnectedType
-
         return [gouts[0], DisconnectedType()()]
 
     def connection_pattern(self, node):

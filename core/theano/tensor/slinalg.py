@@ -17,6 +17,7 @@ from ..scalar.basic import upcast
 from .basic import as_tensor_variable
 from .nlinalg import _as, _check_square, _float_dtype, _fold, _mat_t, _matrix, _NumpyOp
 from .type import TensorType
+from .math import outer
 
 __all__ = ["Cholesky", "cholesky", "CholeskyGrad", "Solve", "solve", "solve_lower_triangular",
            "solve_upper_triangular", "solve_symmetric", "SolveTriangular", "solve_triangular",
@@ -139,8 +140,6 @@ def _solve_out(a: Variable, b: Variable) -> Variable:
 
 def _outer_grad(gb: Variable, x: Variable) -> Variable:
     """-gb x^T, for vector or matrix right-hand sides."""
-    from .math import outer
-
     return -outer(gb, x) if x.type.ndim == 1 else -gb.dot(x.T)
 
 
@@ -388,8 +387,6 @@ def eigvalsh(a: Any, b: Any = None, lower: bool = True) -> Variable:
 
 def kron(a: Any, b: Any) -> Variable:
     """The Kronecker product of two matrices (built from an outer product, so differentiable)."""
-    from .math import outer
-
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if a.type.ndim != 2 or b.type.ndim != 2:
         raise NotImplementedError("kron: only matrices are supported")

@@ -11,6 +11,14 @@ from ..graph.op import Op
 from ..scalar import basic as scal
 from .basic import NotScalarConstantError, as_tensor_variable, get_scalar_constant_value
 from .type import TensorType
+from ..graph.null_gradients import DisconnectedType
+from ..graph.null_gradients import grad_undefined
+from .advanced_subtensor import AdvancedIncSubtensor
+from .advanced_subtensor import AdvancedSubtensor
+from .basic import arange
+from .basic import cast
+from .basic import zeros_like
+from .math import abs_
 
 __all__ = ["SortOp", "ArgSortOp", "sort", "argsort", "TopKOp", "topk", "argtopk", "topk_and_argtopk"]
 
@@ -64,9 +72,6 @@ class SortOp(Op):
         return [shapes[0]]
 
     def L_op(self, inputs, outputs, gouts):
-        from .advanced_subtensor import AdvancedIncSubtensor
-        from .basic import zeros_like
-
         (x,), (gz,) = inputs, gouts
         # out = x[perm] along the axis, so gx[perm] = gz: scatter gz back through the
         # permutation (the indices are distinct, so inc writes each place once).
@@ -76,8 +81,6 @@ class SortOp(Op):
         return [inc(zeros_like(x), gz, *index)]
 
     def R_op(self, inputs, eval_points):
-        from .advanced_subtensor import AdvancedSubtensor
-
         if eval_points[0] is None:
             return [None]
         perm = ArgSortOp(self.kind, self.axis)(inputs[0])
@@ -88,8 +91,6 @@ class SortOp(Op):
 def _along_axis_index(x: Variable, idx: Variable, axis: int) -> list[Variable]:
     """The NumPy index that picks x[..., idx[...], ...] along `axis` (take_along_axis):
     a broadcastable arange for every other axis."""
-    from .basic import arange
-
     nd = x.type.ndim
     out = []
     for k in range(nd):
@@ -130,8 +131,6 @@ class ArgSortOp(Op):
         return [shapes[0]]
 
     def grad(self, inputs, gouts):
-        from .basic import zeros_like
-
         # Piecewise constant in x: the gradient is zero where it exists.
         return [zeros_like(inputs[0], dtype="float64" if inputs[0].type.dtype in scal.discrete_dtypes
                            else None)]
@@ -232,18 +231,11 @@ class TopKOp(Op):
             store[0] = r
 
     def infer_shape(self, node, shapes):
-        from .basic import cast
-        from .math import abs_
-
         shape = list(shapes[0])
         shape[self.axis] = cast(abs_(node.inputs[1]), "int64")
         return [tuple(shape)] * len(node.outputs)
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType, grad_undefined
-        from .advanced_subtensor import AdvancedIncSubtensor
-        from .basic import zeros_like
-
         x, kth = inputs
         gk = grad_undefined(self, 1, kth, "kth is an integer")
         if not self.return_values or isinstance(gouts[0].type, DisconnectedType):

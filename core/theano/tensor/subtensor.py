@@ -13,6 +13,10 @@ from ..graph.op import Op
 from ..scalar import basic as scal
 from .basic import as_tensor_variable, cast
 from .type import TensorType
+from ..graph.null_gradients import DisconnectedType
+from .basic import patternbroadcast
+from .basic import zeros_like
+from .math import sum as tsum
 
 __all__ = ["Subtensor", "IncSubtensor", "getitem", "set_subtensor", "inc_subtensor", "nonzero"]
 
@@ -183,9 +187,6 @@ class Subtensor(Op):
         return [tuple(out)]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-        from .basic import zeros_like
-
         x, rest = inputs[0], inputs[1:]
         (gz,) = gouts
         if x.type.dtype in scal.discrete_dtypes:
@@ -248,9 +249,6 @@ class IncSubtensor(Op):
         return [shapes[0]]
 
     def L_op(self, inputs, outputs, gouts):
-        from ..gradient import DisconnectedType
-        from .basic import zeros_like
-
         x, y, rest = inputs[0], inputs[1], inputs[2:]
         (gz,) = gouts
         if self.set_instead_of_inc:
@@ -267,9 +265,6 @@ class IncSubtensor(Op):
 
 def _sum_to(g: Variable, y: Variable) -> Variable:
     """Reduce a gradient to the shape of `y`, which was broadcast into it."""
-    from .basic import patternbroadcast
-    from .math import sum as tsum
-
     extra = g.type.ndim - y.type.ndim
     if extra > 0:
         g = tsum(g, axis=list(range(extra)))

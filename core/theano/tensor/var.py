@@ -7,6 +7,7 @@ import numpy as np
 
 from ..graph.basic import Constant, Variable
 from .type import TensorType
+from ..graph.op import op_error
 
 
 def _m():
@@ -145,8 +146,6 @@ class _TensorOperators:
         except (TypeError, ValueError) as e:
             # The pattern is checked when the op is made, before make_node could add the
             # user's line and the input type to the message.
-            from ..graph.op import op_error
-
             raise op_error(e, f"DimShuffle{{{','.join(map(str, pattern))}}}", [self]) from None
         return op(self)
 

@@ -25,6 +25,8 @@ from ...graph.op import Op
 from ...scalar import basic as scal
 from ..basic import as_tensor_variable
 from ..type import TensorType
+from .. import stack
+from ...graph.null_gradients import DisconnectedType
 
 __all__ = ["BaseConv", "Conv2d", "Conv2dGradWeights", "Conv2dGradInputs", "Conv3d",
            "Conv3dGradWeights", "Conv3dGradInputs", "AbstractConv2d", "AbstractConv2d_gradWeights",
@@ -405,8 +407,6 @@ class Conv2dGradWeights(BaseConv):
         img, top, _ = inputs
         (g,) = output_grads
         conv, _, grad_i = self._family()
-        from ...gradient import DisconnectedType
-
         d_img = grad_i(**self._params())(g, top, img.shape[2:])
         d_top = conv(**self._params())(img, g)
         return [d_img, d_top, DisconnectedType()()]
@@ -491,8 +491,6 @@ class Conv2dGradInputs(BaseConv):
         kern, top, _ = inputs
         (g,) = output_grads
         conv, grad_w, _ = self._family()
-        from ...gradient import DisconnectedType
-
         d_kern = grad_w(**self._params())(g, top, kern.shape[2:])
         d_top = conv(**self._params())(g, kern)
         return [d_kern, d_top, DisconnectedType()()]
@@ -544,8 +542,6 @@ def _spatial(shape: Any, nd: int) -> Any:
         parts = shape[2:]
         if all(isinstance(s, (int, np.integer)) for s in parts):
             return tuple(int(s) for s in parts)
-        from .. import stack
-
         return stack([as_tensor_variable(s) for s in parts])
     return as_tensor_variable(shape)[2:]
 

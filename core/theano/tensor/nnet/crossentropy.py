@@ -16,6 +16,7 @@ from ..math import add, gt, log, max_and_argmax, softplus, switch
 from ..math import sum as tsum
 from ..type import TensorType
 from .softmax import SoftmaxGrad, float_input, stable_logsoftmax_np
+from ...graph.null_gradients import DisconnectedType
 
 __all__ = ["CrossentropyCategorical1Hot", "CrossentropyCategorical1HotGrad",
            "CrossentropySoftmaxArgmax1HotWithBias", "CrossentropySoftmax1HotWithBiasDx",
@@ -93,8 +94,6 @@ class _OneHotLike(Op):
         return [[False], [False]]
 
     def L_op(self, inputs, outputs, output_grads):
-        from ...gradient import DisconnectedType
-
         return [DisconnectedType()(), DisconnectedType()()]
 
 

@@ -23,6 +23,10 @@ from ..elemwise import Elemwise
 from ..fused import FusedElemwise, FusedReduction
 from ..type import TensorType
 from .registry import register
+from ..math import Max
+from ..math import Min
+from ..math import Prod
+from ..math import Sum
 
 __all__ = ["fuse_elemwise", "fuse_reductions", "FusionRewriter",
            "MAX_FUSED_INPUTS", "MAX_DUPLICATED_NODES"]
@@ -91,8 +95,6 @@ def _build(group: list[Apply], outputs: list[Variable]) -> tuple[scal.Composite,
 
 def _reduction_spec(node: Apply) -> tuple | None:
     """(axes, scalar op, acc dtype, out dtype) of a Sum/Prod/Max/Min node, else None."""
-    from ..math import Max, Min, Prod, Sum
-
     op = node.op
     if type(op) not in (Sum, Prod, Max, Min):
         return None

@@ -20,6 +20,9 @@ from .matching import all_broadcastable, elemwise_of, fit_type, is_float, scalar
 from .products import (Product, build_product, cancel_common, negation_of, parse_product,
                        rewrite_product, same, signed_terms)
 from .registry import register
+from ..basic import alloc
+from ..math import _norm_axis
+from ..shape import Shape_i
 
 __all__ = ["LogSumExp", "logsumexp"]
 
@@ -483,8 +486,6 @@ class LogSumExp(Op):
 
 def logsumexp(x: Any, axis: Any = None) -> Variable:
     """log(sum(exp(x), axis)), computed stably."""
-    from ..math import _norm_axis, sum as tsum
-
     x = as_tensor_variable(x)
     s = tsum(exp(x), axis=axis)
     ax = _norm_axis(x, axis)
@@ -614,9 +615,6 @@ if Softmax is not None:
     @node_rewriter([CrossentropyCategorical1Hot], name="local_crossentropy_softmax")
     def local_crossentropy_softmax(fgraph, node):
         """crossentropy(softmax(x), y) -> the fused, log-sum-exp based op (finite for any logits)."""
-        from ..basic import alloc
-        from ..shape import Shape_i
-
         sm_node = _softmax_of(node.inputs[0], 2)
         if sm_node is None:
             return None

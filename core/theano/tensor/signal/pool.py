@@ -28,7 +28,12 @@ from ...graph.basic import Apply, Variable
 from ...graph.op import Op
 from ..basic import NotScalarConstantError, as_tensor_variable, get_scalar_constant_value, zeros_like
 from ..type import TensorType
-from ...gradient import DisconnectedType  # noqa: F401  (Theano 1.0's pool re-exported it)
+from ...graph.null_gradients import DisconnectedType  # noqa: F401  (Theano 1.0's pool re-exported it)
+from ...graph.null_gradients import DisconnectedType as _Disconnected
+from ...graph.null_gradients import grad_not_implemented
+from ..join import stack
+from ..math import ge
+from ..math import switch
 
 __all__ = ["DynamicPool", "Pool", "PoolGrad", "MaxPoolGrad", "AveragePoolGrad", "DownsampleFactorMaxGradGrad",
            "pool_2d", "pool_3d", "max_pool_2d_same_size", "pool_output_length"]
@@ -49,8 +54,6 @@ def pool_output_length(size: Any, ws: int, stride: int, pad: int, ignore_border:
     if ignore_border:
         return maximum((v - ws) // stride + 1, 0)
     if isinstance(ws, Variable) or isinstance(stride, Variable):  # a symbolic window (DynamicPool)
-        from ..math import ge, switch
-
         return switch(ge(stride, ws), (v - 1) // stride + 1, maximum((v - 1 - ws + stride) // stride, 0) + 1)
     if stride >= ws:
         return (v - 1) // stride + 1
@@ -493,8 +496,6 @@ class DynamicPool(Op):
         return [[True]] * (len(node.inputs) - 3) + [[False]] * 3
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list:
-        from ...gradient import DisconnectedType as _Disconnected, grad_not_implemented
-
         *data, ws, stride, pad = inputs
         (gz,) = output_grads
         none = [_Disconnected()() for _ in range(3)]
@@ -524,8 +525,6 @@ def _constant_or_none(value: Any, n: int, what: str) -> tuple[int, ...] | None:
 
 def _as_param_vector(value: Any, n: int) -> Variable:
     """A window parameter (ints and scalars, or a vector) as a symbolic int64 vector of length n."""
-    from ..join import stack
-
     if isinstance(value, (tuple, list)):
         return stack([as_tensor_variable(v).astype("int64") for v in value])
     v = as_tensor_variable(value)
