@@ -29,6 +29,12 @@ DEVICE_INDEPENDENT = (
     "test_inventory.py",        # names, not values
     "compat/test_flags.py",     # the flags' parsing
     "compat/test_layout.py",    # where names live
+    # the compile cache: CompileDir itself, and programs run in fresh processes with
+    # THEANO_FLAGS of their own (naming the compiledir, and the device where it matters);
+    # each run builds cold caches from scratch: they were the later runs' slowest tests
+    "compile/test_compiledir.py",
+    "compile/test_cache_integrity.py",
+    "compile/test_cache_safety.py",
 )
 
 
