@@ -297,7 +297,10 @@ def plan_launch(op: type, in_dtype: str, acc_dtype: str, out_dtype: str, shape: 
     columns = bool(kept and red) and min(abs(s) for _, s in kept) < min(abs(s) for _, s in red)
     parts, chunk = 1, max(cols, 1)
     if columns:
-        G = _pow2_at_least(rows, min(threads, max(sub_group, 32)))
+        # as many neighbouring outputs as the innermost kept run holds (up to a warp); the
+        # other lanes take the next reduced slices, which a merged reduced axis puts right
+        # after: a warp's read stays one contiguous run
+        G = _pow2_at_least(min(rows, kept[-1][0]), min(threads, max(sub_group, 32)))
         W = max(1, threads // G)
         units = -(-rows // G)
         # few groups of outputs: split the reduced range too (each thread still folds at
