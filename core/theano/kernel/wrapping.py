@@ -19,42 +19,32 @@ __all__ = ["wrapping_expressions"]
 Entry = Callable[[CFamilyRenderer, Operands], "str | None"]
 
 
-def _fold(sym: str, unsigned: dict[str, str], base: Entry) -> Entry:
+def _entry(unsigned: dict[str, str], base: Entry, text: Callable[[Operands, str], str]) -> Entry:
+    """An entry giving text(operands, unsigned type) on the dtypes of `unsigned`, `base`'s
+    expression on the others."""
     def entry(r: CFamilyRenderer, e: Operands) -> str | None:
         ut = unsigned.get(e.odt)
-        if ut is None:
-            return base(r, e)
-        return f"({e.t})(" + f" {sym} ".join(f"({ut}){c}" for c in e.c) + ")"
+        return base(r, e) if ut is None else text(e, ut)
 
     return entry
 
 
-def _neg(unsigned: dict[str, str], base: Entry) -> Entry:
-    def entry(r: CFamilyRenderer, e: Operands) -> str | None:
-        ut = unsigned.get(e.odt)
-        if ut is None:
-            return base(r, e)
-        return f"({e.t})(({ut})0 - ({ut}){e.c[0]})"
-
-    return entry
+def _fold(sym: str) -> Callable[[Operands, str], str]:
+    return lambda e, ut: f"({e.t})(" + f" {sym} ".join(f"({ut}){c}" for c in e.c) + ")"
 
 
-def _abs(unsigned: dict[str, str], base: Entry) -> Entry:
-    def entry(r: CFamilyRenderer, e: Operands) -> str | None:
-        ut = unsigned.get(e.odt)
-        if ut is None:
-            return base(r, e)
-        x = e.c[0]
-        return f"({e.t})({x} < 0 ? ({ut})0 - ({ut}){x} : ({ut}){x})"
+def _neg(e: Operands, ut: str) -> str:
+    return f"({e.t})(({ut})0 - ({ut}){e.c[0]})"
 
-    return entry
+
+def _abs(e: Operands, ut: str) -> str:
+    x = e.c[0]
+    return f"({e.t})({x} < 0 ? ({ut})0 - ({ut}){x} : ({ut}){x})"
 
 
 def wrapping_expressions(unsigned: dict[str, str]) -> dict[type, Entry]:
     """Expression-table entries for add, sub, mul, neg and abs that wrap on int32/int64
     (`unsigned` maps those dtypes to the dialect's unsigned type names); other dtypes keep the
     C-family entries."""
-    base = CFamilyRenderer.expressions
-    return {scal.Add: _fold("+", unsigned, base[scal.Add]), scal.Sub: _fold("-", unsigned, base[scal.Sub]),
-            scal.Mul: _fold("*", unsigned, base[scal.Mul]), scal.Neg: _neg(unsigned, base[scal.Neg]),
-            scal.Abs: _abs(unsigned, base[scal.Abs])}
+    texts = {scal.Add: _fold("+"), scal.Sub: _fold("-"), scal.Mul: _fold("*"), scal.Neg: _neg, scal.Abs: _abs}
+    return {op: _entry(unsigned, CFamilyRenderer.expressions[op], text) for op, text in texts.items()}
