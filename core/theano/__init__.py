@@ -5,6 +5,8 @@ with ``theano.grad`` and compile them with ``theano.function``.
 """
 from __future__ import annotations
 
+import importlib
+
 from .version import core_version, version as __version__  # "1.0.5": the Theano API implemented
 
 __api_version__ = 1
@@ -70,8 +72,6 @@ __all__ = ["Apply", "Constant", "FunctionGraph", "In", "Mode", "Op", "Out", "Par
 def _lazy_submodule(name: str):
     """Lazy submodules: `theano.sparse` loads scipy.sparse only when first used."""
     if name == "sparse":
-        import importlib
-
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from .backend.registry import backends_table
-from .backend.registry import registry
-from .compile.compiledir import CompileDir
 from collections import Counter
+
+from .backend.registry import backends_table, registry
+from .compile.compiledir import CompileDir
+from .config import config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,12 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.cmd == "cache":
         return _cache(args, parser)
-    import theano
     if args.cmd == "backends":
         print(backends_table(registry))
         # The configured device is what an unqualified theano.function() will use; say what it
         # resolves to, or (exit status 1) the first line of why it cannot be used.
-        device = theano.config.device
+        device = config.device
         try:
             rec, dev = registry.resolve(device)
         except Exception as e:  # noqa: BLE001 - report, don't crash
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configured device {device!r} runs on backend {rec.name!r} (device {dev})")
         return 0
     if args.cmd == "flags":
-        print(theano.config)
+        print(config)
         return 0
     return 1
 

@@ -282,6 +282,7 @@ class MapRows(Op):
 
     def _compiled(self):
         if self._fn is None:
+            # cycle: gradient -> compile.function -> tensor -> gradient
             from .compile.function import function
 
             self._fn = function([self.index] + self.free, self.inner_outputs, on_unused_input="ignore")
@@ -408,6 +409,7 @@ def verify_grad(fun: Callable[..., Variable], pt: Sequence[Any], n_tests: int = 
     `fun` takes tensor variables (one per entry of pt) and returns a tensor; its output is
     projected on a random direction to get a scalar. Raises GradientError on a mismatch.
     """
+    # cycle: gradient -> compile.function -> tensor -> gradient
     from .compile.function import function
     if rng is None:
         rng = np.random.RandomState(42)

@@ -252,6 +252,7 @@ def pydotprint(fct: Any, outfile: str | None = None, compact: bool = True, forma
     `return_image` returns the bytes (the text for dot) instead of writing a file.
     """
     try:
+        # optional library, loaded when first used
         import pydot
     except ImportError:
         raise ImportError("pydotprint needs the pydot package: pip install pydot "

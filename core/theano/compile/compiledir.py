@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterator
 from . import cache_safety as safety
 from .cache_safety import CacheWarning, UnsafeCompiledirError
 from ..config import config
+from ..version import version
 
 __all__ = ["CacheWarning", "CompileDir", "UnsafeCompiledirError", "cache_key", "default_compiledir"]
 
@@ -46,10 +47,8 @@ _NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 def cache_key(*parts: str | bytes) -> str:
     """A deterministic key: SHA-256 over the parts, the platform and theano's version."""
-    from .. import __version__
-
     h = hashlib.sha256()
-    for p in (*parts, platform.platform(), sys.version.split()[0], __version__):
+    for p in (*parts, platform.platform(), sys.version.split()[0], version):
         b = p if isinstance(p, bytes) else str(p).encode()
         h.update(len(b).to_bytes(8, "little"))
         h.update(b)

@@ -230,6 +230,7 @@ class Function:
                f"  while running the node built at the line above; runner: "
                f"{self.linked.runners.get(node, '?')}")
         if config.exception_verbosity == "high":
+            # cycle: compile.function -> printing -> compile.function
             from ..printing import debugprint
 
             msg += "\n  graph of the failing node:\n" + debugprint(node.outputs, file="str")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
+import importlib
 from typing import Any, Callable, Sequence
 
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
-from ..tensor.basic import Rebroadcast
+from ..tensor.basic import Rebroadcast, as_tensor_variable as _as_tensor
 from ..tensor.shape import Shape, Shape_i, SpecifyShape, shape, specify_shape
-from ..tensor.basic import as_tensor_variable as _as_tensor
 
 __all__ = ["DeepCopyOp", "deep_copy_op", "FromFunctionOp", "as_op", "ViewOp", "view_op", "Rebroadcast", "Shape", "Shape_i", "SpecifyShape",
            "shape", "specify_shape"]
@@ -71,8 +71,6 @@ class FromFunctionOp(Op):
 
 
 def _load_as_op(module: str, qualname: str) -> Any:
-    import importlib
-
     obj = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)

@@ -123,6 +123,7 @@ class MPIComm:
     so a peer that died or hangs turns into a CollectiveTimeout rather than a hang."""
 
     def __init__(self, mpi_comm: Any):
+        # optional library, loaded when first used
         from mpi4py import MPI
 
         self.MPI = MPI
@@ -341,6 +342,7 @@ def init(comm: Any = None) -> LocalComm | MPIComm:
         _comm = comm if isinstance(comm, (LocalComm, MPIComm)) else MPIComm(comm)
     elif launched_by_mpi():
         try:
+            # optional library, loaded when first used
             from mpi4py import MPI
         except ImportError as e:
             n = _launcher_size()

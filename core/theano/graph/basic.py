@@ -92,6 +92,7 @@ class Variable(Node):
 
     def eval(self, inputs_to_values: dict | None = None) -> Any:
         """Compile (once per set of inputs) and run the graph that computes this variable."""
+        # cycle: graph.basic -> compile.function -> graph.basic
         from ..compile.function import function
 
         inputs_to_values = inputs_to_values or {}

@@ -236,6 +236,7 @@ class ScalarOp(Op):
 
 def _tm():
     """The tensor math module, imported late because it builds on this one."""
+    # cycle: scalar.basic -> tensor.math -> scalar.basic
     from ..tensor import math as tm
 
     return tm
@@ -243,12 +244,14 @@ def _tm():
 
 def _zeros_like(x: Variable, dtype: str | None = None) -> Variable:
     """zeros_like lives in tensor.basic, not tensor.math: imported late for the same reason."""
+    # cycle: scalar.basic -> tensor.basic -> scalar.basic
     from ..tensor.basic import zeros_like
 
     return zeros_like(x, dtype=dtype)
 
 
 def _ones_like(x: Variable) -> Variable:
+    # cycle: scalar.basic -> tensor.basic -> scalar.basic
     from ..tensor.basic import ones_like
 
     return ones_like(x)
@@ -447,6 +450,7 @@ rad2deg = _mk("Rad2Deg", "rad2deg", 1, np.rad2deg, upgrade_to_float,
 # Special functions through SciPy
 def _scipy(name: str) -> Callable:
     def f(*args):
+        # optional library, loaded when first used
         import scipy.special as sp
 
         return getattr(sp, name)(*args)

@@ -26,6 +26,7 @@ import numpy as np
 def verify_grad_sparse(op, pt, structured: bool = False, *args, **kwargs) -> None:
     """theano.gradient.verify_grad for functions with sparse inputs: the sparse points become
     dense inputs converted inside the graph (structured checks keep their patterns)."""
+    # optional library, loaded when first used
     import scipy.sparse as sp
 
     conv = [SparseFromDense(p.format if p.format in ("csr", "csc") else "csr") if sp.issparse(p) else None

@@ -11,6 +11,7 @@ import scipy.sparse
 
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
+from .. import tensor
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 from .basic import as_sparse_variable
@@ -129,8 +130,6 @@ def structured_monoid(tensor_op: Callable[..., Variable]) -> Callable[[Callable]
 
 def _tensor_op(name: str) -> Callable[..., Variable]:
     def op(*args: Any) -> Variable:
-        from .. import tensor
-
         return getattr(tensor, name)(*args)
     return op
 

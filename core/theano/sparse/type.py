@@ -97,12 +97,14 @@ class SparseType(Type):
 
     def sum_gradient_terms(self, terms: list[Variable]) -> Variable:
         """The total of several gradient terms of a sparse variable (used by theano.grad)."""
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import add
 
         total = terms[0]
         for t in terms[1:]:
             total = add(total, t)
         if not isinstance(total.type, SparseType):
+            # cycle: sparse.type -> sparse.basic -> sparse.type
             from .basic import SparseFromDense
 
             total = SparseFromDense(self.format)(total)
@@ -136,61 +138,73 @@ class _SparseOperators:
 
     @property
     def shape(self) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import dense_from_sparse
         return shape(dense_from_sparse(self))
 
     @property
     def T(self) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import transpose
 
         return transpose(self)
 
     def transpose(self) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import transpose
 
         return transpose(self)
 
     def toarray(self) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import dense_from_sparse
 
         return dense_from_sparse(self)
 
     def sum(self, axis: int | None = None, sparse_grad: bool = False) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import sp_sum
 
         return sp_sum(self, axis, sparse_grad)
 
     def __add__(self, other: Any) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import add
 
         return add(self, other)
 
     def __radd__(self, other: Any) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import add
 
         return add(other, self)
 
     def __sub__(self, other: Any) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import sub
 
         return sub(self, other)
 
     def __rsub__(self, other: Any) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import sub
 
         return sub(other, self)
 
     def __mul__(self, other: Any) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import mul
 
         return mul(self, other)
 
     def __rmul__(self, other: Any) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import mul
 
         return mul(other, self)
 
     def __truediv__(self, other: Any) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import mul
 
         if isinstance(other, Variable) and isinstance(other.type, SparseType):
@@ -198,21 +212,25 @@ class _SparseOperators:
         return mul(self, 1.0 / other if not isinstance(other, Variable) else _reciprocal(other))
 
     def __neg__(self) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import neg
 
         return neg(self)
 
     def __abs__(self) -> Variable:
+        # cycle: sparse.type -> sparse.basic -> sparse.type
         from .basic import abs_
 
         return abs_(self)
 
     def __dot__(self, other: Any) -> Variable:
+        # cycle: sparse.type -> sparse.dot -> sparse -> sparse.type
         from .dot import dot
 
         return dot(self, other)
 
     def __rdot__(self, other: Any) -> Variable:
+        # cycle: sparse.type -> sparse.dot -> sparse -> sparse.type
         from .dot import dot
 
         return dot(other, self)

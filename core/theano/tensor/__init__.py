@@ -44,6 +44,7 @@ from ..scalar.basic import bool as _sbool, int8, int16, int32, int64, uint8, uin
 _dtype_names = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16",
                 "float32", "float64", "complex64", "complex128"]
 
+import importlib
 import types as _types
 
 __all__ = [_n for _n, _v in list(globals().items())
@@ -54,8 +55,6 @@ from . import rewriting  # noqa: E402,F401  (registers the tensor rewrites in re
 def _lazy_submodule(name: str):
     """Lazy submodules: `tensor.slinalg` loads scipy.linalg only when first used."""
     if name == "slinalg":
-        import importlib
-
         module = importlib.import_module(f"{__name__}.{name}")
         _absent_install(module)
         return module

@@ -97,6 +97,7 @@ def as_tensor_variable(x: Any, name: str | None = None, ndim: int | None = None)
     if isinstance(x, Apply):
         return as_tensor_variable(x.default_output, name, ndim)
     if isinstance(x, (list, tuple)) and any(isinstance(i, Variable) for i in _flatten(x)):
+        # cycle: tensor.basic -> tensor.join -> tensor.basic
         from .join import stack
 
         return stack([as_tensor_variable(i) for i in x])
@@ -293,6 +294,7 @@ def get_scalar_constant_value(v: Any) -> np.ndarray:
             return get_scalar_constant_value(v.owner.inputs[0])
         if isinstance(op, Elemwise) and isinstance(op.scalar_op, scal.Cast):
             return np.asarray(get_scalar_constant_value(v.owner.inputs[0])).astype(v.type.dtype)
+        # cycle: tensor.basic -> tensor.shape -> tensor.basic
         from .shape import Shape_i
 
         if isinstance(op, Shape_i):
@@ -304,6 +306,7 @@ def get_scalar_constant_value(v: Any) -> np.ndarray:
 
 def _sliced_length(v: Variable) -> int | None:
     """The length of a constant slice of a vector of known length (x.shape[2:]), else None."""
+    # cycle: tensor.basic -> tensor.subtensor -> tensor.basic
     from .subtensor import Subtensor
 
     op = v.owner.op
@@ -329,7 +332,9 @@ def get_vector_length(v: Any) -> int:
     if isinstance(v, Constant):
         return len(v.data)
     if v.owner is not None:
+        # cycle: tensor.basic -> tensor.join -> tensor.basic
         from .join import MakeVector
+        # cycle: tensor.basic -> tensor.shape -> tensor.basic
         from .shape import Shape
 
         op = v.owner.op
@@ -384,6 +389,7 @@ class Alloc(Op):
         return [tuple(node.inputs[1:])]
 
     def grad(self, inputs, gouts):
+        # cycle: tensor.basic -> tensor.math -> tensor.basic
         from .math import sum as tsum
 
         value, shape = inputs[0], inputs[1:]
@@ -477,6 +483,7 @@ class ARange(Op):
         return fn
 
     def infer_shape(self, node, shapes):
+        # cycle: tensor.basic -> tensor.math -> tensor.basic
         from .math import ceil, maximum, true_div
 
         start, stop, step = node.inputs
@@ -595,6 +602,7 @@ class Tile(Op):
         return [tuple(shapes[0][k] * reps[k] for k in range(self.ndim))]
 
     def L_op(self, inputs, outputs, gouts):
+        # cycle: tensor.basic -> tensor.shape -> tensor.basic
         from .shape import reshape
 
         x, reps = inputs
@@ -635,6 +643,7 @@ def tile(x: Any, reps: Any, ndim: int | None = None) -> Variable:
     reps = [1] * (nd - len(reps)) + reps
     if x.type.ndim < nd:
         x = DimShuffle(x.type.broadcastable, ["x"] * (nd - x.type.ndim) + list(range(x.type.ndim)))(x)
+    # cycle: tensor.basic -> tensor.join -> tensor.basic
     from .join import make_vector
 
     reps_v = make_vector(*[as_tensor_variable(r) if isinstance(r, Variable) else np.int64(r) for r in reps],
@@ -644,6 +653,7 @@ def tile(x: Any, reps: Any, ndim: int | None = None) -> Variable:
 
 def tri(N: Any, M: Any = None, k: Any = 0, dtype: str | None = None) -> Variable:
     """The N x M matrix with ones at and below diagonal k, zeros above."""
+    # cycle: tensor.basic -> tensor.math -> tensor.basic
     from .math import ge
 
     M = N if M is None else M

@@ -59,6 +59,7 @@ class Elemwise(Op):
         return f"Elemwise{{{self.scalar_op},{('inplace' if ip == '0:0' else 'inplace{' + ip + '}') if ip else 'no_inplace'}}}"
 
     def make_node(self, *inputs: Any) -> Apply:
+        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
         from .basic import as_tensor_variable
 
         inputs = [as_tensor_variable(i) for i in inputs]
@@ -136,7 +137,9 @@ class Elemwise(Op):
 
     # -- derivatives and shapes ---------------------------------------------------------
     def L_op(self, inputs, outputs, output_grads):
+        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
         from .basic import cast
+        # cycle: tensor.elemwise -> tensor.math -> tensor.elemwise
         from .math import sum as tsum
 
         grads = self.scalar_op.grad(inputs, output_grads)
@@ -154,6 +157,7 @@ class Elemwise(Op):
             if x.type.dtype in scal.continuous_dtypes and g.type.dtype != x.type.dtype:
                 g = cast(g, x.type.dtype)
             if g.type.broadcastable != x.type.broadcastable:
+                # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
                 from .basic import patternbroadcast
 
                 g = patternbroadcast(g, x.type.broadcastable)
@@ -163,6 +167,7 @@ class Elemwise(Op):
     def R_op(self, inputs, eval_points):
         """Jacobian-vector product: an elementwise op's Jacobian is diagonal, so the partial
         derivatives (the scalar gradient against a ones cotangent) times the directions."""
+        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
         from .basic import cast, ones_like
 
         outs = self(*inputs)
@@ -229,6 +234,7 @@ class DimShuffle(Op):
         return f"DimShuffle{{{','.join(str(o) for o in self.new_order)}}}"
 
     def make_node(self, x: Any) -> Apply:
+        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
         from .basic import as_tensor_variable
 
         x = as_tensor_variable(x)
@@ -281,6 +287,7 @@ class DimShuffle(Op):
             gz = tsum(gz, axis=self.augment, keepdims=True)
         g = DimShuffle(gz.type.broadcastable, grad_order)(gz)
         if g.type.broadcastable != x.type.broadcastable:
+            # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
             from .basic import patternbroadcast
 
             g = patternbroadcast(g, x.type.broadcastable)
@@ -350,6 +357,7 @@ class CAReduce(Op):
         return self.scalar_op.output_dtypes(idtype, idtype)[0]
 
     def make_node(self, x: Any) -> Apply:
+        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
         from .basic import as_tensor_variable
 
         x = as_tensor_variable(x)

@@ -125,6 +125,7 @@ class Join(Op):
             return [tuple(switch(eq(ax, k), add(*[s[k] for s in ts]), ts[0][k]) for k in range(nd))]
 
     def L_op(self, inputs, outputs, gouts):
+        # cycle: tensor.join -> tensor.subtensor -> tensor -> tensor.join
         from .subtensor import getitem
 
         axis, tensors = inputs[0], inputs[1:]
@@ -299,6 +300,7 @@ def roll(x: Any, shift: Any, axis: int | None = None) -> Variable:
     if not -x.type.ndim <= int(axis) < x.type.ndim:
         raise ValueError(f"roll: axis {axis} out of range for {x} of type {x.type}")
     axis = int(axis) % x.type.ndim
+    # cycle: tensor.join -> tensor.subtensor -> tensor -> tensor.join
     from .subtensor import getitem
 
     # The last `shift` elements (taken modulo the length) come first.

@@ -114,6 +114,7 @@ class Reshape(Op):
                                  f"-1 and the others must be non-negative")
             bcast = [s == 1 for s in data]
         elif shp.owner is not None:
+            # cycle: tensor.shape -> tensor.join -> tensor.shape
             from .join import MakeVector
 
             if isinstance(shp.owner.op, MakeVector):
@@ -143,6 +144,7 @@ class Reshape(Op):
 
     def infer_shape(self, node, shapes):
         x, shp = node.inputs
+        # cycle: tensor.shape -> tensor.math -> tensor.shape
         from .math import prod, switch, eq, int_div
 
         out = []
@@ -182,6 +184,7 @@ def reshape(x: Any, newshape: Any, ndim: int | None = None) -> Variable:
         newshape = [newshape]
     if isinstance(newshape, (list, tuple)):
         if any(isinstance(s, Variable) for s in newshape):
+            # cycle: tensor.shape -> tensor.join -> tensor.shape
             from .join import make_vector
 
             newshape = make_vector(*[as_tensor_variable(s) if isinstance(s, Variable) else
@@ -272,6 +275,7 @@ class SpecifyShape(Op):
 
 
 def specify_shape(x: Any, shp: Any) -> Variable:
+    # cycle: tensor.shape -> tensor.join -> tensor.shape
     from .join import make_vector
 
     if isinstance(shp, (list, tuple)):

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..compile.sharedvalue import shared
 from ..config import config
 from ..graph.basic import Variable
 from ..scalar.basic import upcast
@@ -56,8 +57,6 @@ class RandomStreams:
 
     def gen(self, fn: str, size: Any, params: list[Any], ndim: int | None, dtype: str) -> Variable:
         """A draw of distribution `fn` from a new stream, its generator updated by default."""
-        from ..compile.sharedvalue import shared
-
         params = [as_tensor_variable(p) for p in params]
         size_v = normalize_size(size)
         rank = sample_ndim(fn, size_v, params, ndim)

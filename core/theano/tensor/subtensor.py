@@ -314,6 +314,7 @@ def getitem(x: Variable, index: Any) -> Variable:
         index = tuple(index)
     index, newaxes = _expand_index(x, index)
     if any(_is_advanced(i) for i in index):
+        # cycle: tensor.subtensor -> tensor.advanced_subtensor -> tensor.subtensor
         from .advanced_subtensor import advanced_getitem
 
         return advanced_getitem(x, index)
@@ -361,6 +362,7 @@ def _write(x: Any, y: Any, set_: bool, inplace: bool = False, tolerate_inplace_a
     if x.owner is None or not isinstance(x.owner.op, Subtensor):
         adv = None
         if x.owner is not None:
+            # cycle: tensor.subtensor -> tensor.advanced_subtensor -> tensor.subtensor
             from .advanced_subtensor import advanced_write
 
             adv = advanced_write(x, y, set_)
@@ -386,6 +388,7 @@ def inc_subtensor(x: Any, y: Any, inplace: bool = False, set_instead_of_inc: boo
 
 def nonzero(a: Any, return_matrix: bool = False) -> Any:
     """The indices of the non-zero elements, as a tuple of vectors (or a matrix)."""
+    # cycle: tensor.subtensor -> tensor.advanced_subtensor -> tensor.subtensor
     from .advanced_subtensor import nonzero as _nz
 
     return _nz(a, return_matrix)

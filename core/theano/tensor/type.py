@@ -219,6 +219,7 @@ class TensorType(Type):
             return var
         if (isinstance(t, TensorType) and t.dtype == self.dtype and t.ndim == self.ndim
                 and all(ob or not sb for sb, ob in zip(self.broadcastable, t.broadcastable))):
+            # cycle: tensor.type -> tensor.basic -> tensor.type
             from .basic import patternbroadcast
 
             return patternbroadcast(var, self.broadcastable)

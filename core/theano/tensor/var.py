@@ -11,12 +11,14 @@ from ..graph.op import op_error
 
 
 def _m():
+    # cycle: tensor.var -> tensor.math -> tensor -> tensor.var
     from . import math
 
     return math
 
 
 def _b():
+    # cycle: tensor.var -> tensor.basic -> tensor.var
     from . import basic
 
     return basic
@@ -90,6 +92,7 @@ class _TensorOperators:
         raise TypeError(f"{self} is symbolic: len() is not known; use {self}.shape[0]")
 
     def __getitem__(self, index):
+        # cycle: tensor.var -> tensor.subtensor -> tensor -> tensor.var
         from .subtensor import getitem
 
         return getitem(self, index)
@@ -109,6 +112,7 @@ class _TensorOperators:
 
     @property
     def shape(self):
+        # cycle: tensor.var -> tensor.shape -> tensor -> tensor.var
         from .shape import shape
 
         return shape(self)
@@ -137,6 +141,7 @@ class _TensorOperators:
 
     # -- methods ------------------------------------------------------------------
     def dimshuffle(self, *pattern):
+        # cycle: tensor.var -> tensor.elemwise -> tensor -> tensor.var
         from .elemwise import DimShuffle
 
         if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
@@ -157,16 +162,19 @@ class _TensorOperators:
         return self.dimshuffle(axes)
 
     def reshape(self, shape, ndim=None):
+        # cycle: tensor.var -> tensor.shape -> tensor -> tensor.var
         from .shape import reshape
 
         return reshape(self, shape, ndim=ndim)
 
     def flatten(self, ndim=1, outdim=None):
+        # cycle: tensor.var -> tensor.shape -> tensor -> tensor.var
         from .shape import flatten
 
         return flatten(self, outdim if outdim is not None else ndim)
 
     def squeeze(self, axis=None):
+        # cycle: tensor.var -> tensor.shape -> tensor -> tensor.var
         from .shape import squeeze
 
         return squeeze(self, axis)
@@ -240,41 +248,49 @@ class _TensorOperators:
     def log(self): return _m().log(self)
 
     def cumsum(self, axis=None):
+        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
         from .extra_ops import cumsum
 
         return cumsum(self, axis)
 
     def cumprod(self, axis=None):
+        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
         from .extra_ops import cumprod
 
         return cumprod(self, axis)
 
     def sort(self, axis=-1, kind="quicksort", order=None):
+        # cycle: tensor.var -> tensor.sort -> tensor -> tensor.var
         from .sort import sort
 
         return sort(self, axis, kind, order)
 
     def argsort(self, axis=-1, kind="quicksort", order=None):
+        # cycle: tensor.var -> tensor.sort -> tensor -> tensor.var
         from .sort import argsort
 
         return argsort(self, axis, kind, order)
 
     def repeat(self, repeats, axis=None):
+        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
         from .extra_ops import repeat
 
         return repeat(self, repeats, axis)
 
     def nonzero(self, return_matrix=False):
+        # cycle: tensor.var -> tensor.subtensor -> tensor -> tensor.var
         from .subtensor import nonzero
 
         return nonzero(self, return_matrix)
 
     def diagonal(self, offset=0, axis1=0, axis2=1):
+        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
         from .extra_ops import diagonal
 
         return diagonal(self, offset, axis1, axis2)
 
     def trace(self):
+        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
         from .extra_ops import trace
 
         return trace(self)

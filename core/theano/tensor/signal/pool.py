@@ -48,6 +48,7 @@ def pool_output_length(size: Any, ws: int, stride: int, pad: int, ignore_border:
     v = size + 2 * pad
     symbolic = isinstance(v, Variable)
     if symbolic:
+        # cycle: tensor.signal.pool -> tensor.math -> tensor -> tensor.signal -> tensor.signal.pool
         from ..math import maximum
     else:
         maximum = max  # noqa: N806 - the same name for ints and variables
