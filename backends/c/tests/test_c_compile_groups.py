@@ -63,3 +63,27 @@ def test_the_compiler_is_probed_once_per_cache(tmp_path):
         kinds = [e.path.split(os.sep)[-3] for e in CompileDir().entries()]
     assert remembered == toolchain._probe(path)
     assert kinds.count("compiler") == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_compiles_although_the_parents_build_threads_are_gone(tmp_path):
+    # The parent's background builds ran on threads a forked child does not have: the child
+    # must get pools of its own, or what it submits would never run.
+    code = textwrap.dedent("""
+        import os, sys, numpy as np, theano
+        from theano import tensor as T
+        x = T.dmatrix('x')
+        f = theano.function([x], [T.exp(x).sum(axis=1), T.tanh(x) * 3.0, T.sqrt(abs(x)).max(axis=0)], device='c')
+        pid = os.fork()
+        if pid == 0:
+            y = T.dvector('y')
+            g = theano.function([y], [T.cosh(y).sum(), T.arctan(y) - 1.5, T.expm1(y) * y], device='c')
+            v = np.array([0.5, -2.0])
+            ok = np.allclose(g(v)[1], np.arctan(v) - 1.5) and np.allclose(f(np.ones((2, 2)))[1], np.tanh(1.0) * 3)
+            os._exit(0 if ok else 3)
+        _, status = os.waitpid(pid, 0)
+        sys.exit(os.waitstatus_to_exitcode(status))
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240,
+                         env=dict(os.environ, THEANO_FLAGS=f"compiledir={tmp_path}"))
+    assert res.returncode == 0, res.stderr

@@ -43,6 +43,20 @@ ALWAYS = ("launcher", "filters")
 # in a subprocess, so threads suffice.
 _builders = ThreadPoolExecutor(max_workers=len(EXTENSIONS), thread_name_prefix="theano-c-ext")
 _compilers = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="theano-c-cc")
+_backends: Any = weakref.WeakSet()  # every CBackend, for _after_fork
+
+
+def _after_fork() -> None:
+    """A forked child has none of the parent's threads: pools whose workers are gone would
+    never run what it submits, and a build the parent had under way would never finish."""
+    global _builders, _compilers
+    _builders = ThreadPoolExecutor(max_workers=len(EXTENSIONS), thread_name_prefix="theano-c-ext")
+    _compilers = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="theano-c-cc")
+    for backend in list(_backends):
+        backend._forget_unfinished()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 #: A graph's kernels missing from the disk cache compile as this many libraries (each one
 #: compiler run over one file per kernel, linked once), side by side. A fixed number, so the
 #: grouping depends on the graph and the cache alone and a warm start finds the same groups.
@@ -74,6 +88,13 @@ class CBackend(Backend):
         self._compiling: dict[str, Future] = {}  # kernel source -> its library being built
         self._sources: Any = weakref.WeakKeyDictionary()  # Kernel -> (source, unit source)
         self._planned = threading.local()  # the plans `link` made ahead, per linking thread
+        _backends.add(self)
+
+    def _forget_unfinished(self) -> None:
+        """In a forked child: builds under way in the parent are started again when needed."""
+        self._lock = threading.Lock()
+        self._building = {m: f for m, f in self._building.items() if f.done() and f.exception() is None}
+        self._compiling = {s: f for s, f in self._compiling.items() if f.done() and f.exception() is None}
 
     # -- compiled pieces ----------------------------------------------------------------
     def _extension(self, source: str, module: str, openmp: bool = False) -> Any:
