@@ -400,7 +400,7 @@ def clone_replace(output: Any, replace: Any = None, strict: bool = True, share_i
     memo: dict = {}
     for old, new in pairs:
         if not isinstance(new, Variable):
-            from ..tensor.basic import as_tensor_variable  # the graph layer knows no tensors
+            from ..tensor.basic import as_tensor_variable  # cycle: graph.basic -> tensor.basic -> graph.basic
 
             new = as_tensor_variable(new)
         if strict and new.type != old.type:

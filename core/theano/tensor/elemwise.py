@@ -280,9 +280,10 @@ class DimShuffle(Op):
         for k, o in enumerate(self.new_order):
             if o != "x":
                 grad_order[o] = k
-        # Sum away the augmented axes first, then undo the permutation.
+        # cycle: tensor.elemwise -> tensor.math -> tensor.elemwise
         from .math import sum as tsum
 
+        # Sum away the augmented axes first, then undo the permutation.
         if self.augment:
             gz = tsum(gz, axis=self.augment, keepdims=True)
         g = DimShuffle(gz.type.broadcastable, grad_order)(gz)
