@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="run the cases in N worker processes (compiling dominates: one per CPU "
                         "keeps them all busy); the results are the same as with one")
+    p.add_argument("--coverage", action="store_true",
+                   help="print the per-op coverage table (native, fallback, FAIL ...; every fallback "
+                        "with its reason) after the run, as docs/coverage.md shows it")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="show missing ops in the table and the expected failures' details")
     return p
@@ -38,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from .catalog import all_cases
+    from .coverage import coverage_markdown
     from .report import exit_code, render_table, to_json
     from .parallel import run_selected_in_processes
     from .runner import run_cases, select
@@ -67,9 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = run_cases(cases, target, args.reference)
     print(render_table(results, target, args.reference, verbose=args.verbose))
     print(f"({time.perf_counter() - t0:.1f} s)")
+    if args.json or args.coverage:
+        report = to_json(results, target, args.reference)
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump(to_json(results, target, args.reference), fh, indent=1)
+            json.dump(report, fh, indent=1)
+    if args.coverage:
+        print(coverage_markdown([report]))
     return exit_code(results, strict=args.strict)
 
 

@@ -36,3 +36,12 @@ def test_table_has_a_row_per_op_and_a_column_per_backend(tmp_path):
     assert "| elemwise | `exp` | native | **FAIL** 2/5 |" in md
     assert "| product | `dot` | native | fallback (1/4 native) |" in md
     assert "| function | `updates` | native | native |" in md
+
+
+def test_the_installed_suite_prints_the_coverage_table_with_coverage(capsys):
+    from theano_conformance.__main__ import main
+
+    assert main(["--backend", "numpy", "-k", "exp", "-k", "dot", "--coverage"]) == 0
+    out = capsys.readouterr().out
+    assert "| group | op | numpy |" in out
+    assert "| elemwise | `exp` | native |" in out and "| product | `dot` | native |" in out
