@@ -4,7 +4,7 @@ import numpy as np
 
 import theano
 import theano.tensor as T
-from theano.tensor.rewriting import LogSumExp
+from theano.tensor.logsumexp import LogSumExp
 from helpers import assert_same, both, scalar_names
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)

@@ -14,7 +14,7 @@ from theano.backend import HOST_RUNNER
 from theano.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1, AdvancedSubtensor,
                                               AdvancedSubtensor1)
 from theano.tensor.basic import ARange
-from theano.tensor.rewriting.stabilize import LogSumExp
+from theano.tensor.logsumexp import LogSumExp
 from theano.tensor.subtensor import IncSubtensor
 
 pytest.importorskip("theano_c")

@@ -28,7 +28,7 @@ from theano.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncS
                                               AdvancedSubtensor1)
 from theano.tensor.basic import ARange
 from theano.tensor.nnet.crossentropy import CrossentropyCategorical1Hot, CrossentropyCategorical1HotGrad
-from theano.tensor.rewriting.stabilize import LogSumExp
+from theano.tensor.logsumexp import LogSumExp
 from theano.tensor.subtensor import IncSubtensor
 
 from .lowering import Plan, lower

@@ -5,6 +5,6 @@ from . import canonicalize, shape_rewrites, stabilize, specialize, blas, fusion,
 from .fusion import fuse_elemwise
 from ..fused import FusedElemwise  # the ops' home is tensor.fused, tensor.gemm; re-exported
 from ..gemm import Gemm, Gemv  # for out-of-tree code that imported them from here
-from .stabilize import LogSumExp, logsumexp
+from ..logsumexp import LogSumExp, logsumexp  # home: tensor.logsumexp; re-exported likewise
 
 __all__ = ["FusedElemwise", "Gemm", "Gemv", "LogSumExp", "fuse_elemwise", "logsumexp"]

@@ -2,29 +2,27 @@
 every digit (log(1+x) for tiny x, log(sum(exp(x))) for large x)."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from ...graph.basic import Apply, Variable
-from ...graph.op import Op
+from ...graph.basic import Variable
 from ...rewrite.basic import node_rewriter
 from ...scalar import basic as scal
-from ..basic import as_tensor_variable, cast, constant, patternbroadcast
+from ..basic import cast, constant
 from ..elemwise import DimShuffle, Elemwise, expand_reduced
 from ..math import (Sum, add, exp, expm1, isinf, log, log1p, lt, maximum, neg, sigmoid, softplus,
                     switch, tanh)
 from ..math import sum as tsum
-from ..type import TensorType
 from .matching import all_broadcastable, elemwise_of, fit_type, is_float, scalar_constant
 from .products import (Product, build_product, cancel_common, negation_of, parse_product,
                        rewrite_product, same, signed_terms)
 from .registry import register
 from ..basic import alloc
-from ..math import _norm_axis
+from ..logsumexp import LogSumExp
 from ..shape import Shape_i
 
-__all__ = ["LogSumExp", "logsumexp"]
+__all__: list[str] = []
 
 
 def _const_is(var: Variable, value: float) -> bool:
@@ -430,68 +428,6 @@ def local_log_add_exp(fgraph, node):
 
 
 # -- log-sum-exp ---------------------------------------------------------------------
-
-class LogSumExp(Op):
-    """log(sum(exp(x), axis)) computed as m + log(sum(exp(x - m))) with m the maximum along
-    the axes (0 where that maximum is infinite, so -inf and +inf come out as the naive form
-    gives them). Made by the stabilize rewrite; its perform is its meaning."""
-
-    __props__ = ("axis", "dtype", "acc_dtype")
-    infer_shape_trusted = True
-
-    def __init__(self, axis: Sequence[int] | None, dtype: str, acc_dtype: str):
-        self.axis = None if axis is None else tuple(int(a) for a in axis)
-        self.dtype = dtype
-        self.acc_dtype = acc_dtype
-
-    def _axes(self, ndim: int) -> tuple[int, ...]:
-        return tuple(range(ndim)) if self.axis is None else self.axis
-
-    def make_node(self, x):
-        x = as_tensor_variable(x)
-        axes = self._axes(x.type.ndim)
-        bcast = tuple(b for k, b in enumerate(x.type.broadcastable) if k not in axes)
-        return Apply(self, [x], [TensorType(self.dtype, bcast)()])
-
-    def make_py_fn(self, node):
-        axes = self._axes(node.inputs[0].type.ndim)
-        acc, odt = np.dtype(self.acc_dtype), np.dtype(self.dtype)
-
-        def fn(x):
-            with np.errstate(all="ignore"):
-                m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
-                m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
-                s = np.sum(np.exp(x - m), axis=axes, dtype=acc)
-                r = np.log(s) + m.reshape(s.shape).astype(acc)
-            return np.asarray(r, dtype=odt)
-
-        return fn
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = self.make_py_fn(node)(np.asarray(inputs[0]))
-
-    def infer_shape(self, node, shapes):
-        axes = self._axes(node.inputs[0].type.ndim)
-        return [tuple(s for k, s in enumerate(shapes[0]) if k not in axes)]
-
-    def L_op(self, inputs, outputs, gouts):
-        (x,), (lse,), (gz,) = inputs, outputs, gouts
-        axes = self._axes(x.type.ndim)
-        lse_b = expand_reduced(lse, x.type.ndim, axes)
-        gz_b = expand_reduced(gz, x.type.ndim, axes)
-        g = gz_b * exp(x - lse_b)
-        g = cast(g, x.type.dtype) if g.type.dtype != x.type.dtype else g
-        return [patternbroadcast(g, x.type.broadcastable)]
-
-
-def logsumexp(x: Any, axis: Any = None) -> Variable:
-    """log(sum(exp(x), axis)), computed stably."""
-    x = as_tensor_variable(x)
-    s = tsum(exp(x), axis=axis)
-    ax = _norm_axis(x, axis)
-    return LogSumExp(None if ax is None else tuple(sorted(ax)), s.type.dtype,
-                     s.owner.op.acc_dtype)(x)
-
 
 @register("stabilize")
 @node_rewriter([Elemwise], name="local_log_sum_exp")
