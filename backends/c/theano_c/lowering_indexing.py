@@ -286,7 +286,7 @@ def _lower_logsumexp(op: LogSumExp, node: Apply, backend: Any) -> Plan | None:
         return None
     fn = getattr(_library(), f"logsumexp_{name}")
     ndim = x.type.ndim
-    axes = op._axes(ndim)
+    axes = op.reduced_axes(ndim)
     keep = tuple(d for d in range(ndim) if d not in axes)
     order = keep + tuple(sorted(axes))
     acc, odt = np.dtype(op.acc_dtype), np.dtype(op.dtype)

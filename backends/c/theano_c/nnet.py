@@ -253,7 +253,7 @@ def _lower_pool_grad(op: Any, node: Apply, backend: Any) -> lowering.Plan | None
             geo, p = _pool_geometry(op, x.shape)
             rest = [np.ascontiguousarray(r, dtype=odt) for r in rest]
             for r, what in zip(rest, ("maxout", "gz") if is_max else ("gz",)):
-                op._check_pooled(x, r, geo, what)
+                op.check_pooled(x, r, geo, what)
             maxout, gz = rest if is_max else (rest[0], rest[0])
             gx = np.zeros(x.shape, dtype=odt) if gz.size == 0 else np.empty(x.shape, dtype=odt)
             if gz.size:
@@ -274,7 +274,7 @@ def _lower_pool_grad_grad(op: DownsampleFactorMaxGradGrad, node: Apply, backend:
         def run(x: Any, maxout: Any, ggx: Any) -> np.ndarray:
             x, maxout, ggx = (np.ascontiguousarray(v, dtype=odt) for v in (x, maxout, ggx))
             geo, p = _pool_geometry(op, x.shape)
-            op._check_pooled(x, maxout, geo, "maxout")
+            op.check_pooled(x, maxout, geo, "maxout")
             op.check_ggx(x.shape, ggx.shape)
             out = np.empty(maxout.shape, dtype=odt)
             if out.size:

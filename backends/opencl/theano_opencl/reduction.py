@@ -76,7 +76,7 @@ def _lower_reduce(op: CAReduce, node: Apply, backend: Any) -> Plan | None:
         return None
     name, idt, acc, odt = spec
     ndim = node.inputs[0].type.ndim
-    axes = op._axes(ndim)
+    axes = op.reduced_axes(ndim)
     py = op.make_py_fn(node)
     if name in _FUSED_REDUCTIONS:
         cols = _column_plan(node, backend, reduction_kernel(node), (),

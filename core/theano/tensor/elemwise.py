@@ -340,12 +340,14 @@ class CAReduce(Op):
             return None
         x = node.inputs[0]
         i = scal.get_scalar_type(x.type.dtype)()
-        red = Reduction(self._axes(x.type.ndim), self.scalar_op, getattr(self, "acc_dtype", None) or x.type.dtype,
+        red = Reduction(self.reduced_axes(x.type.ndim), self.scalar_op, getattr(self, "acc_dtype", None) or x.type.dtype,
                         node.outputs[0].type.dtype)
         return kernel_from_composite(scal.Composite([i], [scal.identity(i)]), [x.type], [x.type], red,
                                      name=f"reduce_{self.scalar_op.name}")
 
-    def _axes(self, ndim: int) -> tuple[int, ...]:
+    def reduced_axes(self, ndim: int) -> tuple[int, ...]:
+        """The axes this reduction removes from an ndim-dimensional input, in range and sorted
+        (`axis` as given may be None or negative); backends read it to lay out their loops."""
         if self.axis is None:
             return tuple(range(ndim))
         for a in self.axis:
@@ -362,7 +364,7 @@ class CAReduce(Op):
         from .basic import as_tensor_variable
 
         x = as_tensor_variable(x)
-        axes = self._axes(x.type.ndim)
+        axes = self.reduced_axes(x.type.ndim)
         if self.axis is not None and axes != self.axis:
             return type(self)(**{**self._init_kwargs(), "axis": axes}).make_node(x)
         bcast = tuple(b for k, b in enumerate(x.type.broadcastable) if k not in axes)
@@ -376,7 +378,7 @@ class CAReduce(Op):
 
     def make_py_fn(self, node: Apply) -> Callable[..., Any]:
         red = self._reducer()
-        axes = self._axes(node.inputs[0].type.ndim)
+        axes = self.reduced_axes(node.inputs[0].type.ndim)
         odt = np.dtype(node.outputs[0].type.dtype)
         identity = self.scalar_op.identity
         name = type(self).__name__
@@ -401,7 +403,7 @@ class CAReduce(Op):
         output_storage[0][0] = self.make_py_fn(node)(np.asarray(inputs[0]))
 
     def infer_shape(self, node, shapes):
-        axes = self._axes(node.inputs[0].type.ndim)
+        axes = self.reduced_axes(node.inputs[0].type.ndim)
         return [tuple(s for k, s in enumerate(shapes[0]) if k not in axes)]
 
 

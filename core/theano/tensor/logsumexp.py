@@ -31,17 +31,18 @@ class LogSumExp(Op):
         self.dtype = dtype
         self.acc_dtype = acc_dtype
 
-    def _axes(self, ndim: int) -> tuple[int, ...]:
+    def reduced_axes(self, ndim: int) -> tuple[int, ...]:
+        """The axes reduced for an ndim-dimensional input (all of them when `axis` is None)."""
         return tuple(range(ndim)) if self.axis is None else self.axis
 
     def make_node(self, x):
         x = as_tensor_variable(x)
-        axes = self._axes(x.type.ndim)
+        axes = self.reduced_axes(x.type.ndim)
         bcast = tuple(b for k, b in enumerate(x.type.broadcastable) if k not in axes)
         return Apply(self, [x], [TensorType(self.dtype, bcast)()])
 
     def make_py_fn(self, node):
-        axes = self._axes(node.inputs[0].type.ndim)
+        axes = self.reduced_axes(node.inputs[0].type.ndim)
         acc, odt = np.dtype(self.acc_dtype), np.dtype(self.dtype)
 
         def fn(x):
@@ -58,12 +59,12 @@ class LogSumExp(Op):
         output_storage[0][0] = self.make_py_fn(node)(np.asarray(inputs[0]))
 
     def infer_shape(self, node, shapes):
-        axes = self._axes(node.inputs[0].type.ndim)
+        axes = self.reduced_axes(node.inputs[0].type.ndim)
         return [tuple(s for k, s in enumerate(shapes[0]) if k not in axes)]
 
     def L_op(self, inputs, outputs, gouts):
         (x,), (lse,), (gz,) = inputs, outputs, gouts
-        axes = self._axes(x.type.ndim)
+        axes = self.reduced_axes(x.type.ndim)
         lse_b = expand_reduced(lse, x.type.ndim, axes)
         gz_b = expand_reduced(gz, x.type.ndim, axes)
         g = gz_b * exp(x - lse_b)

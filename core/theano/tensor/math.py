@@ -210,7 +210,7 @@ class _DtypeReduce(CAReduce):
 
     def make_py_fn(self, node):
         red = self._sop.nfunc.reduce
-        axes = self._axes(node.inputs[0].type.ndim)
+        axes = self.reduced_axes(node.inputs[0].type.ndim)
         acc, odt = self.acc_dtype, np.dtype(self.dtype)
 
         def fn(x):
@@ -232,7 +232,7 @@ class Sum(_DtypeReduce):
         (x,), (gz,) = inputs, gouts
         if x.type.dtype in scal.discrete_dtypes:
             return [zeros_like(x, dtype=config.floatX)]
-        g = expand_reduced(gz, x.type.ndim, self._axes(x.type.ndim))
+        g = expand_reduced(gz, x.type.ndim, self.reduced_axes(x.type.ndim))
         g = fill(x, g)
         return [cast(g, x.type.dtype) if g.type.dtype != x.type.dtype else g]
 
@@ -250,7 +250,7 @@ class Prod(_DtypeReduce):
 
     def L_op(self, inputs, outputs, gouts):
         (x,), (prod_out,), (gz,) = inputs, outputs, gouts
-        axes = self._axes(x.type.ndim)
+        axes = self.reduced_axes(x.type.ndim)
         gz_b = expand_reduced(gz, x.type.ndim, axes)
         p_b = expand_reduced(prod_out, x.type.ndim, axes)
         # prod / x, which is exact where x != 0; for zeros use the product of the others.
@@ -279,7 +279,7 @@ class _Extremum(CAReduce):
 
     def L_op(self, inputs, outputs, gouts):
         (x,), (out,), (gz,) = inputs, outputs, gouts
-        axes = self._axes(x.type.ndim)
+        axes = self.reduced_axes(x.type.ndim)
         out_b = expand_reduced(out, x.type.ndim, axes)
         gz_b = expand_reduced(gz, x.type.ndim, axes)
         # Theano's convention: every position that attains the extremum gets the gradient.
@@ -313,7 +313,7 @@ class All(CAReduce):
         return "bool"
 
     def make_py_fn(self, node):
-        axes = self._axes(node.inputs[0].type.ndim)
+        axes = self.reduced_axes(node.inputs[0].type.ndim)
         return lambda x: np.asarray(np.all(x, axis=axes))
 
     def grad(self, inputs, gouts):
@@ -335,7 +335,7 @@ class Any(CAReduce):
         return "bool"
 
     def make_py_fn(self, node):
-        axes = self._axes(node.inputs[0].type.ndim)
+        axes = self.reduced_axes(node.inputs[0].type.ndim)
         return lambda x: np.asarray(np.any(x, axis=axes))
 
     def grad(self, inputs, gouts):

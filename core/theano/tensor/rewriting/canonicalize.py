@@ -259,7 +259,7 @@ def local_reduce_broadcastable_axes(fgraph, node):
     the value itself without those axes (cast to the reduction's output dtype): gradients of
     broadcast operands produce these, e.g. sum(axis=0) of a row."""
     x = node.inputs[0]
-    axes = node.op._axes(x.type.ndim)
+    axes = node.op.reduced_axes(x.type.ndim)
     if not all(x.type.broadcastable[a] for a in axes):
         return None
     kept = x.dimshuffle([d for d in range(x.type.ndim) if d not in axes])

@@ -99,7 +99,7 @@ def _reduction_spec(node: Apply) -> tuple | None:
     if type(op) not in (Sum, Prod, Max, Min):
         return None
     x = node.inputs[0]
-    axes = op._axes(x.type.ndim)
+    axes = op.reduced_axes(x.type.ndim)
     if type(op) in (Sum, Prod):
         return axes, op.scalar_op, op.acc_dtype, op.dtype
     return axes, op.scalar_op, x.type.dtype, node.outputs[0].type.dtype

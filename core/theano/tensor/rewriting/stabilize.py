@@ -447,7 +447,7 @@ def local_log_sum_exp(fgraph, node):
     sop = s.owner.op
     if sop.dtype not in scal.float_dtypes or node.outputs[0].type.dtype != sop.dtype:
         return None
-    axes = sop._axes(x.type.ndim)
+    axes = sop.reduced_axes(x.type.ndim)
     new = LogSumExp(axes, sop.dtype, sop.acc_dtype)(x)
     return [fit_type(new, node.outputs[0])]
 
@@ -488,7 +488,7 @@ def local_grad_log_sum_exp(fgraph, node):
             continue
         x = en.inputs[0]
         sop = s.owner.op
-        axes = sop._axes(x.type.ndim)
+        axes = sop.reduced_axes(x.type.ndim)
         order = _keepdims_order(x.type.ndim, axes)
         if d.owner.op.new_order != order or sop.dtype != e.type.dtype:
             continue

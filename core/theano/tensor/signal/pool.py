@@ -190,7 +190,9 @@ class PoolBase(Op):
     def _pooled_type(self, x: Variable) -> TensorType:
         return TensorType(x.type.dtype, x.type.broadcastable[:-self.ndim] + (False,) * self.ndim)
 
-    def _check_pooled(self, x: np.ndarray, pooled: np.ndarray, geo: _Geometry, what: str) -> None:
+    def check_pooled(self, x: np.ndarray, pooled: np.ndarray, geo: _Geometry, what: str) -> None:
+        """Raise ValueError naming `what` unless `pooled` has the shape pooling `x` gives;
+        backends that run the op natively call it on their inputs as perform does."""
         want = x.shape[:-self.ndim] + geo.out
         if pooled.shape != want:
             raise ValueError(f"{type(self).__name__}: {what} has shape {pooled.shape}, but pooling an "
@@ -308,8 +310,8 @@ class MaxPoolGrad(PoolGrad):
 
         def fn(x: Any, maxout: Any, gz: Any) -> Any:
             geo = _Geometry(self, x.shape[-nd:])
-            self._check_pooled(x, maxout, geo, "maxout")
-            self._check_pooled(x, gz, geo, "gz")
+            self.check_pooled(x, maxout, geo, "maxout")
+            self.check_pooled(x, gz, geo, "gz")
             y = geo.padded(x, _never_equal(x.dtype), xm)
             gy = xm.zeros(x.shape[:-nd] + geo.extent, dtype=odt)
             for sl in geo.offsets():
@@ -354,7 +356,7 @@ class AveragePoolGrad(PoolGrad):
 
         def fn(x: Any, gz: Any) -> Any:
             geo = _Geometry(self, x.shape[-nd:])
-            self._check_pooled(x, gz, geo, "gz")
+            self.check_pooled(x, gz, geo, "gz")
             work = odt if odt.kind in "fc" else np.dtype("float64")
             g = gz.astype(work, copy=False)
             if self.mode != "sum":
@@ -402,7 +404,7 @@ class DownsampleFactorMaxGradGrad(PoolGrad):
 
         def fn(x: Any, maxout: Any, ggx: Any) -> Any:
             geo = _Geometry(self, x.shape[-nd:])
-            self._check_pooled(x, maxout, geo, "maxout")
+            self.check_pooled(x, maxout, geo, "maxout")
             self.check_ggx(x.shape, ggx.shape)
             y = geo.padded(x, _never_equal(x.dtype), xm)
             gg = geo.padded(ggx, 0, xm)
