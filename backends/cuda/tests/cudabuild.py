@@ -88,6 +88,9 @@ def record_node(col: Collection, node, planner) -> None:
         k = work.kernel
         col.add(str(k), lambda name: renderer.render(k, name),
                 _group([a.dtype for a in k.inputs + k.outputs]))
+        if renderer.render_flat(k, "KNAME") is not None:  # its flat kernel (biases, scalars)
+            col.add(f"{k} (flat)", lambda name: renderer.render_flat(k, name),
+                    _group([a.dtype for a in k.inputs + k.outputs]))
     if work is not None and work.reduction is not None:
         for v in variants(work.reduction):
             col.add(str(v), lambda name, v=v: render_reduction(v, name),

@@ -42,3 +42,17 @@ def emulated_cuda():
                 sys.modules.pop(k, None)
             else:
                 sys.modules[k] = v
+
+
+def counted_call(device: str, build, types, inputs) -> tuple:
+    """Compile `build` over inputs of `types` on `device` and on the reference; return the
+    device's result (on the host), the reference's, and the launch model's counts of that
+    one call (fakecupy.stats)."""
+    import theano
+
+    xs = [t(f"x{k}") for k, t in enumerate(types)]
+    f = theano.function(xs, build(*xs), device=device)
+    want = theano.function(xs, build(*xs), device="numpy")(*inputs)
+    fakecupy.reset_stats()
+    got = f(*inputs)
+    return (got.get() if hasattr(got, "get") else got), want, dict(fakecupy.stats)

@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fakecupy  # noqa: E402
-from emulated import emulated_cuda  # noqa: E402
+from emulated import counted_call, emulated_cuda  # noqa: E402
 
 #: an H100's streaming multiprocessors (the backend sizes grids by them)
 fakecupy.SM_COUNT = 132
@@ -41,25 +41,20 @@ def cases():
         ("sum(x (16,64,64,16), axis=(1,2))", [t4], lambda x: x.sum(axis=(1, 2)), [T.ftensor4]),
         ("sum(x (100000,7), axis=1)", [short], lambda x: x.sum(axis=1), [T.fmatrix]),
         ("x (4096,1024) + b (1024,)", [m, b], lambda x, y: x + y, [T.fmatrix, T.fvector]),
+        ("x (4096,1024) * 2 + 1", [m], lambda x: x * 2 + 1, [T.fmatrix]),
+        ("x.T + c (4096,), strided", [m, rng.standard_normal(4096).astype("float32")],
+         lambda x, y: x.T + y, [T.fmatrix, T.fvector]),
     ]
 
 
 def measure() -> list[dict]:
-    """One row of counts per workload (a warm call first, so only the measured call counts)."""
-    import theano
-
+    """One row of counts per workload (the counts of one call)."""
     rows = []
     with emulated_cuda() as dev, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for label, inputs, build, types in cases():
-            xs = [t(f"x{k}") for k, t in enumerate(types)]
-            f = theano.function(xs, build(*xs), device=dev)
-            want = theano.function(xs, build(*xs), device="numpy")(*inputs)
-            fakecupy.reset_stats()
-            got = f(*inputs)
-            got = got.get() if hasattr(got, "get") else got
+            got, want, s = counted_call(dev, build, types, inputs)
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
-            s = dict(fakecupy.stats)
             n = int(np.prod(inputs[0].shape))
             s["divmods per element"] = round(s["divmods"] / n, 3)
             s["sectors per request"] = round(s["sectors"] / s["requests"], 2) if s["requests"] else None

@@ -49,3 +49,28 @@ def test_contiguous_reduced_axes_merge_and_short_rows_pack(device):
     s = _counts(device, lambda x: x.sum(axis=1), short)
     assert s["threads"] <= 2 * short.size  # rows packed: no block of 256 threads per 7 values
     assert s["requests"] <= short.size // 24
+
+
+def _elementwise_counts(device, build, values, types):
+    got, want, counts = emulated.counted_call(device, build, types, values)
+    np.testing.assert_array_equal(got, want)
+    return counts
+
+
+def test_a_bias_add_reads_coalesced_with_at_most_one_modulo_per_element(device):
+    rs = np.random.RandomState(3)
+    x, b = rs.rand(128, 96).astype("float32"), rs.rand(96).astype("float32")
+    s = _elementwise_counts(device, lambda x, b: x + b, [x, b], [T.fmatrix, T.fvector])
+    assert s["launches"] == 1 and s["loads"] == 2 * x.size
+    assert s["divmods"] <= x.size  # i % 96 for the bias; no per-axis decomposition
+    assert s["requests"] == 2 * x.size // 32 and s["sectors"] <= 5 * s["requests"]
+    # a scalar and contiguous arrays: no division at all
+    s = _elementwise_counts(device, lambda x: x * 2 + 1, [x], [T.fmatrix])
+    assert s["divmods"] == 0 and s["loads"] == x.size and s["sectors"] <= 5 * s["requests"]
+
+
+def test_a_transposed_input_still_takes_the_strided_path(device):
+    rs = np.random.RandomState(4)
+    x, c = rs.rand(96, 128).astype("float32"), rs.rand(96).astype("float32")
+    s = _elementwise_counts(device, lambda x, c: x.T + c, [x, c], [T.fmatrix, T.fvector])
+    assert s["launches"] == 1 and s["divmods"] >= x.size  # the strided kernel decomposes indices

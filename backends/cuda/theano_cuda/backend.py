@@ -19,7 +19,7 @@ from theano.kernel.workgroup import LaunchPlan, partials_launch, plan_launch
 from theano.tensor.elemwise import broadcast_check
 
 from . import lowering
-from .dialect import CudaRenderer
+from .dialect import FLAT_LIMIT, CudaRenderer, flat_modes
 from .compile_options import options as nvrtc_options
 from .nvrtc import KernelCache
 from .reduction import MAX_THREADS, ReductionSpec, render_reduction
@@ -106,9 +106,15 @@ class CudaBackend(Backend):
     def _elemwise_callable(self, node: Apply, kernel: Kernel) -> Callable[..., Any]:
         src = self.renderer.render(kernel, "theano_kernel")
         fn = self.compiled(src, "theano_kernel")
+        # The flat kernel (dialect.render_flat) serves contiguous arrays, biases and scalars
+        # in 32-bit index math; the strided kernel above everything else. Compiled on first use.
+        modes = flat_modes(kernel)
+        flat_src = self.renderer.render_flat(kernel, "theano_flat")
+        flat_fn: list = []
+        inner_in = [k for k, m in enumerate(modes or ()) if m == "inner"]
+        scalar_in = [m == "scalar" for m in modes] if modes else None
         nd = kernel.ndim
         bcast = [a.broadcastable for a in kernel.inputs]
-        scalar_in = [all(b) for b in bcast]
         # Per axis, the inputs that set its length (broadcast ones are length 1 by type).
         setters = [[k for k, b in enumerate(bcast) if not b[d]] for d in range(nd)]
         out_dtypes = [np.dtype(a.dtype) for a in kernel.outputs]
@@ -136,11 +142,19 @@ class CudaBackend(Backend):
             total = 1
             for s in shape:
                 total *= s
-            if total:
+            if total and flat_src is not None and total < FLAT_LIMIT and all(
+                    scalar_in[k] or a.flags.c_contiguous for k, a in enumerate(args)) and all(
+                    o.flags.c_contiguous and o.shape == shape for o in outs):
+                if not flat_fn:
+                    flat_fn.append(self.compiled(flat_src, "theano_flat"))
+                grid = min((total + block - 1) // block, max_grid)
+                flat_fn[0]((grid,), (block,), (np.int32(total), *[np.int32(args[k].size) for k in inner_in],
+                                               *args, *outs))
+            elif total:
                 contiguous = True
                 params = []
                 for k, a in enumerate(args):
-                    if not scalar_in[k] and not (a.flags.c_contiguous and a.shape == shape):
+                    if not all(bcast[k]) and not (a.flags.c_contiguous and a.shape == shape):
                         contiguous = False
                     b = bcast[k]
                     params.append(a)
