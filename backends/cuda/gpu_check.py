@@ -137,7 +137,7 @@ def warm_cache(jobs: int) -> dict:
     t = time.monotonic()
     col = cudabuild.collect_conformance_kernels()
     cudabuild.standard_reductions(col)
-    work = [(s.text, s.name) for s in col.sources.values()]
+    work = cudabuild.warm_work(col)
     collected = time.monotonic() - t
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(jobs) as pool:

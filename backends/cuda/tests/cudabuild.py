@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nvrtcbuild
 from theano.scalar import basic as scal
+from theano_cuda import lowering
 
 NVCC = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None)
 ARCH = "sm_90"  # Hopper (H100/H200): the GPUs the GPU check runs on
@@ -41,12 +42,16 @@ def nvrtc_options(fast_math: bool = False, arch: str = ARCH) -> tuple[str, ...]:
 
 @dataclass
 class Source:
-    """One kernel's CUDA text: what it computes (for messages) and its dtype group."""
+    """One kernel's CUDA text: what it computes (for messages) and its dtype group. `name` and
+    `text` are unique in the batch build; `entry` and `compiled_text` are the name and text
+    the backend itself compiles (what the GPU check's cache warm-up must build)."""
 
     label: str
     name: str
     text: str
     group: str
+    entry: str = ""
+    compiled_text: str = ""
 
 
 @dataclass
@@ -56,13 +61,21 @@ class Collection:
     cases: int = 0
     nodes: int = 0
 
-    def add(self, label: str, text_of_name, group: str) -> None:
+    def add(self, label: str, text_of_name, group: str, entry: str) -> None:
+        """Record the kernel `text_of_name(name)` renders, once; `entry` is the name the
+        backend compiles it under."""
         # Rendered once with a placeholder name to find duplicates, then under its own name.
         key = text_of_name("KNAME")
         if key not in self.sources:
             name = f"k{len(self.sources)}"
-            self.sources[key] = Source(label, name, text_of_name(name), group)
+            self.sources[key] = Source(label, name, text_of_name(name), group, entry, text_of_name(entry))
 
+
+
+def warm_work(col: Collection) -> list[tuple[str, str]]:
+    """(source, entry name) of every kernel in `col` exactly as the backend compiles it: the
+    GPU check's cache warm-up builds these, so its compiles are the backend's cache hits."""
+    return [(s.compiled_text, s.entry) for s in col.sources.values()]
 
 def _group(dtypes) -> str:
     ds = set(dtypes)
@@ -77,7 +90,6 @@ def _group(dtypes) -> str:
 
 def record_node(col: Collection, node, planner) -> None:
     """Render what the cuda backend would compile for `node` (nothing for other ops)."""
-    from theano_cuda import lowering
     from theano_cuda.reduction import render_reduction, variants
 
     p = lowering.lower.plan(node, planner)
@@ -87,14 +99,14 @@ def record_node(col: Collection, node, planner) -> None:
     if work is not None and work.kernel is not None:
         k = work.kernel
         col.add(str(k), lambda name: renderer.render(k, name),
-                _group([a.dtype for a in k.inputs + k.outputs]))
+                _group([a.dtype for a in k.inputs + k.outputs]), lowering.KERNEL_NAME)
         if renderer.render_flat(k, "KNAME") is not None:  # its flat kernel (biases, scalars)
             col.add(f"{k} (flat)", lambda name: renderer.render_flat(k, name),
-                    _group([a.dtype for a in k.inputs + k.outputs]))
+                    _group([a.dtype for a in k.inputs + k.outputs]), lowering.FLAT_NAME)
     if work is not None and work.reduction is not None:
         for v in variants(work.reduction):
             col.add(str(v), lambda name, v=v: render_reduction(v, name),
-                    _group([v.in_dtype, v.acc_dtype, v.out_dtype]))
+                    _group([v.in_dtype, v.acc_dtype, v.out_dtype]), lowering.REDUCE_NAME)
     if p.fallback and ("cannot render" in p.why or "no type" in p.why or "renders no" in p.why):
         col.refused[str(node.op)] = p.why
 
@@ -167,7 +179,7 @@ def standard_reductions(col: Collection) -> None:
                 try:
                     for v in variants(s):
                         col.add(str(v), lambda name, v=v: render_reduction(v, name),
-                                _group([v.in_dtype, v.acc_dtype, v.out_dtype]))
+                                _group([v.in_dtype, v.acc_dtype, v.out_dtype]), lowering.REDUCE_NAME)
                 except RenderError:
                     pass
 

@@ -104,12 +104,12 @@ class CudaBackend(Backend):
 
     # -- elementwise kernels ---------------------------------------------------------------------
     def _elemwise_callable(self, node: Apply, kernel: Kernel) -> Callable[..., Any]:
-        src = self.renderer.render(kernel, "theano_kernel")
-        fn = self.compiled(src, "theano_kernel")
+        src = self.renderer.render(kernel, lowering.KERNEL_NAME)
+        fn = self.compiled(src, lowering.KERNEL_NAME)
         # The flat kernel (dialect.render_flat) serves contiguous arrays, biases and scalars
         # in 32-bit index math; the strided kernel above everything else. Compiled on first use.
         modes = flat_modes(kernel)
-        flat_src = self.renderer.render_flat(kernel, "theano_flat")
+        flat_src = self.renderer.render_flat(kernel, lowering.FLAT_NAME)
         flat_fn: list = []
         inner_in = [k for k, m in enumerate(modes or ()) if m == "inner"]
         scalar_in = [m == "scalar" for m in modes] if modes else None
@@ -146,7 +146,7 @@ class CudaBackend(Backend):
                     scalar_in[k] or a.flags.c_contiguous for k, a in enumerate(args)) and all(
                     o.flags.c_contiguous and o.shape == shape for o in outs):
                 if not flat_fn:
-                    flat_fn.append(self.compiled(flat_src, "theano_flat"))
+                    flat_fn.append(self.compiled(flat_src, lowering.FLAT_NAME))
                 grid = min((total + block - 1) // block, max_grid)
                 flat_fn[0]((grid,), (block,), (np.int32(total), *[np.int32(args[k].size) for k in inner_in],
                                                *args, *outs))
@@ -187,8 +187,8 @@ class CudaBackend(Backend):
         def launch(plan: LaunchPlan, x: Any, out: Any) -> None:
             f = functions.get(plan.spec)
             if f is None:
-                f = functions[plan.spec] = self.compiled(render_reduction(plan.spec, "theano_reduce"),
-                                                         "theano_reduce")
+                f = functions[plan.spec] = self.compiled(render_reduction(plan.spec, lowering.REDUCE_NAME),
+                                                         lowering.REDUCE_NAME)
             it = np.int32 if plan.spec.index_bits == 32 else _i64
             f((plan.groups,), (plan.threads,), (x, out, *[it(v) for v in plan.arguments()]))
 

@@ -38,6 +38,13 @@ from theano.tensor.subtensor import Subtensor
 from .dialect import CudaRenderer
 from .reduction import ReductionSpec, fused_reduction_spec, reduction_spec
 
+# The entry-point names the backend compiles its kernels under. The compile cache is keyed by
+# the source text, which contains the name, so the GPU check's cache warm-up renders with
+# these same names (backends/cuda/tests/cudabuild.py) or it would warm nothing.
+KERNEL_NAME = "theano_kernel"  # an elementwise kernel, strided
+FLAT_NAME = "theano_flat"  # the same kernel's flat variant (contiguous and bias inputs)
+REDUCE_NAME = "theano_reduce"  # a work-group reduction
+
 __all__ = ["Planner", "Work", "lower"]
 
 #: the CUDA backend's lowering table
