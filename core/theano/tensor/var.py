@@ -10,20 +10,6 @@ from .type import TensorType
 from ..graph.op import op_error
 
 
-def _m():
-    # cycle: tensor.var -> tensor.math -> tensor -> tensor.var
-    from . import math
-
-    return math
-
-
-def _b():
-    # cycle: tensor.var -> tensor.basic -> tensor.var
-    from . import basic
-
-    return basic
-
-
 def _comparison(v):
     """Mark the result of an operator comparison as refusing bool() (see __bool__)."""
     v._is_nonzero = False
@@ -34,38 +20,38 @@ class _TensorOperators:
     """Operators and methods shared by tensor variables, constants and shared variables."""
 
     # -- arithmetic ---------------------------------------------------------------
-    def __add__(self, other): return _m().add(self, other)
-    def __radd__(self, other): return _m().add(other, self)
-    def __sub__(self, other): return _m().sub(self, other)
-    def __rsub__(self, other): return _m().sub(other, self)
-    def __mul__(self, other): return _m().mul(self, other)
-    def __rmul__(self, other): return _m().mul(other, self)
-    def __truediv__(self, other): return _m().true_div(self, other)
-    def __rtruediv__(self, other): return _m().true_div(other, self)
-    def __floordiv__(self, other): return _m().int_div(self, other)
-    def __rfloordiv__(self, other): return _m().int_div(other, self)
-    def __mod__(self, other): return _m().mod(self, other)
-    def __rmod__(self, other): return _m().mod(other, self)
-    def __pow__(self, other): return _m().pow(self, other)
-    def __rpow__(self, other): return _m().pow(other, self)
-    def __neg__(self): return _m().neg(self)
+    def __add__(self, other): return _math.add(self, other)
+    def __radd__(self, other): return _math.add(other, self)
+    def __sub__(self, other): return _math.sub(self, other)
+    def __rsub__(self, other): return _math.sub(other, self)
+    def __mul__(self, other): return _math.mul(self, other)
+    def __rmul__(self, other): return _math.mul(other, self)
+    def __truediv__(self, other): return _math.true_div(self, other)
+    def __rtruediv__(self, other): return _math.true_div(other, self)
+    def __floordiv__(self, other): return _math.int_div(self, other)
+    def __rfloordiv__(self, other): return _math.int_div(other, self)
+    def __mod__(self, other): return _math.mod(self, other)
+    def __rmod__(self, other): return _math.mod(other, self)
+    def __pow__(self, other): return _math.pow(self, other)
+    def __rpow__(self, other): return _math.pow(other, self)
+    def __neg__(self): return _math.neg(self)
     def __pos__(self): return self
-    def __abs__(self): return _m().abs_(self)
-    def __matmul__(self, other): return _m().matmul(self, other)
-    def __rmatmul__(self, other): return _m().matmul(other, self)
+    def __abs__(self): return _math.abs_(self)
+    def __matmul__(self, other): return _math.matmul(self, other)
+    def __rmatmul__(self, other): return _math.matmul(other, self)
 
     # -- comparison and logic (elementwise, as in Theano) ------------------------------
-    def __lt__(self, other): return _comparison(_m().lt(self, other))
-    def __le__(self, other): return _comparison(_m().le(self, other))
-    def __gt__(self, other): return _comparison(_m().gt(self, other))
-    def __ge__(self, other): return _comparison(_m().ge(self, other))
-    def __and__(self, other): return _m().and_(self, other)
-    def __rand__(self, other): return _m().and_(other, self)
-    def __or__(self, other): return _m().or_(self, other)
-    def __ror__(self, other): return _m().or_(other, self)
-    def __xor__(self, other): return _m().xor(self, other)
-    def __rxor__(self, other): return _m().xor(other, self)
-    def __invert__(self): return _m().invert(self)
+    def __lt__(self, other): return _comparison(_math.lt(self, other))
+    def __le__(self, other): return _comparison(_math.le(self, other))
+    def __gt__(self, other): return _comparison(_math.gt(self, other))
+    def __ge__(self, other): return _comparison(_math.ge(self, other))
+    def __and__(self, other): return _math.and_(self, other)
+    def __rand__(self, other): return _math.and_(other, self)
+    def __or__(self, other): return _math.or_(self, other)
+    def __ror__(self, other): return _math.or_(other, self)
+    def __xor__(self, other): return _math.xor(self, other)
+    def __rxor__(self, other): return _math.xor(other, self)
+    def __invert__(self): return _math.invert(self)
 
     # As in Theano 1.0, variables are true (programs write `if not x:` on symbolic inputs and
     # shared variables); only the results of <, <=, >, >= refuse bool(), because
@@ -81,7 +67,7 @@ class _TensorOperators:
 
     def __iter__(self):
         try:
-            n = _b().get_vector_length(self)
+            n = _basic.get_vector_length(self)
         except (TypeError, ValueError):
             raise TypeError(f"{self} of type {self.type} cannot be iterated: its length is not "
                             f"known when the graph is built") from None
@@ -92,10 +78,7 @@ class _TensorOperators:
         raise TypeError(f"{self} is symbolic: len() is not known; use {self}.shape[0]")
 
     def __getitem__(self, index):
-        # cycle: tensor.var -> tensor.subtensor -> tensor -> tensor.var
-        from .subtensor import getitem
-
-        return getitem(self, index)
+        return _subtensor.getitem(self, index)
 
     # -- attributes ------------------------------------------------------------------
     @property
@@ -112,14 +95,11 @@ class _TensorOperators:
 
     @property
     def shape(self):
-        # cycle: tensor.var -> tensor.shape -> tensor -> tensor.var
-        from .shape import shape
-
-        return shape(self)
+        return _shape.shape(self)
 
     @property
     def size(self):
-        return _m().prod(self.shape)
+        return _math.prod(self.shape)
 
     @property
     def T(self):
@@ -141,13 +121,10 @@ class _TensorOperators:
 
     # -- methods ------------------------------------------------------------------
     def dimshuffle(self, *pattern):
-        # cycle: tensor.var -> tensor.elemwise -> tensor -> tensor.var
-        from .elemwise import DimShuffle
-
         if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
             pattern = tuple(pattern[0])
         try:
-            op = DimShuffle(self.broadcastable, pattern)
+            op = _elemwise.DimShuffle(self.broadcastable, pattern)
         except (TypeError, ValueError) as e:
             # The pattern is checked when the op is made, before make_node could add the
             # user's line and the input type to the message.
@@ -162,150 +139,117 @@ class _TensorOperators:
         return self.dimshuffle(axes)
 
     def reshape(self, shape, ndim=None):
-        # cycle: tensor.var -> tensor.shape -> tensor -> tensor.var
-        from .shape import reshape
-
-        return reshape(self, shape, ndim=ndim)
+        return _shape.reshape(self, shape, ndim=ndim)
 
     def flatten(self, ndim=1, outdim=None):
-        # cycle: tensor.var -> tensor.shape -> tensor -> tensor.var
-        from .shape import flatten
-
-        return flatten(self, outdim if outdim is not None else ndim)
+        return _shape.flatten(self, outdim if outdim is not None else ndim)
 
     def squeeze(self, axis=None):
-        # cycle: tensor.var -> tensor.shape -> tensor -> tensor.var
-        from .shape import squeeze
-
-        return squeeze(self, axis)
+        return _shape.squeeze(self, axis)
 
     def astype(self, dtype):
-        return _b().cast(self, dtype)
+        return _basic.cast(self, dtype)
 
     def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _m().sum(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
+        return _math.sum(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
 
     def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _m().prod(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
+        return _math.prod(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
 
     def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _m().mean(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
+        return _math.mean(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
 
     def var(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _m().var(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+        return _math.var(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
 
     def std(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _m().std(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+        return _math.std(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
 
     def max(self, axis=None, keepdims=False):
-        return _m().max(self, axis=axis, keepdims=keepdims)
+        return _math.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return _m().min(self, axis=axis, keepdims=keepdims)
+        return _math.min(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis=None, keepdims=False):
-        return _m().argmax(self, axis=axis, keepdims=keepdims)
+        return _math.argmax(self, axis=axis, keepdims=keepdims)
 
     def argmin(self, axis=None, keepdims=False):
-        return _m().argmin(self, axis=axis, keepdims=keepdims)
+        return _math.argmin(self, axis=axis, keepdims=keepdims)
 
     def all(self, axis=None, keepdims=False):
-        return _m().all(self, axis=axis, keepdims=keepdims)
+        return _math.all(self, axis=axis, keepdims=keepdims)
 
     def any(self, axis=None, keepdims=False):
-        return _m().any(self, axis=axis, keepdims=keepdims)
+        return _math.any(self, axis=axis, keepdims=keepdims)
 
     def norm(self, L, axis=None, keepdims=False):
-        return _m().norm(self, L, axis=axis, keepdims=keepdims)
+        return _math.norm(self, L, axis=axis, keepdims=keepdims)
 
     def dot(self, other):
-        return _m().dot(self, other)
+        return _math.dot(self, other)
 
     def __dot__(self, other):
-        return _m().dot(self, other)
+        return _math.dot(self, other)
 
     def __rdot__(self, other):
-        return _m().dot(other, self)
+        return _math.dot(other, self)
 
     def clip(self, a_min, a_max):
-        return _m().clip(self, a_min, a_max)
+        return _math.clip(self, a_min, a_max)
 
     def round(self, mode=None):
-        return _m().round(self, mode)
+        return _math.round(self, mode)
 
     def conj(self):
-        return _m().conj(self)
+        return _math.conj(self)
 
     @property
     def real(self):
-        return _m().real(self)
+        return _math.real(self)
 
     @property
     def imag(self):
-        return _m().imag(self)
+        return _math.imag(self)
 
-    def exp(self): return _m().exp(self)
-    def log(self): return _m().log(self)
+    def exp(self): return _math.exp(self)
+    def log(self): return _math.log(self)
 
     def cumsum(self, axis=None):
-        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
-        from .extra_ops import cumsum
-
-        return cumsum(self, axis)
+        return _extra_ops.cumsum(self, axis)
 
     def cumprod(self, axis=None):
-        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
-        from .extra_ops import cumprod
-
-        return cumprod(self, axis)
+        return _extra_ops.cumprod(self, axis)
 
     def sort(self, axis=-1, kind="quicksort", order=None):
-        # cycle: tensor.var -> tensor.sort -> tensor -> tensor.var
-        from .sort import sort
-
-        return sort(self, axis, kind, order)
+        return _sort.sort(self, axis, kind, order)
 
     def argsort(self, axis=-1, kind="quicksort", order=None):
-        # cycle: tensor.var -> tensor.sort -> tensor -> tensor.var
-        from .sort import argsort
-
-        return argsort(self, axis, kind, order)
+        return _sort.argsort(self, axis, kind, order)
 
     def repeat(self, repeats, axis=None):
-        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
-        from .extra_ops import repeat
-
-        return repeat(self, repeats, axis)
+        return _extra_ops.repeat(self, repeats, axis)
 
     def nonzero(self, return_matrix=False):
-        # cycle: tensor.var -> tensor.subtensor -> tensor -> tensor.var
-        from .subtensor import nonzero
-
-        return nonzero(self, return_matrix)
+        return _subtensor.nonzero(self, return_matrix)
 
     def diagonal(self, offset=0, axis1=0, axis2=1):
-        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
-        from .extra_ops import diagonal
-
-        return diagonal(self, offset, axis1, axis2)
+        return _extra_ops.diagonal(self, offset, axis1, axis2)
 
     def trace(self):
-        # cycle: tensor.var -> tensor.extra_ops -> tensor -> tensor.var
-        from .extra_ops import trace
-
-        return trace(self)
+        return _extra_ops.trace(self)
 
     def fill(self, value):
-        return _b().fill(self, value)
+        return _basic.fill(self, value)
 
     def zeros_like(self, dtype=None):
-        return _b().zeros_like(self, dtype=dtype)
+        return _basic.zeros_like(self, dtype=dtype)
 
     def ones_like(self, dtype=None):
-        return _b().ones_like(self, dtype=dtype)
+        return _basic.ones_like(self, dtype=dtype)
 
     def copy(self, name=None):
-        out = _m().tensor_copy(self)
+        out = _math.tensor_copy(self)
         out.name = name
         return out
 
@@ -349,3 +293,16 @@ class TensorConstant(_TensorOperators, Constant):
 
 TensorType.Variable = TensorVariable
 TensorType.Constant = TensorConstant
+
+# The methods above call into these modules, and every one of them builds on the classes
+# defined here (tensor.basic imports TensorVariable at its top), so they are imported once
+# those classes exist. Only the module objects are bound: their names are read when a method
+# runs, by which time each module is complete.
+# cycle: tensor.var -> tensor.basic -> tensor.var
+from . import basic as _basic  # noqa: E402
+from . import elemwise as _elemwise  # noqa: E402
+from . import extra_ops as _extra_ops  # noqa: E402
+from . import math as _math  # noqa: E402
+from . import shape as _shape  # noqa: E402
+from . import sort as _sort  # noqa: E402
+from . import subtensor as _subtensor  # noqa: E402
