@@ -97,17 +97,11 @@ class SparseType(Type):
 
     def sum_gradient_terms(self, terms: list[Variable]) -> Variable:
         """The total of several gradient terms of a sparse variable (used by theano.grad)."""
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import add
-
         total = terms[0]
         for t in terms[1:]:
-            total = add(total, t)
+            total = _basic.add(total, t)
         if not isinstance(total.type, SparseType):
-            # cycle: sparse.type -> sparse.basic -> sparse.type
-            from .basic import SparseFromDense
-
-            total = SparseFromDense(self.format)(total)
+            total = _basic.SparseFromDense(self.format)(total)
         return total
 
 
@@ -138,102 +132,55 @@ class _SparseOperators:
 
     @property
     def shape(self) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import dense_from_sparse
-        return shape(dense_from_sparse(self))
+        return shape(_basic.dense_from_sparse(self))
 
     @property
     def T(self) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import transpose
-
-        return transpose(self)
+        return _basic.transpose(self)
 
     def transpose(self) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import transpose
-
-        return transpose(self)
+        return _basic.transpose(self)
 
     def toarray(self) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import dense_from_sparse
-
-        return dense_from_sparse(self)
+        return _basic.dense_from_sparse(self)
 
     def sum(self, axis: int | None = None, sparse_grad: bool = False) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import sp_sum
-
-        return sp_sum(self, axis, sparse_grad)
+        return _basic.sp_sum(self, axis, sparse_grad)
 
     def __add__(self, other: Any) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import add
-
-        return add(self, other)
+        return _basic.add(self, other)
 
     def __radd__(self, other: Any) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import add
-
-        return add(other, self)
+        return _basic.add(other, self)
 
     def __sub__(self, other: Any) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import sub
-
-        return sub(self, other)
+        return _basic.sub(self, other)
 
     def __rsub__(self, other: Any) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import sub
-
-        return sub(other, self)
+        return _basic.sub(other, self)
 
     def __mul__(self, other: Any) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import mul
-
-        return mul(self, other)
+        return _basic.mul(self, other)
 
     def __rmul__(self, other: Any) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import mul
-
-        return mul(other, self)
+        return _basic.mul(other, self)
 
     def __truediv__(self, other: Any) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import mul
-
         if isinstance(other, Variable) and isinstance(other.type, SparseType):
             raise NotImplementedError("division by a sparse matrix is not supported")
-        return mul(self, 1.0 / other if not isinstance(other, Variable) else _reciprocal(other))
+        return _basic.mul(self, 1.0 / other if not isinstance(other, Variable) else _reciprocal(other))
 
     def __neg__(self) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import neg
-
-        return neg(self)
+        return _basic.neg(self)
 
     def __abs__(self) -> Variable:
-        # cycle: sparse.type -> sparse.basic -> sparse.type
-        from .basic import abs_
-
-        return abs_(self)
+        return _basic.abs_(self)
 
     def __dot__(self, other: Any) -> Variable:
-        # cycle: sparse.type -> sparse.dot -> sparse -> sparse.type
-        from .dot import dot
-
-        return dot(self, other)
+        return _dot.dot(self, other)
 
     def __rdot__(self, other: Any) -> Variable:
-        # cycle: sparse.type -> sparse.dot -> sparse -> sparse.type
-        from .dot import dot
-
-        return dot(other, self)
+        return _dot.dot(other, self)
 
     def __matmul__(self, other: Any) -> Variable:
         return self.__dot__(other)
@@ -315,3 +262,11 @@ csr_dmatrix = SparseType("csr", "float64")
 csc_dmatrix = SparseType("csc", "float64")
 csr_fmatrix = SparseType("csr", "float32")
 csc_fmatrix = SparseType("csc", "float32")
+
+# SparseType.sum_gradient_terms and the operators above call into these modules, and both
+# build on the classes defined here (they import SparseType at their top), so they are
+# imported once those classes exist. Only the module objects are bound: their names are read
+# when a method runs, by which time each module is complete.
+# cycle: sparse.type -> sparse.basic -> sparse.type
+from . import basic as _basic  # noqa: E402
+from . import dot as _dot  # noqa: E402
