@@ -59,10 +59,7 @@ class Elemwise(Op):
         return f"Elemwise{{{self.scalar_op},{('inplace' if ip == '0:0' else 'inplace{' + ip + '}') if ip else 'no_inplace'}}}"
 
     def make_node(self, *inputs: Any) -> Apply:
-        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
-        from .basic import as_tensor_variable
-
-        inputs = [as_tensor_variable(i) for i in inputs]
+        inputs = [_basic.as_tensor_variable(i) for i in inputs]
         if self.scalar_op.nin >= 0 and len(inputs) != self.scalar_op.nin:
             raise TypeError(f"{self.scalar_op} takes {self.scalar_op.nin} inputs, {len(inputs)} given")
         nd = max((i.type.ndim for i in inputs), default=0)
@@ -137,8 +134,6 @@ class Elemwise(Op):
 
     # -- derivatives and shapes ---------------------------------------------------------
     def L_op(self, inputs, outputs, output_grads):
-        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
-        from .basic import cast
         # cycle: tensor.elemwise -> tensor.math -> tensor.elemwise
         from .math import sum as tsum
 
@@ -155,26 +150,20 @@ class Elemwise(Op):
             if g.type.ndim > x.type.ndim:
                 g = tsum(g, axis=list(range(g.type.ndim - x.type.ndim)))
             if x.type.dtype in scal.continuous_dtypes and g.type.dtype != x.type.dtype:
-                g = cast(g, x.type.dtype)
+                g = _basic.cast(g, x.type.dtype)
             if g.type.broadcastable != x.type.broadcastable:
-                # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
-                from .basic import patternbroadcast
-
-                g = patternbroadcast(g, x.type.broadcastable)
+                g = _basic.patternbroadcast(g, x.type.broadcastable)
             res.append(g)
         return res
 
     def R_op(self, inputs, eval_points):
         """Jacobian-vector product: an elementwise op's Jacobian is diagonal, so the partial
         derivatives (the scalar gradient against a ones cotangent) times the directions."""
-        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
-        from .basic import cast, ones_like
-
         outs = self(*inputs)
         outs = outs if isinstance(outs, list) else [outs]
         res = []
         for k, out in enumerate(outs):
-            ograds = [ones_like(o) if j == k else o.zeros_like() for j, o in enumerate(outs)]
+            ograds = [_basic.ones_like(o) if j == k else o.zeros_like() for j, o in enumerate(outs)]
             partials = self.scalar_op.grad(inputs, ograds if len(outs) > 1 else ograds[:1])
             rop = None
             for p, ev in zip(partials, eval_points):
@@ -186,7 +175,7 @@ class Elemwise(Op):
                 rop = term if rop is None else rop + term
             if rop is not None and rop.type.dtype != out.type.dtype and \
                     out.type.dtype in scal.continuous_dtypes:
-                rop = cast(rop, out.type.dtype)
+                rop = _basic.cast(rop, out.type.dtype)
             res.append(rop)
         return res
 
@@ -234,10 +223,7 @@ class DimShuffle(Op):
         return f"DimShuffle{{{','.join(str(o) for o in self.new_order)}}}"
 
     def make_node(self, x: Any) -> Apply:
-        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
-        from .basic import as_tensor_variable
-
-        x = as_tensor_variable(x)
+        x = _basic.as_tensor_variable(x)
         if x.type.broadcastable != self.input_broadcastable:
             if x.type.ndim != len(self.input_broadcastable) or any(
                     ib and not xb for ib, xb in zip(self.input_broadcastable, x.type.broadcastable)):
@@ -288,10 +274,7 @@ class DimShuffle(Op):
             gz = tsum(gz, axis=self.augment, keepdims=True)
         g = DimShuffle(gz.type.broadcastable, grad_order)(gz)
         if g.type.broadcastable != x.type.broadcastable:
-            # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
-            from .basic import patternbroadcast
-
-            g = patternbroadcast(g, x.type.broadcastable)
+            g = _basic.patternbroadcast(g, x.type.broadcastable)
         return [g]
 
     def R_op(self, inputs, eval_points):
@@ -360,10 +343,7 @@ class CAReduce(Op):
         return self.scalar_op.output_dtypes(idtype, idtype)[0]
 
     def make_node(self, x: Any) -> Apply:
-        # cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
-        from .basic import as_tensor_variable
-
-        x = as_tensor_variable(x)
+        x = _basic.as_tensor_variable(x)
         axes = self.reduced_axes(x.type.ndim)
         if self.axis is not None and axes != self.axis:
             return type(self)(**{**self._init_kwargs(), "axis": axes}).make_node(x)
@@ -410,3 +390,11 @@ class CAReduce(Op):
 def _over_tensors(node: Apply) -> bool:
     """Whether every input and output of `node` is a TensorType (what a Kernel describes)."""
     return all(isinstance(v.type, TensorType) for v in list(node.inputs) + list(node.outputs))
+
+# Elemwise, DimShuffle and CAReduce call tensor.basic when they build nodes and gradients,
+# and tensor.basic builds on DimShuffle and Elemwise (it imports them at its top), so only
+# the module object is bound, once the classes above exist: its names are read when a
+# method runs, by which time tensor.basic is complete. (tensor.math cannot be bound here:
+# when tensor.basic's top imports this module, math would need basic's names at once.)
+# cycle: tensor.elemwise -> tensor.basic -> tensor.elemwise
+from . import basic as _basic  # noqa: E402
