@@ -97,10 +97,7 @@ def as_tensor_variable(x: Any, name: str | None = None, ndim: int | None = None)
     if isinstance(x, Apply):
         return as_tensor_variable(x.default_output, name, ndim)
     if isinstance(x, (list, tuple)) and any(isinstance(i, Variable) for i in _flatten(x)):
-        # cycle: tensor.basic -> tensor.join -> tensor.basic
-        from .join import stack
-
-        return stack([as_tensor_variable(i) for i in x])
+        return _join.stack([as_tensor_variable(i) for i in x])
     if isinstance(x, bool):
         raise AsTensorError("cannot use True or False as a tensor: use numpy.array(True) if you "
                             "mean a boolean constant; this may come from comparing variables with "
@@ -294,10 +291,7 @@ def get_scalar_constant_value(v: Any) -> np.ndarray:
             return get_scalar_constant_value(v.owner.inputs[0])
         if isinstance(op, Elemwise) and isinstance(op.scalar_op, scal.Cast):
             return np.asarray(get_scalar_constant_value(v.owner.inputs[0])).astype(v.type.dtype)
-        # cycle: tensor.basic -> tensor.shape -> tensor.basic
-        from .shape import Shape_i
-
-        if isinstance(op, Shape_i):
+        if isinstance(op, _shape.Shape_i):
             b = v.owner.inputs[0].type.broadcastable
             if b[op.i]:
                 return np.asarray(1, dtype="int64")
@@ -306,11 +300,9 @@ def get_scalar_constant_value(v: Any) -> np.ndarray:
 
 def _sliced_length(v: Variable) -> int | None:
     """The length of a constant slice of a vector of known length (x.shape[2:]), else None."""
-    # cycle: tensor.basic -> tensor.subtensor -> tensor.basic
-    from .subtensor import Subtensor
-
     op = v.owner.op
-    if not isinstance(op, Subtensor) or len(op.idx_list) != 1 or not isinstance(op.idx_list[0], slice):
+    if (not isinstance(op, _subtensor.Subtensor) or len(op.idx_list) != 1
+            or not isinstance(op.idx_list[0], slice)):
         return None
     sl = op.idx_list[0]
     if not all(e is None or isinstance(e, int) for e in (sl.start, sl.stop, sl.step)):
@@ -332,15 +324,10 @@ def get_vector_length(v: Any) -> int:
     if isinstance(v, Constant):
         return len(v.data)
     if v.owner is not None:
-        # cycle: tensor.basic -> tensor.join -> tensor.basic
-        from .join import MakeVector
-        # cycle: tensor.basic -> tensor.shape -> tensor.basic
-        from .shape import Shape
-
         op = v.owner.op
-        if isinstance(op, MakeVector):
+        if isinstance(op, _join.MakeVector):
             return len(v.owner.inputs)
-        if isinstance(op, Shape):
+        if isinstance(op, _shape.Shape):
             return v.owner.inputs[0].type.ndim
         sliced = _sliced_length(v)
         if sliced is not None:
@@ -389,15 +376,12 @@ class Alloc(Op):
         return [tuple(node.inputs[1:])]
 
     def grad(self, inputs, gouts):
-        # cycle: tensor.basic -> tensor.math -> tensor.basic
-        from .math import sum as tsum
-
         value, shape = inputs[0], inputs[1:]
         (gz,) = gouts
         n_extra = gz.type.ndim - value.type.ndim
         axes = list(range(n_extra)) + [n_extra + k for k, b in enumerate(value.type.broadcastable)
                                        if b and not gz.type.broadcastable[n_extra + k]]
-        g = tsum(gz, axis=axes, keepdims=True) if axes else gz
+        g = _math.sum(gz, axis=axes, keepdims=True) if axes else gz
         if n_extra:
             g = DimShuffle(g.type.broadcastable, list(range(n_extra, g.type.ndim)))(g)
         return [patternbroadcast(g, value.type.broadcastable)] + [DisconnectedType()() for _ in shape]
@@ -483,12 +467,9 @@ class ARange(Op):
         return fn
 
     def infer_shape(self, node, shapes):
-        # cycle: tensor.basic -> tensor.math -> tensor.basic
-        from .math import ceil, maximum, true_div
-
         start, stop, step = node.inputs
-        n = ceil(true_div(cast(stop, "float64") - cast(start, "float64"), cast(step, "float64")))
-        return [(maximum(cast(n, "int64"), 0),)]
+        n = _math.ceil(_math.true_div(cast(stop, "float64") - cast(start, "float64"), cast(step, "float64")))
+        return [(_math.maximum(cast(n, "int64"), 0),)]
 
     def L_op(self, inputs, outputs, gouts):
         start, stop, step = inputs
@@ -602,16 +583,13 @@ class Tile(Op):
         return [tuple(shapes[0][k] * reps[k] for k in range(self.ndim))]
 
     def L_op(self, inputs, outputs, gouts):
-        # cycle: tensor.basic -> tensor.shape -> tensor.basic
-        from .shape import reshape
-
         x, reps = inputs
         (gz,) = gouts
         # Output axis k is reps[k] blocks of x.shape[k]: split it in two and sum the blocks.
         split = []
         for k in range(self.ndim):
             split += [reps[k], x.shape[k]]
-        g = reshape(gz, split, ndim=2 * self.ndim).sum(axis=list(range(0, 2 * self.ndim, 2)))
+        g = _shape.reshape(gz, split, ndim=2 * self.ndim).sum(axis=list(range(0, 2 * self.ndim, 2)))
         return [patternbroadcast(g, x.type.broadcastable), DisconnectedType()()]
 
     def connection_pattern(self, node):
@@ -643,23 +621,17 @@ def tile(x: Any, reps: Any, ndim: int | None = None) -> Variable:
     reps = [1] * (nd - len(reps)) + reps
     if x.type.ndim < nd:
         x = DimShuffle(x.type.broadcastable, ["x"] * (nd - x.type.ndim) + list(range(x.type.ndim)))(x)
-    # cycle: tensor.basic -> tensor.join -> tensor.basic
-    from .join import make_vector
-
-    reps_v = make_vector(*[as_tensor_variable(r) if isinstance(r, Variable) else np.int64(r) for r in reps],
-                         dtype="int64") if nd else constant(np.zeros(0, dtype="int64"))
+    reps_v = _join.make_vector(*[as_tensor_variable(r) if isinstance(r, Variable) else np.int64(r)
+                                 for r in reps], dtype="int64") if nd else constant(np.zeros(0, dtype="int64"))
     return Tile(nd)(x, reps_v)
 
 
 def tri(N: Any, M: Any = None, k: Any = 0, dtype: str | None = None) -> Variable:
     """The N x M matrix with ones at and below diagonal k, zeros above."""
-    # cycle: tensor.basic -> tensor.math -> tensor.basic
-    from .math import ge
-
     M = N if M is None else M
     rows = arange(N).dimshuffle(0, "x")
     cols = arange(M).dimshuffle("x", 0)
-    return cast(ge(rows + k, cols), dtype or config.floatX)
+    return cast(_math.ge(rows + k, cols), dtype or config.floatX)
 
 
 def tril(m: Any, k: Any = 0) -> Variable:
@@ -676,3 +648,13 @@ def triu(m: Any, k: Any = 0) -> Variable:
     if m.type.ndim < 2:
         raise ValueError(f"triu needs at least 2 dimensions, got {m.type}")
     return m * (1 - tri(m.shape[-2], m.shape[-1], k=k - 1, dtype=m.type.dtype))
+
+# Functions and ops above call tensor.join, math, shape and subtensor (to stack lists, read
+# shapes, sum gradients), and each of those builds on this module (imports its names at its
+# top), so they are imported once this module is complete. Only the module objects are
+# bound: their names are read when a function runs.
+# cycle: tensor.basic -> tensor.math -> tensor.basic
+from . import join as _join  # noqa: E402
+from . import math as _math  # noqa: E402
+from . import shape as _shape  # noqa: E402
+from . import subtensor as _subtensor  # noqa: E402
