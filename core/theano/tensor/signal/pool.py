@@ -33,6 +33,7 @@ from ...graph.null_gradients import DisconnectedType as _Disconnected
 from ...graph.null_gradients import grad_not_implemented
 from ..join import stack
 from ..math import ge
+from ..math import maximum as _tmaximum
 from ..math import switch
 
 __all__ = ["DynamicPool", "Pool", "PoolGrad", "MaxPoolGrad", "AveragePoolGrad", "DownsampleFactorMaxGradGrad",
@@ -47,11 +48,7 @@ def pool_output_length(size: Any, ws: int, stride: int, pad: int, ignore_border:
     """Number of windows along one axis of length `size` (an int or a symbolic scalar)."""
     v = size + 2 * pad
     symbolic = isinstance(v, Variable)
-    if symbolic:
-        # cycle: tensor.signal.pool -> tensor.math -> tensor -> tensor.signal -> tensor.signal.pool
-        from ..math import maximum
-    else:
-        maximum = max  # noqa: N806 - the same name for ints and variables
+    maximum = _tmaximum if symbolic else max  # the same name for ints and variables
     if ignore_border:
         return maximum((v - ws) // stride + 1, 0)
     if isinstance(ws, Variable) or isinstance(stride, Variable):  # a symbolic window (DynamicPool)
