@@ -263,6 +263,7 @@ csc_dmatrix = SparseType("csc", "float64")
 csr_fmatrix = SparseType("csr", "float32")
 csc_fmatrix = SparseType("csc", "float32")
 
+
 # SparseType.sum_gradient_terms and the operators above call into these modules, and both
 # build on the classes defined here (they import SparseType at their top), so they are
 # imported once those classes exist. Only the module objects are bound: their names are read

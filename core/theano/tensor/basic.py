@@ -649,6 +649,7 @@ def triu(m: Any, k: Any = 0) -> Variable:
         raise ValueError(f"triu needs at least 2 dimensions, got {m.type}")
     return m * (1 - tri(m.shape[-2], m.shape[-1], k=k - 1, dtype=m.type.dtype))
 
+
 # Functions and ops above call tensor.join, math, shape and subtensor (to stack lists, read
 # shapes, sum gradients), and each of those builds on this module (imports its names at its
 # top), so they are imported once this module is complete. Only the module objects are

@@ -391,6 +391,7 @@ def _over_tensors(node: Apply) -> bool:
     """Whether every input and output of `node` is a TensorType (what a Kernel describes)."""
     return all(isinstance(v.type, TensorType) for v in list(node.inputs) + list(node.outputs))
 
+
 # Elemwise, DimShuffle and CAReduce call tensor.basic when they build nodes and gradients,
 # and tensor.basic builds on DimShuffle and Elemwise (it imports them at its top), so only
 # the module object is bound, once the classes above exist: its names are read when a

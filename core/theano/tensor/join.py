@@ -125,9 +125,6 @@ class Join(Op):
             return [tuple(switch(eq(ax, k), add(*[s[k] for s in ts]), ts[0][k]) for k in range(nd))]
 
     def L_op(self, inputs, outputs, gouts):
-        # cycle: tensor.join -> tensor.subtensor -> tensor -> tensor.join
-        from .subtensor import getitem
-
         axis, tensors = inputs[0], inputs[1:]
         (gz,) = gouts
         ax = int(get_scalar_constant_value(axis)) % tensors[0].type.ndim
@@ -136,7 +133,7 @@ class Join(Op):
         for t in tensors:
             n = t.shape[ax]
             idx = [slice(None)] * ax + [slice(start, start + n)]
-            g = getitem(gz, tuple(idx))
+            g = _subtensor.getitem(gz, tuple(idx))
             if t.type.dtype in scal.discrete_dtypes:
                 g = zeros_like(t, dtype="float64")
             else:
@@ -300,13 +297,18 @@ def roll(x: Any, shift: Any, axis: int | None = None) -> Variable:
     if not -x.type.ndim <= int(axis) < x.type.ndim:
         raise ValueError(f"roll: axis {axis} out of range for {x} of type {x.type}")
     axis = int(axis) % x.type.ndim
-    # cycle: tensor.join -> tensor.subtensor -> tensor -> tensor.join
-    from .subtensor import getitem
-
     # The last `shift` elements (taken modulo the length) come first.
     n = x.shape[axis]
     s = as_tensor_variable(shift) % n if isinstance(shift, Variable) else shift
     if isinstance(s, (int, np.integer)):
         s = as_tensor_variable(np.int64(s)) % n
     lead = (slice(None),) * axis
-    return join(axis, getitem(x, lead + (slice(n - s, None),)), getitem(x, lead + (slice(None, n - s),)))
+    return join(axis, _subtensor.getitem(x, lead + (slice(n - s, None),)),
+                _subtensor.getitem(x, lead + (slice(None, n - s),)))
+
+
+# Join's gradient and roll index with tensor.subtensor's getitem. This module loads in the
+# middle of tensor.basic's own imports (at basic's end), so subtensor is bound as a module
+# object once this module is complete: its names are read only when a function runs.
+# cycle: tensor.join -> tensor.subtensor -> tensor -> tensor.join
+from . import subtensor as _subtensor  # noqa: E402

@@ -314,10 +314,7 @@ def getitem(x: Variable, index: Any) -> Variable:
         index = tuple(index)
     index, newaxes = _expand_index(x, index)
     if any(_is_advanced(i) for i in index):
-        # cycle: tensor.subtensor -> tensor.advanced_subtensor -> tensor.subtensor
-        from .advanced_subtensor import advanced_getitem
-
-        return advanced_getitem(x, index)
+        return _advanced_subtensor.advanced_getitem(x, index)
     real = tuple(i for i in index if i is not None)
     if len(real) > x.type.ndim:
         raise IndexError(f"too many indices for {x} of type {x.type}: {len(real)} given")
@@ -362,10 +359,7 @@ def _write(x: Any, y: Any, set_: bool, inplace: bool = False, tolerate_inplace_a
     if x.owner is None or not isinstance(x.owner.op, Subtensor):
         adv = None
         if x.owner is not None:
-            # cycle: tensor.subtensor -> tensor.advanced_subtensor -> tensor.subtensor
-            from .advanced_subtensor import advanced_write
-
-            adv = advanced_write(x, y, set_)
+            adv = _advanced_subtensor.advanced_write(x, y, set_)
         if adv is None:
             raise TypeError(f"{'set' if set_ else 'inc'}_subtensor: the first argument must be an "
                             f"indexed tensor such as x[1:3], got {x}")
@@ -388,7 +382,11 @@ def inc_subtensor(x: Any, y: Any, inplace: bool = False, set_instead_of_inc: boo
 
 def nonzero(a: Any, return_matrix: bool = False) -> Any:
     """The indices of the non-zero elements, as a tuple of vectors (or a matrix)."""
-    # cycle: tensor.subtensor -> tensor.advanced_subtensor -> tensor.subtensor
-    from .advanced_subtensor import nonzero as _nz
+    return _advanced_subtensor.nonzero(a, return_matrix)
 
-    return _nz(a, return_matrix)
+
+# getitem, the writes and nonzero hand integer-array and mask indexing to
+# tensor.advanced_subtensor, which imports this module's names at its top, so only its module
+# object is bound, once this module is complete: its names are read when a function runs.
+# cycle: tensor.subtensor -> tensor.advanced_subtensor -> tensor.subtensor
+from . import advanced_subtensor as _advanced_subtensor  # noqa: E402
