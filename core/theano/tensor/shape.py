@@ -114,10 +114,7 @@ class Reshape(Op):
                                  f"-1 and the others must be non-negative")
             bcast = [s == 1 for s in data]
         elif shp.owner is not None:
-            # cycle: tensor.shape -> tensor.join -> tensor.shape
-            from .join import MakeVector
-
-            if isinstance(shp.owner.op, MakeVector):
+            if isinstance(shp.owner.op, _join.MakeVector):
                 for k, s in enumerate(shp.owner.inputs):
                     try:
                         bcast[k] = int(get_scalar_constant_value(s)) == 1
@@ -144,9 +141,6 @@ class Reshape(Op):
 
     def infer_shape(self, node, shapes):
         x, shp = node.inputs
-        # cycle: tensor.shape -> tensor.math -> tensor.shape
-        from .math import prod, switch, eq, int_div
-
         out = []
         total = None
         for k in range(self.ndim):
@@ -158,10 +152,10 @@ class Reshape(Op):
                 return [tuple(out)]
         except NotScalarConstantError:
             pass
-        size = prod(shapes[0]) if shapes[0] else as_tensor_variable(np.int64(1))
-        known = prod(shp)  # negative exactly when one entry is -1
-        total = switch(eq(known, 0), 0, int_div(size, -known))
-        return [tuple(switch(eq(shp[k], -1), total, shp[k]) for k in range(self.ndim))]
+        size = _math.prod(shapes[0]) if shapes[0] else as_tensor_variable(np.int64(1))
+        known = _math.prod(shp)  # negative exactly when one entry is -1
+        total = _math.switch(_math.eq(known, 0), 0, _math.int_div(size, -known))
+        return [tuple(_math.switch(_math.eq(shp[k], -1), total, shp[k]) for k in range(self.ndim))]
 
     def L_op(self, inputs, outputs, gouts):
         (x, shp), (gz,) = inputs, gouts
@@ -184,11 +178,8 @@ def reshape(x: Any, newshape: Any, ndim: int | None = None) -> Variable:
         newshape = [newshape]
     if isinstance(newshape, (list, tuple)):
         if any(isinstance(s, Variable) for s in newshape):
-            # cycle: tensor.shape -> tensor.join -> tensor.shape
-            from .join import make_vector
-
-            newshape = make_vector(*[as_tensor_variable(s) if isinstance(s, Variable) else
-                                     np.int64(s) for s in newshape], dtype="int64")
+            newshape = _join.make_vector(*[as_tensor_variable(s) if isinstance(s, Variable) else
+                                           np.int64(s) for s in newshape], dtype="int64")
         else:
             newshape = as_tensor_variable(np.asarray(newshape, dtype="int64"))
     newshape = as_tensor_variable(newshape)
@@ -275,9 +266,16 @@ class SpecifyShape(Op):
 
 
 def specify_shape(x: Any, shp: Any) -> Variable:
-    # cycle: tensor.shape -> tensor.join -> tensor.shape
-    from .join import make_vector
-
     if isinstance(shp, (list, tuple)):
-        shp = make_vector(*shp, dtype="int64") if shp else np.zeros(0, dtype="int64")
+        shp = _join.make_vector(*shp, dtype="int64") if shp else np.zeros(0, dtype="int64")
     return SpecifyShape()(x, shp)
+
+
+# Reshape's shape inference and the shape helpers call tensor.math and tensor.join, both of
+# which import this module's names at their tops, so only the module objects are bound, once
+# this module is complete: their names are read when a function runs. This module loads from
+# math's top, itself loading from join's top (tensor.basic's end imports join first), so
+# both are already partly loaded here.
+# cycle: tensor.shape -> tensor.join -> tensor.shape
+from . import join as _join  # noqa: E402
+from . import math as _math  # noqa: E402
