@@ -218,7 +218,7 @@ GROUPS: list[tuple[str, str, str, str]] = [
     ('theano.ifelse', 'names', _OPT,
      'optdb'),
     ('theano.printing', 'names', _PRINTERS,
-     'DefaultPrinter Function FunctionPrinter IgnorePrinter LeafPrinter OperatorPrinter PPrinter '
+     'DefaultPrinter FunctionPrinter IgnorePrinter LeafPrinter OperatorPrinter PPrinter '
      'PatternPrinter PrinterState SharedVariable VALID_ASSOC config default_colorCodes '
      'default_printer greek hex_digest leaf_printer position_independent_str pydot_imported_msg '
      'special var_descriptor'),
@@ -331,8 +331,6 @@ GROUPS: list[tuple[str, str, str, str]] = [
      'disconnected_type'),
     ('theano.tensor.nlinalg', 'names', _IMPL_OPCLASS,
      'QRIncomplete TensorInv TensorSolve'),
-    ('theano.tensor.nlinalg', 'names', _REEXPORT,
-     'DisconnectedType'),
     ('theano.tensor.nnet', 'names', _CONV_OLD,
      'ConvOp Prepend_scalar_constant_to_each_row Prepend_scalar_to_each_row abstract_conv2d '
      'prepend_0_to_each_row prepend_1_to_each_row prepend_scalar_to_each_row'),
@@ -347,7 +345,7 @@ GROUPS: list[tuple[str, str, str, str]] = [
     ('theano.tensor.nnet', 'modules', _OPT,
      'opt'),
     ('theano.tensor.shared_randomstreams', 'names', _REEXPORT,
-     'SharedVariable randomstate_constructor shared shared_constructor'),
+     'SharedVariable randomstate_constructor shared_constructor'),
     ('theano.tensor.signal.pool', 'names', _CLINK,
      'OpenMPOp'),
     ('theano.tensor.signal.pool', 'names', _IMPL_OPCLASS,

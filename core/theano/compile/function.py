@@ -1,8 +1,9 @@
 """theano.function: from symbolic inputs and outputs to a callable Function.
 
 The compile steps live in maker.py (FunctionMaker), the aliasing guard in aliasing.py,
-profiling and value traces in profiling.py, DeepCopyOp in ops.py; their public names stay
-importable from here, where Theano 1.0 users found them."""
+profiling and value traces in profile_stats.py (not profiling.py: Theano 1.0.5's
+theano.compile.profiling has another shape and stays absent here), DeepCopyOp in ops.py;
+their public names stay importable from here, where Theano 1.0 users found them."""
 from __future__ import annotations
 
 import operator
@@ -23,7 +24,7 @@ from .maker import (FunctionMaker, InputSpec, UnusedInputError, as_list, compili
                     update_pairs)
 from .mode import get_mode
 from .ops import DeepCopyOp, deep_copy_op
-from .profiling import ProfileStats, Trace, timed
+from .profile_stats import ProfileStats, Trace, timed
 from ..backend.registry import UnknownDeviceError
 from ..backend.registry import registry
 from ..tensor.basic import as_tensor_variable

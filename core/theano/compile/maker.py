@@ -14,7 +14,7 @@ from ..graph.sourceinfo import user_frame
 from .aliasing import guard_outputs
 from .io import In
 from .mode import Mode
-from .profiling import ProfileStats
+from .profile_stats import ProfileStats
 from .sharedvalue import Container, SharedVariable
 from .source_traces import InheritTraces
 from ..backend.registry import get_backend
