@@ -22,7 +22,7 @@ short still leaves every finished step's results. In order:
  8. sanitizer: compute-sanitizer racecheck and synccheck over the reduction tests
  9. bench_workloads: the bench/workloads.py workloads on device=cuda (quick sizes)
 
-Rehearsal without a GPU: PYTHONPATH=backends/cuda/tests/fake_site makes `import cupy` load the fake
+Rehearsal without a GPU: PYTHONPATH=$PWD/backends/cuda/tests/fake_site makes `import cupy` load the fake
 CuPy of backends/cuda/tests/fakecupy.py, so the whole script runs here with the same limits.
 """
 from __future__ import annotations

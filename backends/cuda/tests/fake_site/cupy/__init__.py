@@ -1,5 +1,5 @@
 """`import cupy` as the fake CuPy of backends/cuda/tests/fakecupy.py, for rehearsing the GPU check on a
-machine without a GPU: PYTHONPATH=backends/cuda/tests/fake_site python backends/cuda/gpu_check.py OUT.
+machine without a GPU: PYTHONPATH=$PWD/backends/cuda/tests/fake_site python backends/cuda/gpu_check.py OUT.
 Never on the path of the normal tests (they install the fake themselves, and undo it)."""
 import os
 import sys
