@@ -39,20 +39,33 @@ float expf(float);
 
 /* Rows are independent: long matrices share them among OpenMP threads (when the module is
  * built with OpenMP). Each element costs an exp, so threads pay off well below the 2**20
- * elements of plain arithmetic loops; below the threshold the plain loop avoids the cost of
- * entering a parallel region at all. */
+ * elements of plain arithmetic loops; below the threshold the plain call avoids the cost of
+ * entering a parallel region at all.
+ *
+ * Each op's row loop is one function over a range of rows, called for all rows or, in a
+ * parallel region, for each thread's share (the contiguous blocks `schedule(static)` would
+ * give). Its body is thus compiled once: pasting it into a parallel and a serial loop
+ * compiled every row body twice, which made this module the slowest piece of a cold
+ * compile. noinline keeps gcc from pasting it back into both callers. */
 #define ROWS_PARALLEL_MIN 131072
 #ifdef _OPENMP
-#define FOR_ROWS(n, k, ...)                                                                    \
+#include <omp.h>
+#define FOR_ROWS(n, k, range, ...)                                                             \
     if ((n) * (k) >= ROWS_PARALLEL_MIN) {                                                      \
-        _Pragma("omp parallel for schedule(static)")                                           \
-        for (npy_intp i = 0; i < (n); i++) __VA_ARGS__                                         \
+        _Pragma("omp parallel")                                                                \
+        {                                                                                      \
+            npy_intp t_ = omp_get_thread_num(), nt_ = omp_get_num_threads();                   \
+            npy_intp q_ = (n) / nt_, r_ = (n) % nt_;                                           \
+            npy_intp lo_ = t_ * q_ + (t_ < r_ ? t_ : r_);                                      \
+            range(lo_, lo_ + q_ + (t_ < r_), __VA_ARGS__);                                     \
+        }                                                                                      \
     } else {                                                                                   \
-        for (npy_intp i = 0; i < (n); i++) __VA_ARGS__                                         \
+        range(0, (n), __VA_ARGS__);                                                            \
     }
 #else
-#define FOR_ROWS(n, k, ...) for (npy_intp i = 0; i < (n); i++) __VA_ARGS__
+#define FOR_ROWS(n, k, range, ...) range(0, (n), __VA_ARGS__);
 #endif
+#define ROW_RANGE static __attribute__((noinline)) void
 
 typedef struct {
     PyObject_HEAD
@@ -74,9 +87,10 @@ typedef struct {
         }                                                                                       \
         return nan ? (T)NAN : m;                                                                \
     }                                                                                           \
-    /* softmax (log_out 0) or log-softmax (1) of each row of x (+ b when b is not NULL) */   \
-    static void softmax_##T(const T *x, const T *b, T *out, npy_intp n, npy_intp k, int log_out) { \
-        FOR_ROWS(n, k, {                                                                      \
+    /* softmax (log_out 0) or log-softmax (1) of rows lo..hi of x (+ b when b is not NULL) */ \
+    ROW_RANGE softmax_rows_##T(npy_intp lo, npy_intp hi, const T *x, const T *b, T *out,       \
+                               npy_intp k, int log_out) {                                       \
+        for (npy_intp i = lo; i < hi; i++) {                                                    \
             const T *xr = x + i * k;                                                            \
             T *o = out + i * k, s = 0;                                                          \
             if (b != NULL) {                                                                    \
@@ -104,21 +118,28 @@ typedef struct {
             }                                                                                   \
             _Pragma("omp simd")                                                                 \
             for (npy_intp j = 0; j < k; j++) o[j] = o[j] / s;                                   \
-        })                                                                                      \
+        }                                                                                       \
     }                                                                                           \
-    static void softmax_grad_##T(const T *dy, const T *sm, T *out, npy_intp n, npy_intp k) {    \
-        FOR_ROWS(n, k, {                                                                      \
+    static void softmax_##T(const T *x, const T *b, T *out, npy_intp n, npy_intp k, int log_out) { \
+        FOR_ROWS(n, k, softmax_rows_##T, x, b, out, k, log_out)                                 \
+    }                                                                                           \
+    ROW_RANGE softmax_grad_rows_##T(npy_intp lo, npy_intp hi, const T *dy, const T *sm, T *out, \
+                                    npy_intp k) {                                               \
+        for (npy_intp i = lo; i < hi; i++) {                                                    \
             const T *d = dy + i * k, *p = sm + i * k;                                           \
             T *o = out + i * k, s = 0;                                                          \
             _Pragma("omp simd reduction(+:s)")                                                  \
             for (npy_intp j = 0; j < k; j++) s += d[j] * p[j];                                  \
             _Pragma("omp simd")                                                                 \
             for (npy_intp j = 0; j < k; j++) o[j] = (d[j] - s) * p[j];                          \
-        })                                                                                      \
+        }                                                                                       \
     }                                                                                           \
-    static void xent_##T(const T *x, const T *b, const int64_t *y, T *nll, T *sm, int64_t *am,  \
-                         npy_intp n, npy_intp k) {                                              \
-        FOR_ROWS(n, k, {                                                                      \
+    static void softmax_grad_##T(const T *dy, const T *sm, T *out, npy_intp n, npy_intp k) {    \
+        FOR_ROWS(n, k, softmax_grad_rows_##T, dy, sm, out, k)                                   \
+    }                                                                                           \
+    ROW_RANGE xent_rows_##T(npy_intp lo, npy_intp hi, const T *x, const T *b, const int64_t *y, \
+                            T *nll, T *sm, int64_t *am, npy_intp k) {                           \
+        for (npy_intp i = lo; i < hi; i++) {                                                    \
             const T *xr = x + i * k;                                                            \
             T *o = sm + i * k, s = 0;                                                           \
             for (npy_intp j = 0; j < k; j++) o[j] = xr[j] + b[j];                               \
@@ -141,16 +162,24 @@ typedef struct {
             am[i] = best;                                                                       \
             _Pragma("omp simd")                                                                 \
             for (npy_intp j = 0; j < k; j++) o[j] = EXP(o[j]);                                  \
-        })                                                                                      \
+        }                                                                                       \
     }                                                                                           \
-    static void dx_##T(const T *dy, const T *sm, const int64_t *y, T *dx, npy_intp n, npy_intp k) { \
-        FOR_ROWS(n, k, {                                                                      \
+    static void xent_##T(const T *x, const T *b, const int64_t *y, T *nll, T *sm, int64_t *am,  \
+                         npy_intp n, npy_intp k) {                                              \
+        FOR_ROWS(n, k, xent_rows_##T, x, b, y, nll, sm, am, k)                                  \
+    }                                                                                           \
+    ROW_RANGE dx_rows_##T(npy_intp lo, npy_intp hi, const T *dy, const T *sm, const int64_t *y, \
+                          T *dx, npy_intp k) {                                                  \
+        for (npy_intp i = lo; i < hi; i++) {                                                    \
             const T d = dy[i], *s = sm + i * k;                                                 \
             T *o = dx + i * k;                                                                  \
             _Pragma("omp simd")                                                                 \
             for (npy_intp j = 0; j < k; j++) o[j] = s[j] * d;                                   \
             o[y[i]] = o[y[i]] - d;                                                              \
-        })                                                                                      \
+        }                                                                                       \
+    }                                                                                           \
+    static void dx_##T(const T *dy, const T *sm, const int64_t *y, T *dx, npy_intp n, npy_intp k) { \
+        FOR_ROWS(n, k, dx_rows_##T, dy, sm, y, dx, k)                                           \
     }
 ROWS(float, expf, logf)
 ROWS(double, exp, log)
