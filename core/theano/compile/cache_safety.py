@@ -194,7 +194,7 @@ def write_sidecar(sidecar: str, meta: dict, shared: bool = False) -> None:
         if shared:
             os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w") as f:
-            json.dump(meta, f)
+            f.write(json.dumps(meta))  # one string: json.dump would use the pure-Python encoder
         os.replace(tmp, sidecar)
     except BaseException:
         if os.path.exists(tmp):
@@ -338,35 +338,55 @@ def _judge(full: str, st: os.stat_result, rec: list | None) -> tuple[str | None,
 
 
 def _scan(path: str, unit_depth: int, manifest: dict, check_modes: bool) -> tuple[dict, dict, str | None]:
-    """(records, {unit: why} of the units to remove, why the cache cannot be used at all)."""
+    """(records, {unit: why} of the units to remove, why the cache cannot be used at all).
+
+    Every process that uses the tool runs this at start and at exit over the whole cache, so
+    it walks with `os.scandir` (one lstat per name, relative paths built by concatenation):
+    `os.walk` with `relpath` per directory cost 0.6 s per pass over a 6000-file PoCL cache."""
     seen: dict[str, list] = {}
     bad: dict[str, str] = {}
-    for dirpath, dirs, files in os.walk(path):
-        rel_dir = os.path.relpath(dirpath, path)
-        for name in dirs + files:
+    pending = [(path, "", 0)]  # (directory, its path relative to `path` + os.sep or "", depth)
+    while pending:
+        dirpath, prefix, depth = pending.pop()
+        try:
+            entries = list(os.scandir(dirpath))
+        except FileNotFoundError:
+            continue  # removed by the tool meanwhile
+        except OSError as e:
+            if depth < unit_depth:
+                return seen, bad, f"{dirpath} cannot be read ({e.strerror})"
+            unit = os.sep.join(prefix.split(os.sep)[:unit_depth])
+            bad.setdefault(unit, f"{prefix.rstrip(os.sep)} cannot be read ({e.strerror})")
+            continue
+        level = depth + 1  # how many parts the names of this directory's entries have
+        for entry in entries:
+            name = entry.name
             if name.startswith(_VOLATILE):
                 continue
-            rel = os.path.normpath(os.path.join(rel_dir, name))
-            full = os.path.join(path, rel)
+            rel = prefix + name
             try:
-                st = os.lstat(full)
+                st = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
-                continue  # removed by the tool meanwhile
-            parts = rel.split(os.sep)
-            if len(parts) < unit_depth:  # above the units: only who may write matters
+                continue
+            is_dir = stat.S_ISDIR(st.st_mode)
+            if level < unit_depth:  # above the units: only who may write matters
                 why = mode_problem(st) if check_modes else None
                 if why:
-                    return seen, bad, f"{full} {why}"
+                    return seen, bad, f"{entry.path} {why}"
+                if is_dir:
+                    pending.append((entry.path, rel + os.sep, level))
                 continue
-            unit = os.sep.join(parts[:unit_depth])
+            unit = rel if level == unit_depth else os.sep.join(rel.split(os.sep, unit_depth)[:unit_depth])
             why = None
-            if stat.S_ISDIR(st.st_mode):
+            if is_dir:
                 if rel in manifest:
                     why = "is a directory where a file was"
+                else:
+                    pending.append((entry.path, rel + os.sep, level))
             elif not stat.S_ISREG(st.st_mode):
                 why = "is not a regular file"
             else:
-                why, rec = _judge(full, st, manifest.get(rel))
+                why, rec = _judge(entry.path, st, manifest.get(rel))
                 if rec is not None:
                     seen[rel] = rec
             if why is None and check_modes:
