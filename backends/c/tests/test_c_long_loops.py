@@ -69,3 +69,23 @@ def test_transcendental_kernels_take_threads_sooner():
         a, b = r.randn(n), r.randn(n)
         want = np.exp(-a ** 2) * np.sin(b) + 0.5 * np.tanh(a * b)
         np.testing.assert_allclose(heavy(a, b), want, rtol=1e-14, atol=1e-15)
+
+
+def test_threads_share_strided_loops_and_reductions_of_many_outputs():
+    """Past the threshold each thread runs one block of the kernel's loop (rows of a strided
+    array, outputs of a reduction): every element and every output is computed exactly once,
+    in the same order as the whole loop computes it."""
+    m = T.dmatrix("m")
+    v = T.dvector("v")
+    f = theano.function([m, v], [T.exp(m) * v + 1, T.sum(m, axis=1), T.max(m * 2, axis=1), T.sum(m, axis=0)],
+                        device="c")
+    r = np.random.RandomState(2)
+    a = r.randn(2101, 1003)
+    for arr, vec in ((a, a[0]), (a[::-1], a[1]), (np.asfortranarray(a), a[2]), (a[:, ::-1], a[3, ::-1])):
+        got = f(arr, vec)
+        want = [np.exp(arr) * vec + 1, arr.sum(axis=1), (arr * 2).max(axis=1), arr.sum(axis=0)]
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+        head = f(arr[:7], vec)  # the first rows alone: short, so the kernels run whole
+        for h, g in zip(head[:3], got[:3]):
+            assert h.tobytes() == np.ascontiguousarray(g[:7]).tobytes()

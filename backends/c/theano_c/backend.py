@@ -62,7 +62,7 @@ os.register_at_fork(after_in_child=_after_fork)
 #: grouping depends on the graph and the cache alone and a warm start finds the same groups.
 KERNEL_GROUPS = 2
 #: the global symbols of a kernel's unit, suffixed per member of a group
-_KERNEL_SYMBOLS = ("theano_entry", "theano_kernel", "theano_kernel_serial")
+_KERNEL_SYMBOLS = ("theano_entry", "theano_kernel")
 
 
 class CBackend(Backend):
@@ -80,7 +80,6 @@ class CBackend(Backend):
 
         openmp, vector_math = bool(comp and comp.openmp and config.c__openmp), bool(comp and comp.vector_math)
         self.renderer = CKernelRenderer(openmp=openmp, vector_math=vector_math)
-        self._serial_renderer = CKernelRenderer(openmp=False, vector_math=vector_math) if openmp else None
         self._lock = threading.Lock()
         self._extensions: dict[str, Any] = {}
         self._building: dict[str, Future] = {}
@@ -169,10 +168,10 @@ class CBackend(Backend):
         hit = self._sources.get(kernel)
         if hit is None:
             src = self.renderer.render(kernel, "theano_kernel")
-            serial = (self._serial_renderer.render(kernel, "theano_kernel_serial")
-                      if self._serial_renderer is not None else None)
-            full = entry_source(src, "theano_kernel", len(kernel.inputs) + len(kernel.outputs), serial,
-                                kernel.ndim, parallel_min(kernel))
+            # another dialect (a subclass's renderer) renders plain serial functions
+            shares = isinstance(self.renderer, CKernelRenderer) and self.renderer.openmp
+            full = entry_source(src, "theano_kernel", len(kernel.inputs) + len(kernel.outputs), kernel.ndim,
+                                parallel_min(kernel), shares, shares and self.renderer.shares_loops(kernel))
             hit = self._sources[kernel] = (src, full)
         return hit
 

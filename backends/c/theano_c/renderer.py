@@ -20,6 +20,16 @@ _MVEC = ("exp", "log", "sin", "cos", "pow", "acos", "acosh", "asin", "asinh", "a
 _TWO_ARGS = ("pow", "atan2")
 
 
+#: where share `part` of `parts` near-equal contiguous blocks of 0..n-1 starts (n at part ==
+#: parts): the bounds of the share of a loop a kernel function runs
+_SHARE = """static inline int64_t theano_share(int64_t n, int part, int parts) {
+  if (parts == 1) return part ? n : 0;
+  const int64_t q = n / parts, r = n % parts;
+  return part * q + (part < r ? part : r);
+}
+"""
+
+
 def _simd_declarations() -> str:
     lines = []
     for f in _MVEC:
@@ -35,32 +45,51 @@ class CKernelRenderer(CRenderer):
     to pay for waking them."""
 
     def __init__(self, openmp: bool, vector_math: bool):
-        # Threads pay off only for long loops: short ones would wait for threads that BLAS (or
-        # another kernel) keeps busy. The length is per kernel (see parallel_min), defined
-        # by entry_source.
-        pragma = ("omp parallel for simd schedule(static) if(parallel: {n} > THEANO_PARALLEL_MIN)"
-                  if openmp else "omp simd")  # the modifier: a plain if() would turn simd off too
-        self.loop_header = (f"_Pragma(\"{pragma}\")\n"
-                            "    for ({index} {i} = 0; {i} < {n}; ++{i}) {{")
+        # With OpenMP, every kernel function takes (part, parts) and runs its share of its
+        # loop: the whole loop when called as part 0 of 1, one thread's contiguous block when
+        # the entry point calls it inside a parallel region (see entry_source). The loop body
+        # is thus compiled once; a threaded copy beside a serial one doubled every kernel's
+        # compile time.
+        bounds = ("theano_share({n}, part, parts); {i} < theano_share({n}, part + 1, parts)"
+                  if openmp else "0; {i} < {n}")
+        self.loop_header = f"_Pragma(\"omp simd\")\n    for ({{index}} {{i}} = {bounds}; ++{{i}}) {{{{"
         if vector_math:
             self.header = CRenderer.header + _simd_declarations()
-        self.header += "#include <stdlib.h>\n"
+        self.header += "#include <stdlib.h>\n" + (_SHARE if openmp else "")
         self.openmp = openmp
 
-    def render_reduction(self, kernel: Kernel, name: str) -> str:
-        """With threads, a long contiguous sum or product of everything is also split into
-        chunks reduced in parallel (one output gives the output loop nothing to share)."""
-        src = super().render_reduction(kernel, name)
+    def kernel_signature(self, name: str, params: list[str]) -> str:
+        """With OpenMP, the function also takes which share of its loop to run."""
+        return super().kernel_signature(name, [*params, "int part", "int parts"] if self.openmp else params)
+
+    def shares_loops(self, kernel: Kernel) -> bool:
+        """Whether the entry point may run shares of the kernel's loop on OpenMP threads: not
+        without OpenMP, not for a 0-d kernel (one element never reaches a threshold), and
+        not for a reduction with a path of its own (`_reduction_path`), which runs whole."""
+        return self.openmp and kernel.ndim > 0 and (kernel.reduction is None or self._reduction_path(kernel) is None)
+
+    def _reduction_path(self, kernel: Kernel) -> Callable[[Kernel], list[str]] | None:
+        """The faster shape of this kernel's reduction, run before its general loop, if any."""
         red = kernel.reduction
         nd = kernel.ndim
         op = {"add": "+", "mul": "*"}.get(red.scalar_op.name)
         if self.openmp and op and red.acc_dtype in ("float32", "float64") and nd \
                 and sorted(red.axes) == list(range(nd)):
-            extra = self._chunked_reduction(kernel)
-        elif nd >= 2 and sorted(red.axes) == list(range(nd - 1)):
-            extra = self._leading_axes_reduction(kernel)
-        else:
+            return self._chunked_reduction
+        if nd >= 2 and sorted(red.axes) == list(range(nd - 1)):
+            return self._leading_axes_reduction
+        return None
+
+    def render_reduction(self, kernel: Kernel, name: str) -> str:
+        """The shared reduction, after the faster path of `_reduction_path` when it has one:
+        with threads, a long contiguous sum or product of everything split into chunks
+        reduced in parallel (one output gives the output loop nothing to share); a reduction
+        of every axis but the last folding rows into a row of accumulators."""
+        src = super().render_reduction(kernel, name)
+        path = self._reduction_path(kernel)
+        if path is None:
             return src
+        extra = path(kernel)
         marker = "  const int64_t m = "
         at = src.index("\n", src.index(marker)) + 1
         return src[:at] + "\n".join("  " + ln for ln in extra) + "\n" + src[at:]
@@ -156,25 +185,27 @@ def parallel_min(kernel: Kernel) -> int:
 REDUCTION_CHUNKS = 16
 
 
-def entry_source(kernel_source: str, name: str, n_args: int, serial_source: str | None = None,
-                 ndim: int = 0, threads_from: int = PARALLEL_MIN) -> str:
+def entry_source(kernel_source: str, name: str, n_args: int, ndim: int = 0,
+                 threads_from: int = PARALLEL_MIN, shares: bool = False, threads: bool = False) -> str:
     """The kernel plus a uniform entry point for the launcher (arrays passed as arrays).
 
-    With `serial_source` (the same kernel rendered without OpenMP threads, named name +
-    "_serial"), short loops call that one: entering an OpenMP parallel region costs about
-    0.3 us even when its if() clause keeps it to one thread, which would dominate small calls.
+    `shares`: the kernel function takes (part, parts) (CKernelRenderer with OpenMP); the
+    entry runs it whole, as part 0 of 1. `threads`: past `threads_from` elements the entry
+    runs one share per OpenMP thread instead; shorter loops never enter a parallel region,
+    which costs about 0.3 us even when it keeps to one thread and would dominate small calls.
     """
     args = ", ".join(f"data[{k}], strides[{k}]" for k in range(n_args))
-    call = f"{name}(n, shape, contiguous, {args});"
-    if serial_source is not None:
-        serial_name = name + "_serial"
-        start = serial_source.index(f"void {serial_name}(")
-        kernel_source += "\n" + serial_source[start:]
+    call = f"{name}(n, shape, contiguous, {args}{', 0, 1' if shares else ''});"
+    head = ""
+    if threads:
+        head = "#include <omp.h>\n"
         # the work is the whole loop's size: for a reduction, more than its n outputs
         call = (f"int64_t work = 1;\n  for (int d = 0; d < {ndim}; ++d) work *= shape[d];\n"
-                f"  if (work > THEANO_PARALLEL_MIN) {call}\n"
-                f"  else {serial_name}(n, shape, contiguous, {args});")
-    return (f"#define THEANO_PARALLEL_MIN {int(threads_from)}\n" + kernel_source
+                "  if (work > THEANO_PARALLEL_MIN) {\n"
+                "    _Pragma(\"omp parallel\")\n"
+                f"    {name}(n, shape, contiguous, {args}, omp_get_thread_num(), omp_get_num_threads());\n"
+                f"  }} else {call}")
+    return (f"{head}#define THEANO_PARALLEL_MIN {int(threads_from)}\n" + kernel_source
             + "\nvoid theano_entry(int64_t n, const int64_t* shape, int contiguous, "
             "char** data, const int64_t** strides) {\n"
             f"  {call}\n}}\n")
