@@ -87,3 +87,45 @@ def test_a_forked_child_compiles_although_the_parents_build_threads_are_gone(tmp
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240,
                          env=dict(os.environ, THEANO_FLAGS=f"compiledir={tmp_path}"))
     assert res.returncode == 0, res.stderr
+
+
+def test_kernels_without_definitions_of_their_own_share_one_translation_unit():
+    from theano_c.toolchain import _group_files
+
+    header = "#include <math.h>\n"
+    plain = [header + f"void k(void) {{ }}\nvoid e(void) {{ k(); }} /* {i} */\n" for i in range(3)]
+    helper = header + "static inline double h(double a) { return a; }\nvoid k(void) { }\nvoid e(void) { }\n"
+    files = _group_files([plain[0], helper, plain[1], helper, plain[2]], ("k", "e"), header)
+    # the plain kernels in one unit after one header, each renamed and undone; the two with the
+    # same static helper in units of their own
+    assert len(files) == 3 and files[0].count(header) == 1
+    assert all(f"#define k k_{i}\n" in files[0] and f"k_{i}" not in files[1] + files[2] for i in (0, 2, 4))
+    assert files[0].count("#undef k\n") == 3
+    assert files[1].startswith("#define k k_1\n#define e e_1\n" + header) and "#define k k_3\n" in files[2]
+    assert _group_files(plain, ("k", "e"), "") == ["#define k k_0\n#define e e_0\n" + plain[0],
+                                                   "#define k k_1\n#define e e_1\n" + plain[1],
+                                                   "#define k k_2\n#define e e_2\n" + plain[2]]
+
+
+def test_a_group_mixing_shared_and_separate_units_computes_every_kernel(tmp_path):
+    # floor division of floats has a static helper (in two kernels): such kernels keep units of
+    # their own beside the shared one of the plain kernels
+    code = textwrap.dedent("""
+        import numpy as np, theano
+        from theano import tensor as T
+        x, y = T.dmatrix('x'), T.dvector('y')
+        outs = [(x // 0.7).sum(axis=1), (y + 1.5) // y, T.exp(x) * 2, T.tanh(y) - 1, (x > 0).sum()]
+        f = theano.function([x, y], outs, device='c')
+        xv, yv = np.arange(6.0).reshape(2, 3) - 2.5, np.array([-1.0, 0.5, 2.0])
+        want = [(xv // 0.7).sum(axis=1), (yv + 1.5) // yv, np.exp(xv) * 2, np.tanh(yv) - 1, (xv > 0).sum()]
+        for got, w in zip(f(xv, yv), want):
+            np.testing.assert_allclose(got, w, rtol=1e-12)
+        from theano.compile.compiledir import CompileDir
+        print(sum(e.meta.get("name", "").startswith("group of") for e in CompileDir().entries()))
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240,
+                         env=dict(os.environ, THEANO_FLAGS=f"compiledir={tmp_path}"))
+    assert res.returncode == 0, res.stderr
+    assert int(res.stdout.split()[-1]) >= 1
+    units = [n for _, _, names in os.walk(tmp_path / "c-src") for n in names]
+    assert len(units) > int(res.stdout.split()[-1])  # some group compiled from several units

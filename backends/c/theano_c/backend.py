@@ -24,17 +24,29 @@ from .toolchain import (CompileError, build_extension, find_compiler, group_cach
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
-#: The extension modules of this package: property name -> (source, module, with OpenMP).
+#: The extension modules of this package: name -> (source, module, with OpenMP, -D flags).
+#: The row ops build one module per float dtype: a program's are of one type.
 EXTENSIONS = {
-    "launcher": ("launcher.c", "_theano_c_launch", False),
-    "filters": ("input_filters.c", "_theano_c_filters", False),
-    "products": ("blas_products.c", "_theano_c_blas", False),
-    "rows": ("softmax_rows.c", "_theano_c_softmax", True),
+    "launcher": ("launcher.c", "_theano_c_launch", False, ()),
+    "filters": ("input_filters.c", "_theano_c_filters", False, ()),
+    "products": ("blas_products.c", "_theano_c_blas", False, ()),
+    "rows32": ("softmax_rows.c", "_theano_c_softmax_f32", True, ()),
+    "rows64": ("softmax_rows.c", "_theano_c_softmax_f64", True, ("-DROWS_FLOAT64",)),
 }
+#: the row ops' extension of each dtype number
+ROWS_OF_TYPENUM = {np.dtype("float32").num: "rows32", np.dtype("float64").num: "rows64"}
+
+
+def _rows_of(node: Apply) -> str | None:
+    """The row ops' extension for `node`'s dtype (none for others: they fall back)."""
+    return ROWS_OF_TYPENUM.get(np.dtype(node.outputs[0].type.dtype).num)
+
+
 #: Which extension a lowering builds its runners from (by the module defining it, or the
-#: lowering itself): a graph with such a node starts building it (on a cold cache) while its
-#: other pieces compile. The products module also lowers FusedReduction, to kernels mostly.
-EXTENSION_OF_LOWERING: dict[Any, str] = {"theano_c.softmax": "rows", products._lower_dot: "products",
+#: lowering itself; a function of the node where that depends on it): a graph with such a
+#: node starts building it (on a cold cache) while its other pieces compile. The products
+#: module also lowers FusedReduction, to kernels mostly.
+EXTENSION_OF_LOWERING: dict[Any, Any] = {"theano_c.softmax": _rows_of, products._lower_dot: "products",
                                          products._lower_gemm: "products"}
 #: Built for every graph: nearly every function has inputs to filter and a kernel to launch.
 ALWAYS = ("launcher", "filters")
@@ -96,20 +108,20 @@ class CBackend(Backend):
         self._compiling = {s: f for s, f in self._compiling.items() if f.done() and f.exception() is None}
 
     # -- compiled pieces ----------------------------------------------------------------
-    def _extension(self, source: str, module: str, openmp: bool = False) -> Any:
+    def _extension(self, source: str, module: str, openmp: bool = False, defines: tuple[str, ...] = ()) -> Any:
         """A CPython extension of this package, compiled once per machine (cached on disk);
         waits for its build when one started in the background (`start_extensions`)."""
         mod = self._extensions.get(module)
         if mod is None:
-            mod = self._extension_build(source, module, openmp).result()
+            mod = self._extension_build(source, module, openmp, defines).result()
             self._extensions[module] = mod
         return mod
 
-    def _extension_build(self, source: str, module: str, openmp: bool) -> Future:
+    def _extension_build(self, source: str, module: str, openmp: bool, defines: tuple[str, ...]) -> Future:
         with self._lock:
             fut = self._building.get(module)
             if fut is None:
-                fut = _builders.submit(build_extension, os.path.join(_HERE, source), module, openmp)
+                fut = _builders.submit(build_extension, os.path.join(_HERE, source), module, openmp, defines)
                 # a failed build is tried again by the next caller, as before
                 fut.add_done_callback(lambda f: f.exception() is None or self._forget(module, f))
                 self._building[module] = fut
@@ -125,9 +137,9 @@ class CBackend(Backend):
         has not loaded: on a cold cache they compile alongside the graph's kernels instead of
         one after another as the lowering meets them."""
         for name in names:
-            source, module, openmp = EXTENSIONS[name]
+            source, module, openmp, defines = EXTENSIONS[name]
             if module not in self._extensions:
-                self._extension_build(source, module, openmp)
+                self._extension_build(source, module, openmp, defines)
 
     def _named(self, name: str) -> Any:
         return self._extension(*EXTENSIONS[name])
@@ -142,10 +154,13 @@ class CBackend(Backend):
         """The extension whose Product objects run Dot/Gemm/Gemv through BLAS (blas_products.c)."""
         return self._named("products")
 
-    @property
-    def rows(self) -> Any:
-        """The extension whose RowOp objects run softmax and its cross-entropies (softmax_rows.c)."""
-        return self._named("rows")
+    def row_op(self, kind: int, typenum: int, fallback: Callable[..., Any]) -> Any:
+        """A RowOp object running softmax or one of its cross-entropies (softmax_rows.c: the
+        kinds) on arrays of dtype number `typenum`, from the extension of that dtype."""
+        name = ROWS_OF_TYPENUM.get(typenum)
+        if name is None:
+            raise ValueError(f"row ops take float32 or float64, not dtype number {typenum}")
+        return self._named(name).RowOp(kind, typenum, fallback)
 
     def input_filter(self, ttype: Any, strict: bool, allow_downcast: bool | None,
                      python_filter: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
@@ -185,7 +200,8 @@ class CBackend(Backend):
 
     def _load_group(self, members: list[tuple[str, str, str]]) -> dict[str, tuple[Any, int]]:
         try:
-            lib = load_library_group([full for _, full, _ in members], _KERNEL_SYMBOLS, "theano_entry")
+            lib = load_library_group([full for _, full, _ in members], _KERNEL_SYMBOLS, "theano_entry",
+                                     self.renderer.header)
         except CompileError:  # compiled one by one, the error names the kernel that fails
             return {k: v for m in members for k, v in self._load_kernel(*m).items()}
         hits = {src: (lib, ctypes.cast(getattr(lib, f"theano_entry_{i}"), ctypes.c_void_p).value)
@@ -210,7 +226,7 @@ class CBackend(Backend):
         for group in (missing[g::KERNEL_GROUPS] for g in range(KERNEL_GROUPS)):
             if not group or self._started(group):
                 continue
-            if len(group) > 1 and group_cached([u[1] for u in group], _KERNEL_SYMBOLS):
+            if len(group) > 1 and group_cached([u[1] for u in group], _KERNEL_SYMBOLS, self.renderer.header):
                 self._load_group(group)
                 continue
             with self._lock:
@@ -257,6 +273,8 @@ class CBackend(Backend):
         for node in order:
             fn = self.lowering.lowering_for(type(node.op))
             ext = EXTENSION_OF_LOWERING.get(fn) or EXTENSION_OF_LOWERING.get(getattr(fn, "__module__", None))
+            if callable(ext):
+                ext = ext(node)
             if ext is not None:
                 needed.add(ext)
                 later.append(node)

@@ -55,7 +55,7 @@ class CKernelRenderer(CRenderer):
         self.loop_header = f"_Pragma(\"omp simd\")\n    for ({{index}} {{i}} = {bounds}; ++{{i}}) {{{{"
         if vector_math:
             self.header = CRenderer.header + _simd_declarations()
-        self.header += "#include <stdlib.h>\n" + (_SHARE if openmp else "")
+        self.header += "#include <stdlib.h>\n" + ("#include <omp.h>\n" + _SHARE if openmp else "")
         self.openmp = openmp
 
     def kernel_signature(self, name: str, params: list[str]) -> str:
@@ -149,7 +149,7 @@ class CKernelRenderer(CRenderer):
         value = self._reduction_value(kernel, load)
         combine = self.reduction_combine(kernel, "acc", "v")
         return ([f"if (contiguous && m >= {PARALLEL_MIN}) {{",
-                 f"  {acc_t} part[{REDUCTION_CHUNKS}];",
+                 f"  {acc_t} chunk_acc[{REDUCTION_CHUNKS}];",
                  "  _Pragma(\"omp parallel for schedule(dynamic)\")",
                  f"  for (int c = 0; c < {REDUCTION_CHUNKS}; ++c) {{",
                  f"    const int64_t lo = m / {REDUCTION_CHUNKS} * c, "
@@ -158,9 +158,9 @@ class CKernelRenderer(CRenderer):
                  f"    _Pragma(\"omp simd reduction({op}:acc)\")",
                  "    for (int64_t r = lo; r < hi; ++r) {"]
                 + ["      " + ln for ln in value]
-                + [f"      acc = {combine};", "    }", "    part[c] = acc;", "  }",
-                   f"  {acc_t} acc = part[0];",
-                   f"  for (int c = 1; c < {REDUCTION_CHUNKS}; ++c) {{ const {acc_t} v = part[c]; acc = {combine}; }}",
+                + [f"      acc = {combine};", "    }", "    chunk_acc[c] = acc;", "  }",
+                   f"  {acc_t} acc = chunk_acc[0];",
+                   f"  for (int c = 1; c < {REDUCTION_CHUNKS}; ++c) {{ const {acc_t} v = chunk_acc[c]; acc = {combine}; }}",
                    f"  *({out_t}*)out0 = ({out_t})acc;",
                    "  return;",
                    "}"])
@@ -181,6 +181,8 @@ def parallel_min(kernel: Kernel) -> int:
     its estimated work per element."""
     heavy = sum(1 for st in kernel.steps if getattr(st.op, "name", "") in _MVEC)
     return max(PARALLEL_FLOOR, PARALLEL_MIN // (1 + TRANSCENDENTAL_COST * heavy))
+
+
 #: the chunks a long full reduction is split into (fixed, so results are reproducible)
 REDUCTION_CHUNKS = 16
 
@@ -196,16 +198,15 @@ def entry_source(kernel_source: str, name: str, n_args: int, ndim: int = 0,
     """
     args = ", ".join(f"data[{k}], strides[{k}]" for k in range(n_args))
     call = f"{name}(n, shape, contiguous, {args}{', 0, 1' if shares else ''});"
-    head = ""
-    if threads:
-        head = "#include <omp.h>\n"
+    if threads:  # omp.h comes with the renderer's header
         # the work is the whole loop's size: for a reduction, more than its n outputs
         call = (f"int64_t work = 1;\n  for (int d = 0; d < {ndim}; ++d) work *= shape[d];\n"
-                "  if (work > THEANO_PARALLEL_MIN) {\n"
+                f"  if (work > {int(threads_from)}) {{\n"
                 "    _Pragma(\"omp parallel\")\n"
                 f"    {name}(n, shape, contiguous, {args}, omp_get_thread_num(), omp_get_num_threads());\n"
                 f"  }} else {call}")
-    return (f"{head}#define THEANO_PARALLEL_MIN {int(threads_from)}\n" + kernel_source
-            + "\nvoid theano_entry(int64_t n, const int64_t* shape, int contiguous, "
+    # nothing before the kernel's source: units that start with the same header can share a
+    # translation unit (see toolchain.load_library_group)
+    return (kernel_source + "\nvoid theano_entry(int64_t n, const int64_t* shape, int contiguous, "
             "char** data, const int64_t** strides) {\n"
             f"  {call}\n}}\n")

@@ -20,7 +20,7 @@ def _row_plan(kind: int, node: Apply, backend: Any, float_inputs: list) -> Plan 
     dtypes = {v.type.dtype for v in float_inputs} | {node.outputs[0].type.dtype}
     if len(dtypes) != 1 or not dtypes <= {"float32", "float64"}:
         return None  # the visible fallback
-    fn = backend.rows.RowOp(kind, np.dtype(dtypes.pop()).num, node.op.make_py_fn(node))
+    fn = backend.row_op(kind, np.dtype(dtypes.pop()).num, node.op.make_py_fn(node))
     return Plan(_RUNNER, fn=fn)
 
 

@@ -1,6 +1,7 @@
-/* Softmax and the fused softmax cross-entropy ops as row loops, float32 and float64.
+/* Softmax and the fused softmax cross-entropy ops as row loops, of float32, or of float64
+ * when built with ROWS_FLOAT64 (one module per dtype).
  *
- * RowOp(kind, typenum, fallback)
+ * RowOp(kind, typenum, fallback)   typenum: the module's dtype
  *   kind 0: Softmax along the last axis of a vector or matrix                 softmax(x)
  *   kind 1: CrossentropySoftmaxArgmax1HotWithBias                   (x, b, y) -> (nll, sm, argmax)
  *   kind 2: CrossentropySoftmax1HotWithBiasDx                       (dy, sm, y) -> dx
@@ -181,8 +182,17 @@ typedef struct {
     static void dx_##T(const T *dy, const T *sm, const int64_t *y, T *dx, npy_intp n, npy_intp k) { \
         FOR_ROWS(n, k, dx_rows_##T, dy, sm, y, dx, k)                                           \
     }
-ROWS(float, expf, logf)
+/* One module per dtype (the build defines ROWS_FLOAT64 for float64): a program's row ops
+ * are of one float type, and the other type's loops were a third of the module's compile. */
+#ifdef ROWS_FLOAT64
 ROWS(double, exp, log)
+#define ROW_TYPENUM NPY_DOUBLE
+#define ROW(fn) fn##_double
+#else
+ROWS(float, expf, logf)
+#define ROW_TYPENUM NPY_FLOAT
+#define ROW(fn) fn##_float
+#endif
 
 static int exact(PyObject *a, int typenum, int nd) {
     return PyArray_CheckExact(a) && PyArray_TYPE((PyArrayObject *)a) == typenum &&
@@ -215,7 +225,7 @@ static PyArrayObject *contiguous(PyObject *a) {
 
 static PyObject *row_call(RowOpObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    int tn = self->typenum, dbl = tn == NPY_DOUBLE;
+    int tn = self->typenum;
     Py_ssize_t reused = 0;
     static const int n_args[] = {1, 3, 3, 1, 2, 2};
     if (kwnames != NULL || nargs != n_args[self->kind]) goto fallback;
@@ -240,11 +250,9 @@ static PyObject *row_call(RowOpObject *self, PyObject *const *args, size_t nargs
         void *xd = PyArray_DATA(xc), *sd = sc != NULL ? PyArray_DATA(sc) : NULL, *od = PyArray_DATA(out);
         PyThreadState *ts = n * k >= GIL_FREE_WORK ? PyEval_SaveThread() : NULL;
         if (self->kind == 4) {
-            if (dbl) softmax_grad_double(xd, sd, od, n, k);
-            else softmax_grad_float(xd, sd, od, n, k);
+            ROW(softmax_grad)(xd, sd, od, n, k);
         } else {
-            if (dbl) softmax_double(xd, sd, od, n, k, self->kind == 3);
-            else softmax_float(xd, sd, od, n, k, self->kind == 3);
+            ROW(softmax)(xd, sd, od, n, k, self->kind == 3);
         }
         if (ts != NULL) PyEval_RestoreThread(ts);
         Py_DECREF(xc);
@@ -271,10 +279,8 @@ static PyObject *row_call(RowOpObject *self, PyObject *const *args, size_t nargs
             return NULL;
         }
         PyThreadState *ts = n * k >= GIL_FREE_WORK ? PyEval_SaveThread() : NULL;
-        if (dbl) xent_double(PyArray_DATA(xc), PyArray_DATA(bc), PyArray_DATA(y), PyArray_DATA(nll),
-                             PyArray_DATA(sm), PyArray_DATA(am), n, k);
-        else xent_float(PyArray_DATA(xc), PyArray_DATA(bc), PyArray_DATA(y), PyArray_DATA(nll),
-                        PyArray_DATA(sm), PyArray_DATA(am), n, k);
+        ROW(xent)(PyArray_DATA(xc), PyArray_DATA(bc), PyArray_DATA(y), PyArray_DATA(nll), PyArray_DATA(sm),
+                  PyArray_DATA(am), n, k);
         if (ts != NULL) PyEval_RestoreThread(ts);
         Py_DECREF(xc); Py_DECREF(bc); Py_DECREF(y);
         reuse_keep(&self->out[0], nll);
@@ -305,8 +311,7 @@ static PyObject *row_call(RowOpObject *self, PyObject *const *args, size_t nargs
             Py_XDECREF(dyc); Py_XDECREF(smc); Py_DECREF(y);
             return NULL;
         }
-        if (dbl) dx_double(PyArray_DATA(dyc), PyArray_DATA(smc), PyArray_DATA(y), PyArray_DATA(dx), n, k);
-        else dx_float(PyArray_DATA(dyc), PyArray_DATA(smc), PyArray_DATA(y), PyArray_DATA(dx), n, k);
+        ROW(dx)(PyArray_DATA(dyc), PyArray_DATA(smc), PyArray_DATA(y), PyArray_DATA(dx), n, k);
         Py_DECREF(dyc); Py_DECREF(smc); Py_DECREF(y);
         reuse_keep(&self->out[0], dx);
         return (PyObject *)dx;
@@ -319,8 +324,9 @@ static PyObject *row_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
     int kind, typenum;
     PyObject *fallback;
     if (!PyArg_ParseTuple(args, "iiO:RowOp", &kind, &typenum, &fallback)) return NULL;
-    if (kind < 0 || kind > 5 || (typenum != NPY_FLOAT && typenum != NPY_DOUBLE)) {
-        PyErr_SetString(PyExc_ValueError, "RowOp: kind 0-5, float32 or float64");
+    if (kind < 0 || kind > 5 || typenum != ROW_TYPENUM) {
+        PyErr_SetString(PyExc_ValueError, ROW_TYPENUM == NPY_DOUBLE ? "RowOp: kind 0-5, float64 in this module"
+                                                                    : "RowOp: kind 0-5, float32 in this module");
         return NULL;
     }
     RowOpObject *self = (RowOpObject *)type->tp_alloc(type, 0);
