@@ -53,7 +53,6 @@ class ExampleCBackend(CBackend):
     def __init__(self, device: str):
         super().__init__(device)
         self.renderer = ExampleCRenderer()
-        self._serial_renderer = None
 
 
 def register() -> None:
