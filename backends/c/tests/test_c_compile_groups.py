@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 from theano.backend.registry import registry
+from theano_c.toolchain import _group_files
 
 pytestmark = pytest.mark.skipif("c" not in registry.records or not registry.records["c"].probe_cached().usable,
                                 reason="the c backend is not installed or has no usable compiler")
@@ -90,8 +91,6 @@ def test_a_forked_child_compiles_although_the_parents_build_threads_are_gone(tmp
 
 
 def test_kernels_without_definitions_of_their_own_share_one_translation_unit():
-    from theano_c.toolchain import _group_files
-
     header = "#include <math.h>\n"
     plain = [header + f"void k(void) {{ }}\nvoid e(void) {{ k(); }} /* {i} */\n" for i in range(3)]
     helper = header + "static inline double h(double a) { return a; }\nvoid k(void) { }\nvoid e(void) { }\n"
