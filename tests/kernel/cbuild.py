@@ -17,9 +17,10 @@ from theano.kernel.render import launch_arguments, output_shape
 CC = shutil.which("gcc") or shutil.which("cc")
 
 
-def build(kernel: Kernel, tmpdir: str, name: str = "k"):
-    """The rendered kernel as a ctypes function (compiled into tmpdir)."""
-    src = CRenderer().render(kernel, name)
+def build(kernel: Kernel, tmpdir: str, name: str = "k", path: str | None = None):
+    """The rendered kernel (its `path` alone, when given) as a ctypes function (compiled into
+    tmpdir)."""
+    src = CRenderer().render(kernel, name, path=path)
     c_path = os.path.join(tmpdir, f"{name}.c")
     so_path = os.path.join(tmpdir, f"{name}.so")
     with open(c_path, "w") as f:

@@ -9,6 +9,7 @@ import pytest
 import theano
 import theano.tensor as T
 from theano_c.dialect import CRenderer
+from theano.kernel.ir import reduction_kernel
 from theano.tensor.fused import FusedElemwise
 
 from cbuild import CC, build, run
@@ -24,8 +25,8 @@ def kernel_of(inputs, output):
     return nodes[0].op.kernel(nodes[0])
 
 
-def check(kernel, arrays, tmp_path, name="k", rtol=1e-12, expect_contiguous=None):
-    fn, src = build(kernel, str(tmp_path), name)
+def check(kernel, arrays, tmp_path, name="k", rtol=1e-12, expect_contiguous=None, path=None):
+    fn, src = build(kernel, str(tmp_path), name, path)
     outs, contiguous = run(fn, kernel, arrays)
     if expect_contiguous is not None:
         assert contiguous == expect_contiguous
@@ -50,6 +51,31 @@ def test_fused_expression_contiguous_strided_and_transposed(tmp_path):
     edge = np.resize(np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1e308, -1e-308]), (5, 7))
     check(k, [edge, edge.T.copy().T], tmp_path, "k4")
     check(k, [np.zeros((0, 7)), np.zeros((0, 7))], tmp_path, "k5")
+
+
+def test_one_path_alone(tmp_path):
+    """render(path=...) writes one path with the same arguments: the contiguous path serves
+    contiguous arrays, the strided one any arrays; a reduction has no separate paths."""
+    x, y, r = T.dmatrix("x"), T.dmatrix("y"), T.drow("r")
+    k = kernel_of([x, y], T.exp(x) * y + 1)
+    rs = np.random.RandomState(2)
+    a, b = rs.randn(6, 5), rs.randn(6, 5)
+    fast = check(k, [a, b], tmp_path, "fast", rtol=1e-15, expect_contiguous=1, path="contiguous")
+    strided = check(k, [rs.randn(5, 6).T, b[::-1]], tmp_path, "strided", rtol=1e-15,
+                    expect_contiguous=0, path="strided")
+    check(k, [a, b], tmp_path, "strided_c", rtol=1e-15, path="strided")  # any arrays
+    kr = kernel_of([x, r], T.exp(x) * r + 1)
+    check(kr, [a, rs.randn(1, 5)], tmp_path, "strided_r", rtol=1e-15, path="strided")
+    both = CRenderer().render(k, "k")
+    assert "if (contiguous)" in both
+    for src in (fast, strided):
+        assert "if (contiguous)" not in src and "int contiguous" in src
+    assert "rem" not in fast and "rem" in strided
+    with pytest.raises(ValueError, match="path must be one of"):
+        CRenderer().render(k, "k", path="rows")
+    red = reduction_kernel(T.exp(x).sum(axis=1).owner)
+    with pytest.raises(ValueError, match="no separate paths"):
+        CRenderer().render(red, "k", path="contiguous")
 
 
 def test_broadcast_inputs_and_float32(tmp_path):

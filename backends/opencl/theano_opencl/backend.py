@@ -80,7 +80,7 @@ class OpenCLBackend(Backend):
     # -- copies ------------------------------------------------------------------------
     def copy(self, x: Any, dtype: Any = None) -> Any:
         """A C-contiguous copy of device array `x` (converted to `dtype`)."""
-        from .lowering import elemwise_launcher
+        from .lowering import elemwise_launcher, elemwise_sources, paths_of
 
         odt = np.dtype(dtype or x.dtype)
         shape = tuple(x.shape)
@@ -104,9 +104,8 @@ class OpenCLBackend(Backend):
             tin = TensorType(x.dtype.name, (False,) * len(dims))
             tout = TensorType(odt.name, (False,) * len(dims))
             kernel = kernel_from_composite(comp, [tin], [tout], name="copy")
-            source = self.renderer.render(kernel, "copy")
-            clk = self.rt.build([source])[source]
-            run = elemwise_launcher(self, None, kernel, clk, None)
+            sources = elemwise_sources(self.renderer, kernel, "copy")
+            run = elemwise_launcher(self, None, kernel, paths_of(self.rt.build(sources), sources), None)
             with self._lock:
                 self._copiers[key] = run
         out = run(src)

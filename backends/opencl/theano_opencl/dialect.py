@@ -46,8 +46,8 @@ class OpenCLRenderer(CFamilyRenderer):
     # computed in the unsigned type, which wraps, and converted back (NumPy's values).
     expressions = wrapping_expressions({"int32": "uint", "int64": "ulong"})
 
-    def render(self, kernel: Kernel, name: str | None = None) -> str:
-        src = super().render(kernel, name)
+    def render(self, kernel: Kernel, name: str | None = None, path: str | None = None) -> str:
+        src = super().render(kernel, name, path)
         return with_fp64_pragma(src)
 
     def vector_param(self, name: str, length: int) -> list[str]:

@@ -54,7 +54,8 @@ class RowMerger:
             merged = kernel_from_composite(
                 kern.composite, [TensorType(a.dtype, b) for a, b in zip(kern.inputs, bcast)],
                 [TensorType(o.dtype, (False,) * nd) for o in kern.outputs], name="elemwise_rows")
-            src = self.backend.renderer.render(merged, "elemwise")
+            # only ever launched with strided arrays: the contiguous path is not compiled
+            src = self.backend.renderer.render(merged, "elemwise", path="strided")
             k = self.backend.rt.build([src])[src]
             with self._lock:
                 self._kernels[key] = k

@@ -21,7 +21,7 @@ from theano.tensor.fused import FusedReduction
 from theano.tensor.math import All, Any as AnyOp, Max, Min, Prod, Sum
 
 from .dialect import OpenCLRenderer, with_fp64_pragma
-from .lowering import NATIVE, Program, elemwise_launcher, lower
+from .lowering import NATIVE, Program, elemwise_launcher, elemwise_sources, lower, paths_of
 from .reduction_columns import column_reducer, column_sources
 
 __all__ = ["OPENCL_WORKGROUP", "reduction_source", "reduce_launcher"]
@@ -174,12 +174,12 @@ def _lower_fused_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
     if name not in _FUSED_REDUCTIONS or \
             any(d not in backend.renderer.type_map for d in dts):
         return fallback(f"cannot reduce {dts} with {op.reduce_op}")
-    src = backend.renderer.render(kernel, "elemwise")
+    srcs = elemwise_sources(backend.renderer, kernel, "elemwise")
     py = op.make_py_fn(node)
     ndim = loop_t.ndim
 
     def bind(kernels: dict[str, Any]) -> Callable[..., Any]:
-        elem = elemwise_launcher(backend, node, kernel, kernels[src], None)
+        elem = elemwise_launcher(backend, node, kernel, paths_of(kernels, srcs), None)
         red = reduce_launcher(backend, name, loop_t.dtype, acc, op.dtype, op.axes, ndim, py)
         host = backend.host
 
@@ -192,7 +192,7 @@ def _lower_fused_reduction(op: Any, node: Apply, backend: Any) -> Plan | None:
 
         return fn
 
-    cols = _column_plan(node, backend, reduction_kernel(node), (src,), bind)
+    cols = _column_plan(node, backend, reduction_kernel(node), srcs, bind)
     if cols is not None:
         return cols
-    return Plan(NATIVE, payload=Program((src,), bind))
+    return Plan(NATIVE, payload=Program(srcs, bind))

@@ -11,6 +11,11 @@ int64s), a flag saying every non-broadcast array is C-contiguous (then one flat 
 serves all of them: the fast path), then per input and per output a byte pointer and its
 byte strides (ndim int64s). Byte strides make any NumPy view work: transposed,
 sliced with steps, negative strides. `launch_arguments` computes them for NumPy arrays.
+
+`render(kernel, name, path=...)` can also write one path alone, with the same arguments (the
+flag then goes unread): a dialect whose compiler generates each kernel's code when it is
+first launched (PoCL) compiles the two paths as two kernels, so that a launch pays only for
+the path it takes (see ELEMENTWISE_PATHS).
 """
 from __future__ import annotations
 
@@ -23,7 +28,12 @@ from ..scalar import basic as scal
 from .expansions import expansion
 from .ir import Kernel, Step
 
-__all__ = ["CFamilyRenderer", "Operands", "RenderError", "launch_arguments", "output_shape"]
+__all__ = ["CFamilyRenderer", "ELEMENTWISE_PATHS", "Operands", "RenderError", "launch_arguments",
+           "output_shape"]
+
+#: what `CFamilyRenderer.render`'s `path` may ask for: both paths behind the run-time flag
+#: (None), only the contiguous one, only the general (strided, broadcast) one
+ELEMENTWISE_PATHS = (None, "contiguous", "strided")
 
 
 class RenderError(ValueError):
@@ -84,14 +94,20 @@ class CFamilyRenderer:
         return t
 
     # -- rendering -------------------------------------------------------------------------
-    def render(self, kernel: Kernel, name: str | None = None) -> str:
+    def render(self, kernel: Kernel, name: str | None = None, path: str | None = None) -> str:
         """The source of one function computing `kernel` (see the module doc for its
-        arguments)."""
+        arguments). `path` (one of ELEMENTWISE_PATHS, elementwise kernels only): None writes
+        both paths, chosen by the `contiguous` argument; "contiguous" or "strided" writes that
+        path alone, which must then only be launched with arrays it serves."""
+        if path not in ELEMENTWISE_PATHS:
+            raise ValueError(f"render: path must be one of {ELEMENTWISE_PATHS}, not {path!r}")
         ok, why = self.can_render(kernel)
         if not ok:
             raise RenderError(f"cannot render {kernel} in {self.dialect}: {why}")
         name = name or kernel.name
         if kernel.reduction is not None:
+            if path is not None:
+                raise ValueError(f"render: a reduction kernel has no separate paths ({kernel})")
             return self.header + self._helpers(kernel) + self.render_reduction(kernel, name)
         nd = kernel.ndim
         idx = self.index_type
@@ -120,18 +136,19 @@ class CFamilyRenderer:
                     decomp.append(f"  o_out{k} += j * {self.vector_item(f'out{k}_strides', d)};")
                 decomp.append("}")
         loop = self.loop_header.format(index=idx, i="i", n="n")
-        lines = [self.kernel_signature(name, params) + " {"]
-        lines += ["  " + ln for ln in self.prologue(kernel)]
-        lines += ["  if (contiguous) {",
-                 "    " + loop]
-        lines += ["      " + ln for ln in body_fast]
+        fast = [loop] + ["  " + ln for ln in body_fast] + ["}"]
         if self.row_loops and nd:
-            lines += ["    }", "  } else {"] + ["    " + ln for ln in self._row_loops(kernel, body_strided)]
-            lines += ["  }", "}"]
+            general = self._row_loops(kernel, body_strided)
         else:
-            lines += ["    }", "  } else {", "    " + loop]
-            lines += ["      " + ln for ln in decomp + body_strided]
-            lines += ["    }", "  }", "}"]
+            general = [loop] + ["  " + ln for ln in decomp + body_strided] + ["}"]
+        if path is None:
+            body = (["if (contiguous) {"] + ["  " + ln for ln in fast] + ["} else {"]
+                    + ["  " + ln for ln in general] + ["}"])
+        else:
+            body = fast if path == "contiguous" else general
+        lines = [self.kernel_signature(name, params) + " {"]
+        lines += ["  " + ln for ln in self.prologue(kernel) + body]
+        lines.append("}")
         return self.header + self._helpers(kernel) + "\n".join(lines) + "\n"
 
     #: reductions over at least this many contiguous elements use a SIMD (reassociated) sum
