@@ -142,3 +142,26 @@ def test_program_sources_are_combined_with_helpers_once():
     s = combine_sources([a, b])
     assert s.count("inline long h") == 1 and "k1" in s and "k2" in s
     assert s.index("cl_khr_fp64") < s.index("inline long h")
+
+
+def test_an_input_changed_after_the_call_is_not_seen_by_the_device(backend):
+    """to_device copies the value when it returns (on a CPU device into a buffer created with
+    the copy, elsewhere by a blocking write): a function whose only effect is an update, which
+    returns before the device has run, must store what the input held at the call."""
+    x = T.dvector("x")
+    acc = theano.shared(np.zeros(5), "acc")
+    f = theano.function([x], [], updates=[(acc, acc + x)], device=DEV)
+    v = np.arange(5.0)
+    for _ in range(3):
+        f(v)
+        v[:] = -1000.0  # changed at once, before anything waits for the device
+        v[:] = np.arange(5.0)
+    v[:] = 7.0
+    np.testing.assert_array_equal(acc.get_value(), 3 * np.arange(5.0))
+    for value in (np.arange(12.0).reshape(3, 4)[:, ::2], np.array(2.5, np.float32), np.zeros((0, 3))):
+        d = backend.rt.to_device(value)
+        copy = value.copy()
+        value[...] = -1
+        back = backend.rt.to_host(d)
+        assert back.shape == copy.shape and back.dtype == copy.dtype
+        np.testing.assert_array_equal(back, copy)
