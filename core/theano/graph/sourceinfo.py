@@ -9,21 +9,34 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SKIP = (_PACKAGE_DIR + os.sep, os.path.dirname(os.__file__) + os.sep)
 
 
+#: file name -> whether its frames are ours (`_is_ours`); every variable built asks for each
+#: frame above it, so the answer is kept per file
+_verdicts: dict[str, bool] = {}
+
+
 def _is_ours(frame) -> bool:
     """Whether the frame runs the core, the standard library, or a module of a package named
     theano_<name> (a backend, the conformance suite). The package, not the folder: a user's
     script in a folder named theano_work is still the user's."""
-    if frame.f_code.co_filename.startswith(_SKIP):
-        return True
-    package = frame.f_globals.get("__package__") or ""
-    return package.startswith("theano_")
+    name = frame.f_code.co_filename
+    verdict = _verdicts.get(name)
+    if verdict is None:
+        package = frame.f_globals.get("__package__") or ""
+        verdict = name.startswith(_SKIP) or package.startswith("theano_")
+        if not name.startswith("<"):  # a real file is one module; "<string>" is anybody's
+            _verdicts[name] = verdict
+    return verdict
 
 
 def user_frame() -> tuple[str, int, str] | None:
     """(file, line, function) of the innermost frame outside theano, or None."""
     f = sys._getframe(1)
+    known = _verdicts.get  # inline for the frames seen before: every variable built walks ~10
     while f is not None:
-        if not _is_ours(f):
+        ours = known(f.f_code.co_filename)
+        if ours is None:
+            ours = _is_ours(f)
+        if not ours:
             return (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
         f = f.f_back
     return None

@@ -9,6 +9,7 @@ the op), so gradients are written once with ordinary tensor expressions.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable, Sequence
 
@@ -32,8 +33,10 @@ all_dtypes = discrete_dtypes + continuous_dtypes
 integer_dtypes = int_dtypes + uint_dtypes
 
 
+@functools.lru_cache(maxsize=4096)
 def upcast(dtype: str, *dtypes: str) -> str:
-    """The dtype that holds all of `dtypes` (NumPy's promotion of array dtypes)."""
+    """The dtype that holds all of `dtypes` (NumPy's promotion of array dtypes). Kept per
+    argument tuple: every elementwise node asks, and NumPy's answer costs microseconds."""
     return str(np.result_type(*[np.dtype(d) for d in (dtype,) + dtypes]))
 
 
@@ -43,7 +46,8 @@ class ScalarType(Type):
     """A single number of a given dtype."""
 
     def __init__(self, dtype: str):
-        dtype = str(np.dtype(dtype))
+        if dtype not in all_dtypes:  # (a canonical name needs no NumPy round trip)
+            dtype = str(np.dtype(dtype))
         if dtype not in all_dtypes:
             raise TypeError(f"unsupported scalar dtype {dtype}")
         self.dtype = dtype
@@ -565,6 +569,10 @@ def cast_op(dtype: str) -> Cast:
     return _casts[d]
 
 
+#: the longest subexpression `Composite.pretty` writes out
+PRETTY_MAX = 200
+
+
 class Composite(ScalarOp):
     """A DAG of scalar ops over scalar inputs, treated as one scalar op (made by fusion)."""
 
@@ -598,11 +606,18 @@ class Composite(ScalarOp):
         return "Composite{" + self.pretty() + "}"
 
     def pretty(self) -> str:
+        """The outputs as nested expressions of i0, i1 ... (the name of fused ops and kernels).
+        A subexpression longer than PRETTY_MAX characters is written `op(...)`: one used
+        twice at every level of a deep graph would otherwise be written out 2**depth times
+        (a 20-level `sigmoid(h * 2 + 1) - h` took 22 GB to name)."""
         text = {v: f"i{k}" for k, v in enumerate(self.inputs)}
         for node in io_toposort(self.inputs, self.outputs):
             args = [text.get(i) or str(np.asarray(i.data).item()) for i in node.inputs]
+            expr = f"{node.op.name}({', '.join(args)})"
+            if len(expr) > PRETTY_MAX:
+                expr = f"{node.op.name}(...)"
             for o in node.outputs:
-                text[o] = f"{node.op.name}({', '.join(args)})"
+                text[o] = expr
         return ", ".join(text[o] for o in self.outputs)
 
     def output_dtypes(self, *dtypes: str) -> tuple[str, ...]:

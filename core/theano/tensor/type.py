@@ -29,6 +29,10 @@ def ndim_name(broadcastable: Sequence[bool]) -> str:
     return f"{len(b)}D"
 
 
+#: canonical dtype name -> its numpy.dtype
+_CANONICAL = {d: np.dtype(d) for d in all_dtypes}
+
+
 def dtype_name(dtype: Any) -> str:
     """'float32' for 'float32', numpy.float32, numpy.dtype('float32') or theano.scalar.float32.
 
@@ -38,7 +42,8 @@ def dtype_name(dtype: Any) -> str:
     if dtype is None:
         raise TypeError("a dtype is required")
     if isinstance(dtype, str):
-        return str(np.dtype(dtype))
+        # the common case, a name already canonical, without NumPy's slow dtype -> str
+        return dtype if dtype in _CANONICAL else str(np.dtype(dtype))
     inner = getattr(dtype, "dtype", None)
     if isinstance(inner, (str, np.dtype)):
         return str(np.dtype(inner))
@@ -56,7 +61,7 @@ class TensorType(Type):
         self.dtype = dtype
         self.broadcastable = tuple(bool(b) for b in broadcastable)
         self.name = name
-        self.numpy_dtype = np.dtype(dtype)
+        self.numpy_dtype = _CANONICAL[dtype]
         self._hash = hash((TensorType, self.dtype, self.broadcastable))
 
     @property
