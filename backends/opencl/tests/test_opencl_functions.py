@@ -165,3 +165,28 @@ def test_an_input_changed_after_the_call_is_not_seen_by_the_device(backend):
         back = backend.rt.to_host(d)
         assert back.shape == copy.shape and back.dtype == copy.dtype
         np.testing.assert_array_equal(back, copy)
+
+
+def test_several_outputs_come_back_with_one_wait(backend, monkeypatch):
+    """A function's outputs are read without blocking and waited for once (to_host_many):
+    device arrays, a transposed view, an empty array, a shape computed on the host."""
+    x, y = T.fmatrices("x", "y")
+    f = theano.function([x, y], [x + y, (x * y).T, x.sum(), T.zeros((0, 3)), x.shape], device=DEV)
+    a = np.arange(6, dtype="float32").reshape(2, 3)
+    b = np.linspace(-1, 1, 6, dtype="float32").reshape(2, 3)
+    f(a, b)
+    reads = []
+    copy = backend.rt.cl.enqueue_copy
+
+    def recording(queue, dest, src, **kw):
+        if isinstance(dest, np.ndarray):
+            reads.append(kw.get("is_blocking", True))
+        return copy(queue, dest, src, **kw)
+
+    monkeypatch.setattr(backend.rt.cl, "enqueue_copy", recording)
+    s, p, total, empty, shape = f(a, b)
+    np.testing.assert_array_equal(s, a + b)
+    np.testing.assert_array_equal(p, (a * b).T)
+    assert p.flags.c_contiguous and float(total) == 15.0 and empty.shape == (0, 3)
+    np.testing.assert_array_equal(shape, [2, 3])
+    assert reads == [False, False, False]  # the three non-empty device outputs

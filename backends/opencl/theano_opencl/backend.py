@@ -7,7 +7,7 @@ back per node to its NumPy meaning, with host transfers, visibly."""
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -65,6 +65,15 @@ class OpenCLBackend(Backend):
                 value = self.contiguous(value)
             return self.rt.to_host(value)
         return value
+
+    def to_host_many(self, values: Sequence[Any]) -> list[Any]:
+        """`to_host` of each value, waiting once for all the device arrays among them."""
+        out = list(values)
+        on_device = [k for k, v in enumerate(values) if type(v) is self.Array]
+        arrays = [v if v.flags.c_contiguous else self.contiguous(v) for v in (values[k] for k in on_device)]
+        for k, host in zip(on_device, self.rt.to_host_many(arrays)):
+            out[k] = host
+        return out
 
     def dev(self, value: Any) -> Any:
         """`value` as a device array if it is an array (host results of shape arithmetic are)."""

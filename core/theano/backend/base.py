@@ -194,6 +194,11 @@ class Backend:
         """A native array as a host NumPy array."""
         return value
 
+    def to_host_many(self, values: Sequence[Any]) -> list[np.ndarray]:
+        """`to_host` of each value (a function's outputs): a device backend overrides it to
+        wait once for all of them rather than once per value."""
+        return [self.to_host(v) for v in values]
+
     def input_filter(self, ttype: Any, strict: bool, allow_downcast: bool | None,
                      python_filter: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
         """Optionally, a faster equivalent of `python_filter` (the type's fast filter) for the

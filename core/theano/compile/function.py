@@ -156,14 +156,18 @@ class Function:
                       "    finally:",
                       *[f"        if L{k}._is_owned(): L{k}.release()" for k in reversed(range(len(locks)))]]
         host_out = "to_host(outs[{k}])" if self._device_io else "outs[{k}]"
+        rs = [f"r{k}" for k in range(n_out)]
         if self._single:
             lines += [f"    r = {host_out.format(k=0)}",
                       "    return r if type(r) is ndarray else as_output(r)"]
         else:
-            for k in range(n_out):
-                lines += [f"    r{k} = {host_out.format(k=k)}",
-                          f"    if type(r{k}) is not ndarray: r{k} = as_output(r{k})"]
-            lines.append(f"    return [{', '.join(f'r{k}' for k in range(n_out))}]")
+            if self._device_io and n_out > 1:  # one wait for all the outputs' transfers
+                env["to_host_many"] = self.backend.to_host_many
+                lines.append(f"    {', '.join(rs)}, = to_host_many(outs[:{n_out}])")
+            else:
+                lines += [f"    r{k} = {host_out.format(k=k)}" for k in range(n_out)]
+            lines += [f"    if type(r{k}) is not ndarray: r{k} = as_output(r{k})" for k in range(n_out)]
+            lines.append(f"    return [{', '.join(rs)}]")
         exec(compile("\n".join(lines) + "\n", f"<theano-call {self._label()}>", "exec"), env)
         return env["call"]
 
