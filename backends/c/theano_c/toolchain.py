@@ -140,8 +140,9 @@ def cflags() -> list[str]:
     elif comp is not None:
         flags.append("-fopenmp-simd")  # `omp simd` loops vectorize without the OpenMP runtime
     # -fwrapv: integers wrap as in NumPy; -ffp-contract=off: no fused multiply-add, so results
-    # round exactly as NumPy's separate operations do.
-    return flags + ["-fwrapv", "-ffp-contract=off", "-fPIC", "-shared"]
+    # round exactly as NumPy's separate operations do. -pipe: the compiler's stages pass the
+    # assembly through pipes, not temporary files (most units are small: ~2% of their time).
+    return flags + ["-fwrapv", "-ffp-contract=off", "-fPIC", "-shared", "-pipe"]
 
 
 def _library_unit(source: str, name: str, extra_flags: tuple[str, ...]) -> tuple:
