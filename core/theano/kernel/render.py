@@ -117,12 +117,31 @@ class CFamilyRenderer:
             params += [f"{pq}const char* in{k}", *self.vector_param(f"in{k}_strides", nd)]
         for k, _ in enumerate(kernel.outputs):
             params += [f"{pq}char* out{k}", *self.vector_param(f"out{k}_strides", nd)]
-        body_fast = self._element(kernel, flat=True)
-        body_strided = self._element(kernel, flat=False)
-        decomp = []
+        loop = self.loop_header.format(index=idx, i="i", n="n")
+        # only the path asked for is built (OpenCL asks for each alone)
+        fast = [loop] + ["  " + ln for ln in self._element(kernel, flat=True)] + ["}"] \
+            if path != "strided" else []
+        general = self._general_path(kernel, loop) if path != "contiguous" else []
+        if path is None:
+            body = (["if (contiguous) {"] + ["  " + ln for ln in fast] + ["} else {"]
+                    + ["  " + ln for ln in general] + ["}"])
+        else:
+            body = fast if path == "contiguous" else general
+        lines = [self.kernel_signature(name, params) + " {"]
+        lines += ["  " + ln for ln in self.prologue(kernel) + body]
+        lines.append("}")
+        return self.header + self._helpers(kernel) + "\n".join(lines) + "\n"
+
+    def _general_path(self, kernel: Kernel, loop: str) -> list[str]:
+        """The loop over strided and broadcast arrays: rows (`row_loops`), or an index
+        decomposition per element into each array's byte offset."""
+        nd, idx = kernel.ndim, self.index_type
+        body = self._element(kernel, flat=False)
+        if self.row_loops and nd:
+            return self._row_loops(kernel, body)
         offs = [f"o_in{k}" for k in range(len(kernel.inputs))] + \
                [f"o_out{k}" for k in range(len(kernel.outputs))]
-        decomp.append(" ".join(f"{idx} {o} = 0;" for o in offs))  # 0-d arrays: offset 0
+        decomp = [" ".join(f"{idx} {o} = 0;" for o in offs)]  # 0-d arrays: offset 0
         if nd:
             decomp.append(f"{idx} rem = i;")
             for d in reversed(range(nd)):
@@ -135,21 +154,7 @@ class CFamilyRenderer:
                 for k, a in enumerate(kernel.outputs):
                     decomp.append(f"  o_out{k} += j * {self.vector_item(f'out{k}_strides', d)};")
                 decomp.append("}")
-        loop = self.loop_header.format(index=idx, i="i", n="n")
-        fast = [loop] + ["  " + ln for ln in body_fast] + ["}"]
-        if self.row_loops and nd:
-            general = self._row_loops(kernel, body_strided)
-        else:
-            general = [loop] + ["  " + ln for ln in decomp + body_strided] + ["}"]
-        if path is None:
-            body = (["if (contiguous) {"] + ["  " + ln for ln in fast] + ["} else {"]
-                    + ["  " + ln for ln in general] + ["}"])
-        else:
-            body = fast if path == "contiguous" else general
-        lines = [self.kernel_signature(name, params) + " {"]
-        lines += ["  " + ln for ln in self.prologue(kernel) + body]
-        lines.append("}")
-        return self.header + self._helpers(kernel) + "\n".join(lines) + "\n"
+        return [loop] + ["  " + ln for ln in decomp + body] + ["}"]
 
     #: reductions over at least this many contiguous elements use a SIMD (reassociated) sum
     #: or product; None keeps every reduction sequential
