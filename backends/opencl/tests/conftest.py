@@ -34,3 +34,15 @@ def backend():
     from theano.backend.registry import get_backend
 
     return get_backend("opencl")
+
+
+@pytest.fixture(autouse=True)
+def _every_program_builds_with_its_cut_header():
+    """Every program these tests build on PoCL builds with only the builtin declarations it
+    names (lean_header): one that needs the whole header is a declaration the cut lost."""
+    from theano_opencl import runtime
+
+    yield
+    for rt in runtime._runtimes.values():
+        assert rt.lean_missed == 0, (f"{rt.lean_missed} program(s) on {rt.name} built only with the "
+                                     f"whole builtin header")

@@ -17,6 +17,8 @@ from theano.backend import Probe
 from theano.compile.cache_safety import guard_tool_cache, private_root, safe_subdir
 from theano.compile.compiledir import CompileDir, cache_key
 
+from . import lean_header
+
 __all__ = ["probe", "Runtime", "runtime_for", "parse_device", "BuildError"]
 
 FIX_PYOPENCL = "pip install pyopencl"
@@ -151,6 +153,12 @@ class Runtime:
         self._launch_locks: dict[int, threading.Lock] = {}
         #: the driver caches builds from source itself (PoCL, NVIDIA's): see KEEP_BINARIES
         self.driver_caches_sources = bool(has_src_build_cache(self.device))
+        #: PoCL's builtin declarations, cut per program to the functions it names (see
+        #: lean_header); None on other drivers, or once the cut header failed where the whole
+        #: one built
+        self.lean = _lean_header(self.platform)
+        self.lean_built = 0   # programs built with the cut header
+        self.lean_missed = 0  # programs it failed and the whole header built
 
     def matmul_tiling(self, itemsize: int) -> tuple[int, int]:
         """(tile edge, outputs per work-item) of the matrix product on this device: big tiles
@@ -289,13 +297,30 @@ class Runtime:
                                        "device": dev.name.strip()})
 
     def _compile(self, src: str) -> Any:
-        """The program built from source; PyOpenCL's own binary cache is never used."""
+        """The program built from source; PyOpenCL's own binary cache is never used. On PoCL
+        the program first carries only the builtin declarations it names (lean_header); if
+        that fails, it is built with the whole header, whose error, if any, is the one raised."""
         cl = self.cl
+        lean = self.lean
+        if lean is not None:
+            try:
+                prog = cl.Program(self.context, lean.for_source(src) + src).build(
+                    options=[*BUILD_OPTIONS, lean_header.GUARD_OPTION], cache_dir=False)
+            except cl.RuntimeError:
+                pass
+            else:
+                self.lean_built += 1
+                return prog
         try:
-            return cl.Program(self.context, src).build(options=list(BUILD_OPTIONS), cache_dir=False)
+            prog = cl.Program(self.context, src).build(options=list(BUILD_OPTIONS), cache_dir=False)
         except cl.RuntimeError as e:
             raise BuildError(f"the OpenCL compiler ({self.platform.name.strip()}) rejected a "
                              f"generated program:\n{str(e)[-3000:]}\n--- source ---\n{src[:6000]}") from None
+        if lean is not None:
+            self.lean_missed += 1
+            if not self.lean_built:  # never worked here: this PoCL lays its headers out otherwise
+                self.lean = None
+        return prog
 
     def launch_lock(self, kernel: Any) -> threading.Lock:
         """set_args + enqueue on a shared cl.Kernel must not interleave between threads."""
@@ -305,6 +330,20 @@ class Runtime:
             with self._lock:
                 lk = self._launch_locks.setdefault(key, threading.Lock())
         return lk
+
+
+def _lean_header(platform: Any) -> lean_header.LeanHeader | None:
+    """The cut-down builtin header on PoCL, where its opencl-c.h is found and reads as
+    expected; None elsewhere."""
+    if "Portable Computing Language" not in platform.name:
+        return None
+    path = lean_header.header_path()
+    if path is None:
+        return None
+    try:
+        return lean_header.load(path)
+    except (OSError, ValueError):
+        return None
 
 
 def _c_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
