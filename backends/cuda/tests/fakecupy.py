@@ -359,6 +359,14 @@ def _instrumented(code: str, name: str) -> str:
 _FLAGS = ("-O0", "-fPIC", "-fwrapv", "-w")
 
 
+def _write(path: Path, text: str) -> None:
+    """Write under a temporary name, then rename: a compiler reading the file while another
+    process writes the same text reads a whole one."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
 def _build(target: Path, argv: list[str]) -> None:
     """Run the compiler into a temporary name, then rename: processes building the same file
     side by side never see half of one."""
@@ -375,15 +383,13 @@ def _model() -> tuple[Path, Path]:
     key = hashlib.sha256(f"{CXX}\0{_FLAGS}\0{_HEADER}\0{_RUNTIME}".encode()).hexdigest()[:24]
     header, runtime = _CACHE / f"model-{key}.h", _CACHE / f"model-{key}.so"
     if not header.exists():
-        tmp = header.with_name(f"{header.name}.{os.getpid()}.tmp")
-        tmp.write_text(_HEADER)
-        tmp.replace(header)
+        _write(header, _HEADER)
     gch = header.with_name(header.name + ".gch")
     if not gch.exists():
         _build(gch, [CXX, *_FLAGS, "-x", "c++-header", str(header)])
     if not runtime.exists():
         src = runtime.with_suffix(".cpp")
-        src.write_text(_RUNTIME)
+        _write(src, _RUNTIME)
         _build(runtime, [CXX, *_FLAGS, "-shared", "-include", str(header), str(src)])
     return header, runtime
 
@@ -395,7 +401,7 @@ def _compile(code: str) -> ctypes.CDLL:
     so = _CACHE / f"{key}.so"
     if not so.exists():
         src = _CACHE / f"{key}.cpp"
-        src.write_text(code)
+        _write(src, code)
         _build(so, [CXX, *_FLAGS, "-shared", "-include", str(header), str(src), str(runtime)])
     return ctypes.CDLL(str(so))
 
