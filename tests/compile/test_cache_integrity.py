@@ -219,3 +219,36 @@ def test_a_damaged_cuda_module_is_rebuilt(tmp_path, how) -> None:
     with pytest.warns(Warning, match=f"damaged cache entry {p}: "):
         assert d.load("cuda", "9" * 64, ".cubin", build, load) == cubin
     assert len(builds) == 2 and Path(p).read_bytes() == cubin
+
+
+def test_a_big_tool_caches_records_are_read_back_so_a_start_hashes_nothing_new(tmp_path, monkeypatch):
+    """guard_tool_cache hashes a file of a tool's cache once and then knows it by its
+    size, times and inode. Its records of a PoCL cache of a few thousand programs pass a
+    sidecar's read limit: they must still be read whole, or every start and exit hashes the
+    whole cache again (it did: 3 s a process with 15,000 files)."""
+    from theano.compile import cache_safety
+
+    pocl = tmp_path / "pocl"
+    long = "k" * 150  # long names: a manifest over the limit with fewer files to write
+    for i in range(40):
+        for j in range(40):
+            unit = pocl / f"{i:02d}" / f"{j:02d}{long}"
+            unit.mkdir(parents=True)
+            (unit / "program.bc").write_bytes(b"BC\xc0\xde")
+            (unit / f"{long}.bin").write_bytes(b"x")
+    os.chmod(pocl, 0o700)
+    hashed = []
+    real = cache_safety._sha256_fd
+    monkeypatch.setattr(cache_safety, "_sha256_fd", lambda fd: hashed.append(fd) or real(fd))
+
+    def start() -> int:
+        cache_safety._guarded.discard(str(pocl))  # a fresh process checks again
+        del hashed[:]
+        assert cache_safety.guard_tool_cache(str(pocl), 2, "PoCL")
+        return len(hashed)
+
+    assert start() == 3200
+    assert (pocl / cache_safety.MANIFEST).stat().st_size > cache_safety.SIDECAR_LIMIT
+    assert start() == 0
+    (pocl / "07" / f"07{long}" / "new.bin").write_bytes(b"y")  # the tool wrote one more
+    assert start() == 1

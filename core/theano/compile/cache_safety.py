@@ -202,9 +202,14 @@ def write_sidecar(sidecar: str, meta: dict, shared: bool = False) -> None:
         raise
 
 
-def read_sidecar(sidecar: str) -> dict | None:
+#: the most of an entry's sidecar that is read (a few hundred bytes when whole)
+SIDECAR_LIMIT = 1 << 20
+
+
+def read_sidecar(sidecar: str, limit: int | None = SIDECAR_LIMIT) -> dict | None:
     """The sidecar's metadata, or None if it is missing or unreadable (the entry is then not
-    trusted). Opened without following links and without blocking on a FIFO."""
+    trusted). Opened without following links and without blocking on a FIFO. At most `limit`
+    bytes are read (None: all of it, for a record that grows with the cache it describes)."""
     try:
         fd = os.open(sidecar, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -213,7 +218,7 @@ def read_sidecar(sidecar: str) -> dict | None:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
         with os.fdopen(fd, "rb", closefd=False) as f:
-            meta = json.loads(f.read(1 << 20))
+            meta = json.loads(f.read() if limit is None else f.read(limit))
         return meta if isinstance(meta, dict) else None
     except (OSError, ValueError):
         return None
@@ -419,7 +424,7 @@ def guard_tool_cache(path: str, unit_depth: int, tool: str, unsafe_ok: bool = Fa
     # whatever modes the tool gives its files (PoCL follows the umask).
     top = os.stat(path)
     check_modes = not unsafe_ok and bool(top.st_uid != os.geteuid() or top.st_mode & 0o077)
-    manifest = read_sidecar(os.path.join(path, MANIFEST)) or {}
+    manifest = _read_manifest(path)
     seen, bad, unusable = _scan(path, unit_depth, manifest, check_modes)
     if unusable:
         warn(f"theano: {tool}'s cache directory {unusable}; not using it")
@@ -441,6 +446,14 @@ def guard_tool_cache(path: str, unit_depth: int, tool: str, unsafe_ok: bool = Fa
     return ok
 
 
+def _read_manifest(path: str) -> dict:
+    """What guard_tool_cache recorded of the tool's cache at `path` ({} if nothing). Read
+    whole: it holds a record per file, about 150 bytes each, so a PoCL cache of 7,000 files
+    passes a sidecar's limit, and a manifest cut there would not parse: every file would be
+    hashed again at every start and exit (3 s a process with 15,000 files)."""
+    return read_sidecar(os.path.join(path, MANIFEST), limit=None) or {}
+
+
 def _write_manifest(path: str, records: dict, shared: bool) -> None:
     try:
         write_sidecar(os.path.join(path, MANIFEST), records, shared=shared)
@@ -452,7 +465,7 @@ def _record_at_exit(path: str, unit_depth: int, unsafe_ok: bool) -> None:
     """Record what the tool wrote during this process while it is fresh (damage found now
     keeps its old record, so the next process removes it)."""
     try:
-        manifest = read_sidecar(os.path.join(path, MANIFEST)) or {}
+        manifest = _read_manifest(path)
         seen, bad, _ = _scan(path, unit_depth, manifest, False)
         for unit in bad:
             seen.update({r: v for r, v in manifest.items() if (r + os.sep).startswith(unit + os.sep)})
