@@ -252,3 +252,27 @@ def test_a_big_tool_caches_records_are_read_back_so_a_start_hashes_nothing_new(t
     assert start() == 0
     (pocl / "07" / f"07{long}" / "new.bin").write_bytes(b"y")  # the tool wrote one more
     assert start() == 1
+
+
+def test_a_build_log_that_pocl_appends_to_keeps_its_program(tmp_path):
+    """Two processes building one program at once each append their compiler log to its
+    build.log (PoCL 3.1): a log grown in place is not damage, its program stays cached."""
+    import warnings
+
+    from theano.compile import cache_safety
+
+    pocl = tmp_path / "pocl"
+    unit = pocl / "AB" / "CDEFGH"
+    unit.mkdir(parents=True)
+    (unit / "program.bc").write_bytes(b"BC\xc0\xde")
+    log = unit / "build.log"
+    log.write_text("warning: hello\n")
+    os.chmod(pocl, 0o700)
+    for _ in range(2):
+        cache_safety._guarded.discard(str(pocl))  # a fresh process checks again
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert cache_safety.guard_tool_cache(str(pocl), 2, "PoCL")
+        with open(log, "a") as f:
+            f.write("warning: hello\n")
+    assert (unit / "program.bc").exists()

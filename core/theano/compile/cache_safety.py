@@ -308,9 +308,10 @@ def safe_subdir(root: str, *parts: str, unsafe_ok: bool = False) -> str:
 # -- a cache another tool writes (PoCL's) ------------------------------------------------------
 #: where guard_tool_cache keeps what it has seen, inside the tool's cache directory
 MANIFEST = "theano-manifest.json"
-# Files a tool rewrites as it goes (PoCL's access stamps) or has not finished (its temporaries,
-# renamed into place when complete): not recorded.
-_VOLATILE = ("tempfile_", "last_accessed", MANIFEST)
+# Files a tool rewrites as it goes or has not finished, not recorded: PoCL's access stamps, its
+# temporaries (renamed into place when complete), and a program's build.log, text nothing
+# loads, to which each process that builds the program at the same time appends its log.
+_VOLATILE = ("tempfile_", "last_accessed", "build.log", MANIFEST)
 _guarded: set[str] = set()
 
 
