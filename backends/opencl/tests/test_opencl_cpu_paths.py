@@ -171,3 +171,46 @@ def test_float32_tanh_without_branches_matches_numpy():
     np.testing.assert_allclose(got2, np.tanh(v[::-1].astype("float64") * 2), rtol=5e-7, atol=0)
     assert np.signbit(got[v.size - 7]) and got[v.size - 6] == 1.0 and got[v.size - 5] == -1.0
     assert np.isnan(got[v.size - 4])
+
+
+def test_long_rows_are_split_over_the_compute_units_and_reduced_again():
+    """On a CPU device a row reduction takes a work-item per row, and few long rows are
+    split in parts that a second launch reduces: every fold and dtype, with strided,
+    offset and short-row layouts around it."""
+    from theano.kernel.workgroup import plan_launch
+    from theano.scalar import basic as scal
+    from theano_opencl.runtime import runtime_for
+
+    rt = runtime_for(DEV)
+    n = 1 << 17
+    plan = plan_launch(scal.Add, "float64", "float64", "float64", (2, n), (8 * n, 8), (1,), threads=1,
+                       max_groups=4096, split_units=rt.compute_units, itemsize=8)
+    assert plan.parts > 1 and plan.threads == 1  # what the cases below go through
+    rng = np.random.RandomState(4)
+    x, i, b = T.dmatrix("x"), T.lmatrix("i"), T.bmatrix("b")
+    outs = [x.sum(), x.sum(axis=1), x.max(axis=1), x.min(), x.prod(axis=1), x[:, 1::3].sum(axis=1),
+            x[1:].sum(), i.sum(axis=1), i.max(), T.all(b, axis=1), T.any(b)]
+    xv = rng.uniform(0.999, 1.001, size=(2, n))
+    iv = rng.randint(-1000, 1000, size=(2, n)).astype("int64")
+    bv = (rng.rand(2, n) > 1e-6).astype("int8")
+    f = theano.function([x, i, b], outs, device=DEV)
+    _no_fallback(f)
+    for got, want in zip(f(xv, iv, bv), _ref([x, i, b], outs, xv, iv, bv)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    short = rng.randn(300, 7)  # many short rows: one work-item each, no second launch
+    np.testing.assert_allclose(f(short, iv[:, :7], bv[:, :7])[1], short.sum(axis=1), rtol=1e-12)
+
+
+def test_a_host_value_too_big_for_reused_heap_memory_is_copied_whole():
+    """Values from FRESH_PAGES_BYTES up are copied into a pooled buffer (not a new one):
+    the copy must still be the value, and not change when the value does."""
+    from theano_opencl.runtime import FRESH_PAGES_BYTES
+
+    x = T.dvector("x")
+    f = theano.function([x], [x.sum(), x * 2], device=DEV)
+    v = np.arange(FRESH_PAGES_BYTES // 8 + 5, dtype="float64") % 1000
+    for _ in range(2):  # the second call reuses the pooled buffer of the first
+        s, d = f(v)
+        assert s == v.sum() and np.array_equal(d, v * 2)
+        v[::2] = -1.0

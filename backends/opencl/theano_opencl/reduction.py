@@ -13,8 +13,8 @@ import numpy as np
 from theano.backend import Plan, fallback
 from theano.graph.basic import Apply
 from theano.kernel.ir import Kernel, reduction_kernel, reduction_values_kernel
-from theano.kernel.workgroup import (WorkgroupDialect, WorkgroupReduction, plan_launch,
-                                     render_workgroup_reduction)
+from theano.kernel.workgroup import (LaunchPlan, WorkgroupDialect, WorkgroupReduction, partials_launch,
+                                     plan_launch, render_workgroup_reduction)
 from theano.scalar import basic as scal
 from theano.tensor.elemwise import CAReduce
 from theano.tensor.fused import FusedReduction
@@ -116,15 +116,23 @@ def reduce_launcher(backend: Any, name: type, idt: str, acc: str, odt: str, axes
                     ndim: int, py: Callable[..., Any]) -> Callable[..., Any]:
     """The reduction launched as the core's work-group plan says (theano.kernel.workgroup):
     axes merged on the host, 32-bit index math when it fits, rows or columns strategy, short
-    rows packed per work-group."""
+    rows packed per work-group.
+
+    On a CPU device the rows strategy gives each row one work-item, and splits few long rows
+    over the compute units (a second launch reduces the parts). PoCL runs a work-group's
+    work-items one after the other, each through its whole loop: lanes striding over a row
+    together, as a GPU wants, made each lane sweep the whole row one value per cache line
+    (the sum of a contiguous 10,000 x 1,000 float64 matrix: 61 ms, now 5.5 ms; NumPy 4.9 ms)."""
     rt = backend.rt
     cl = rt.cl
     kept_axes = [d for d in range(ndim) if d not in axes]
     kernels: dict[WorkgroupReduction, Any] = {}
     i64 = np.int64
     dev = backend.dev
+    acc_dt = np.dtype(acc)
     # the largest power-of-two work-group the device takes, at most the kernel's local array
     cap = 1 << (min(rt.max_group, OPENCL_WORKGROUP.max_threads).bit_length() - 1)
+    max_groups = 4096
 
     def get_kernel(variant: WorkgroupReduction) -> Any:
         k = kernels.get(variant)
@@ -132,6 +140,26 @@ def reduce_launcher(backend: Any, name: type, idt: str, acc: str, odt: str, axes
             src = reduction_source(variant)
             k = kernels[variant] = rt.build([src])[src]
         return k
+
+    def plan_for(x: Any, K: int) -> LaunchPlan:
+        if rt.is_cpu:
+            plan = plan_launch(name, idt, acc, odt, x.shape, x.strides, axes, threads=1,
+                               max_groups=max_groups, split_units=rt.compute_units,
+                               itemsize=x.dtype.itemsize)
+            if plan.spec.strategy == "rows":
+                return plan
+        # short reductions: one work-item per output, serially (packed per group)
+        L = min(1 if K < 16 else (64 if K < 2048 else 256), cap)
+        return plan_launch(name, idt, acc, odt, x.shape, x.strides, axes, threads=L,
+                           max_groups=max_groups, itemsize=x.dtype.itemsize)
+
+    def launch(plan: LaunchPlan, x: Any, out: Any) -> None:
+        clk = get_kernel(plan.spec)
+        it = np.int32 if plan.spec.index_bits == 32 else i64
+        kargs = [x.base_data, i64(x.offset), out.base_data, i64(out.offset), *[it(v) for v in plan.arguments()]]
+        with rt.launch_lock(clk):
+            clk.set_args(*kargs)
+            cl.enqueue_nd_range_kernel(rt.queue, clk, (plan.groups * plan.threads,), (plan.threads,))
 
     def fn(x: Any) -> Any:
         if getattr(x, "size", 1) == 0:
@@ -145,16 +173,14 @@ def reduce_launcher(backend: Any, name: type, idt: str, acc: str, odt: str, axes
         K = 1
         for d in axes:
             K *= x.shape[d]
-        # short reductions: one work-item per output, serially (packed per group)
-        L = min(1 if K < 16 else (64 if K < 2048 else 256), cap)
-        plan = plan_launch(name, idt, acc, odt, x.shape, x.strides, axes, threads=L, max_groups=4096,
-                           itemsize=x.dtype.itemsize)
-        clk = get_kernel(plan.spec)
-        it = np.int32 if plan.spec.index_bits == 32 else i64
-        kargs = [x.base_data, i64(x.offset), out.base_data, i64(out.offset), *[it(v) for v in plan.arguments()]]
-        with rt.launch_lock(clk):
-            clk.set_args(*kargs)
-            cl.enqueue_nd_range_kernel(rt.queue, clk, (plan.groups * plan.threads,), (plan.threads,))
+        plan = plan_for(x, K)
+        if plan.parts == 1:
+            launch(plan, x, out)
+            return out
+        partial = rt.empty((plan.rows, plan.parts), acc_dt)
+        launch(plan, x, partial)
+        launch(partials_launch(plan, acc_dt.itemsize, threads=plan.threads, max_groups=max_groups),
+               partial, out)
         return out
 
     return fn

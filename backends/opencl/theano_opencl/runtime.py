@@ -119,6 +119,13 @@ def parse_device(device: str) -> tuple[int, int]:
     return int(m.group(1) or 0), int(m.group(2) or 0)
 
 
+#: From this size on, a buffer PoCL allocates is fresh memory every time (glibc maps
+#: allocations above its largest mmap threshold, 32 MiB, anew and unmaps them when freed):
+#: a host value this big is copied into a pooled buffer, whose pages are already there
+#: (80 MB of float64: 55 ms through a new buffer, 11 ms into a pooled one).
+FRESH_PAGES_BYTES = 32 << 20
+
+
 class Runtime:
     """One OpenCL device: its context, in-order queue, allocator and compiled kernels."""
 
@@ -192,7 +199,7 @@ class Runtime:
         """A device copy of host array `value`: it does not change when `value` does."""
         if not value.flags.c_contiguous:
             value = value.copy(order="C")  # (np.ascontiguousarray would make a 0-d array 1-d)
-        if value.size and self.copy_at_create:
+        if value.size and self.copy_at_create and value.nbytes < FRESH_PAGES_BYTES:
             # On a CPU device a new buffer created with a copy of the value: the copy is a
             # memcpy in this thread (0.6 us for 100 floats on PoCL 3.1), where a write
             # enqueued into a pooled buffer is a command the driver's worker threads run and
