@@ -24,6 +24,8 @@ DEVICE_INDEPENDENT = (
     "kernel",         # the renderer and its C builds
     "scripts",        # the set-up scripts
     "test_readme.py",
+    "test_layers.py",               # what the core's modules import (ast)
+    "test_backend_boundaries.py",   # what the backends' modules read (ast)
     "test_config.py",
     "test_plugins_manifest.py",
     "test_inventory.py",        # names, not values
