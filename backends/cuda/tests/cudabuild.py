@@ -17,19 +17,23 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nvrtcbuild
+from theano.compile.compiledir import CompileDir
 from theano.scalar import basic as scal
 from theano_cuda import lowering
 
 NVCC = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None)
 ARCH = "sm_90"  # Hopper (H100/H200): the GPUs the GPU check runs on
-CACHE = Path(tempfile.gettempdir()) / "theano-cuda-build-cache"
+#: The batches' sources and the marks of those that compiled, in theano's compile cache (a
+#: "-src" folder: kept files, not entries), which is private to the user: a mark planted in a
+#: shared temporary directory would pass a batch unchecked.
+_CDIR = CompileDir()
+CACHE = Path(_CDIR.root) / "cuda-check-src"
 
 
 def nvrtc_options(fast_math: bool = False, arch: str = ARCH) -> tuple[str, ...]:
@@ -217,7 +221,7 @@ def compile_group(group: str, sources: list[Source], arch: str = ARCH, compiler:
     opts = nvrtc_options(fast_math, arch) if compiler == "nvrtc" else ("--ptx", f"-arch={arch}", "-std=c++17")
     tool = f"nvrtc {nvrtcbuild.version()}" if compiler == "nvrtc" else NVCC
     key = hashlib.sha256(f"{tool}\0{opts}\0{text}".encode()).hexdigest()[:24]
-    CACHE.mkdir(parents=True, exist_ok=True)
+    _CDIR.make_dir(str(CACHE))
     stem = f"{compiler}-{group}-{key}"
     cu, ok_mark = CACHE / f"{stem}.cu", CACHE / f"{stem}.ok"
     if ok_mark.exists():

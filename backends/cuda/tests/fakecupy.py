@@ -20,17 +20,24 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import types
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
+
+from theano.compile.compiledir import CompileDir, cache_key
 
 #: streaming multiprocessors the fake device reports (the backend sizes its grids by them)
 SM_COUNT = 4
 
 CXX = shutil.which("g++") or shutil.which("c++")
-_CACHE = Path(tempfile.gettempdir()) / "theano-cuda-fakecupy"
+#: The fake's header and libraries are entries of theano's compile cache as it was when the fake
+#: was imported (a test that points `compiledir` elsewhere keeps them): private to the user and
+#: checked before they are loaded, like every entry. Under fixed names in the system's temporary
+#: directory another user could have planted a library the tests would load.
+_CDIR = CompileDir()
+_KIND, _SRC_KIND = "cuda-fake", "cuda-fake-src"  # entries; the sources they were built from
 
 # What a kernel's unit sees: CUDA's names over the launch model's state, which lives in the
 # runtime library (_RUNTIME) that every kernel library links to. The header is compiled once
@@ -367,43 +374,60 @@ def _write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def _build(target: Path, argv: list[str]) -> None:
-    """Run the compiler into a temporary name, then rename: processes building the same file
-    side by side never see half of one."""
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    subprocess.run([*argv, "-o", str(tmp)], check=True, capture_output=True, text=True)
-    tmp.replace(target)
+def _source(key: str, suffix: str, text: str) -> Path:
+    """A source file kept beside the cache's entries (not an entry: what is compiled from it
+    is), rewritten unless it holds `text`."""
+    path = Path(_CDIR.path_for(_SRC_KIND, key, suffix))
+    _CDIR.make_dir(str(path.parent))
+    try:
+        same = path.read_text() == text
+    except OSError:
+        same = False
+    if not same:
+        _write(path, text)
+    return path
+
+
+def _compiler(argv: list[str]) -> Callable[[str], object]:
+    """A CompileDir build step: the compiler writes into the temporary name it is given."""
+    def build(tmp: str) -> None:
+        r = subprocess.run([*argv, "-o", tmp], capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(f"{' '.join(argv)} failed:\n{r.stderr[-3000:]}")
+
+    return build
 
 
 @functools.lru_cache(maxsize=None)
 def _model() -> tuple[Path, Path]:
     """(the kernels' header, with its precompiled form beside it; the runtime library), built
-    once per cache: their names carry the hash of their text, the compiler and its flags."""
-    _CACHE.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256(f"{CXX}\0{_FLAGS}\0{_HEADER}\0{_RUNTIME}".encode()).hexdigest()[:24]
-    header, runtime = _CACHE / f"model-{key}.h", _CACHE / f"model-{key}.so"
-    if not header.exists():
-        _write(header, _HEADER)
-    gch = header.with_name(header.name + ".gch")
-    if not gch.exists():
-        _build(gch, [CXX, *_FLAGS, "-x", "c++-header", str(header)])
-    if not runtime.exists():
-        src = runtime.with_suffix(".cpp")
-        _write(src, _RUNTIME)
-        _build(runtime, [CXX, *_FLAGS, "-shared", "-include", str(header), str(src)])
-    return header, runtime
+    once per cache: their key is the hash of their text, the compiler and its flags."""
+    key = cache_key(CXX, " ".join(_FLAGS), _HEADER, _RUNTIME)
+    # g++ reads key.h.gch, beside it, for key.h: both are entries
+    header = _CDIR.get_or_build(_KIND, key, ".h", lambda tmp: Path(tmp).write_text(_HEADER),
+                                meta={"name": "fake CuPy's kernel header"})
+    _CDIR.get_or_build(_KIND, key, ".h.gch", _compiler([CXX, *_FLAGS, "-x", "c++-header", str(header)]),
+                       meta={"name": "fake CuPy's precompiled header"})
+    src = _source(key, "-runtime.cpp", _RUNTIME)
+    runtime = _CDIR.get_or_build(_KIND, key, ".so",
+                                 _compiler([CXX, *_FLAGS, "-shared", "-include", str(header), str(src)]),
+                                 meta={"name": "fake CuPy's launch model"})
+    return Path(header), Path(runtime)
+
+
+def library_path(code: str) -> str:
+    """Where the compile cache keeps the library of a kernel unit `code`."""
+    key = cache_key(_model()[0].name, code)
+    return _CDIR.path_for(_KIND, key, ".so")
 
 
 def _compile(code: str) -> ctypes.CDLL:
     """A kernel's library, linked to the runtime (whose state every kernel then shares)."""
     header, runtime = _model()
-    key = hashlib.sha256(f"{header.name}\0{code}".encode()).hexdigest()[:24]
-    so = _CACHE / f"{key}.so"
-    if not so.exists():
-        src = _CACHE / f"{key}.cpp"
-        _write(src, code)
-        _build(so, [CXX, *_FLAGS, "-shared", "-include", str(header), str(src), str(runtime)])
-    return ctypes.CDLL(str(so))
+    key = Path(library_path(code)).name.split(".")[0]
+    src = _source(key, ".cpp", code)
+    build = _compiler([CXX, *_FLAGS, "-shared", "-include", str(header), str(src), str(runtime)])
+    return _CDIR.load(_KIND, key, ".so", build, ctypes.CDLL, meta={"name": "a kernel on fake CuPy"})
 
 
 def _params(code: str, name: str) -> list[str]:

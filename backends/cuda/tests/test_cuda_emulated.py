@@ -242,3 +242,41 @@ def test_the_mlp_training_step_runs_without_host_fallback(device):
         np.testing.assert_allclose(q.get_value(), r.get_value(), rtol=2e-5, atol=1e-6)
     with pytest.raises(ValueError, match="class index 7 is out of range"):
         f(X, np.full(16, 7))
+
+
+_PROBE = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+import fakecupy
+code = 'extern "C" __global__ void probe_kernel(float* out) { out[threadIdx.x] = 2.0f; }'
+fakecupy._Kernel(code, "probe_kernel")
+print("PATH " + fakecupy.library_path(fakecupy._instrumented(code, "probe_kernel")))
+"""
+
+
+def test_the_fakes_libraries_are_checked_entries_of_the_compile_cache():
+    """The fake's kernel libraries live in theano's compile cache (private to the user, each
+    entry checked before it is loaded), not in the system's temporary directory under fixed
+    names; one damaged between two runs is rebuilt (each run a fresh process: a library
+    damaged while mapped would kill the process that maps it)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from theano.compile.compiledir import CompileDir
+
+    def probe():
+        r = subprocess.run([sys.executable, "-c", _PROBE, os.path.dirname(fakecupy.__file__)],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-3000:]
+        return r, next(ln[5:] for ln in r.stdout.splitlines() if ln.startswith("PATH "))
+
+    _, path = probe()
+    assert Path(path).is_relative_to(fakecupy._CDIR.root)
+    entry = next(e for e in CompileDir(fakecupy._CDIR.root).entries() if e.path == path)
+    assert entry.meta.get("kind") == fakecupy._KIND and "sha256" in entry.meta
+    Path(path).write_bytes(Path(path).read_bytes()[:100])  # cut short
+    r, again = probe()
+    assert again == path and f"damaged cache entry {path}" in r.stderr, r.stderr[-3000:]
+    assert Path(path).stat().st_size > 100
