@@ -120,10 +120,10 @@ def reduce_launcher(backend: Any, name: type, idt: str, acc: str, odt: str, axes
 
     On a CPU device the rows strategy gives each row one work-item, and splits few long rows
     over the compute units (a second launch reduces the parts), unless the accumulator is
-    float32 or narrower. PoCL runs a work-group's
-    work-items one after the other, each through its whole loop: lanes striding over a row
-    together, as a GPU wants, made each lane sweep the whole row one value per cache line
-    (the sum of a contiguous 10,000 x 1,000 float64 matrix: 61 ms, now 5.5 ms; NumPy 4.9 ms)."""
+    float32 or narrower. PoCL runs a work-group's work-items one after the other, each
+    through its whole loop: lanes striding over a row together, as a GPU wants, made each
+    lane sweep the whole row one value per cache line (the sum of a contiguous 10,000 x
+    1,000 float64 matrix: 61 ms, now 5.5 ms; NumPy 4.9 ms)."""
     rt = backend.rt
     cl = rt.cl
     kept_axes = [d for d in range(ndim) if d not in axes]
