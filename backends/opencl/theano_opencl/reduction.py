@@ -146,7 +146,18 @@ def reduce_launcher(backend: Any, name: type, idt: str, acc: str, odt: str, axes
     # to NumPy's pairwise sum than one long serial one)
     serial_rows = rt.is_cpu and acc not in ("float16", "float32")
 
+    plans: dict[tuple, LaunchPlan] = {}  # by layout: a training step reduces the same shapes
+
     def plan_for(x: Any, K: int) -> LaunchPlan:
+        key = (x.shape, x.strides)
+        plan = plans.get(key)
+        if plan is None:
+            if len(plans) >= 64:
+                plans.clear()
+            plan = plans[key] = new_plan(x, K)
+        return plan
+
+    def new_plan(x: Any, K: int) -> LaunchPlan:
         if serial_rows:
             plan = plan_launch(name, idt, acc, odt, x.shape, x.strides, axes, threads=1,
                                max_groups=max_groups, split_units=rt.compute_units,
