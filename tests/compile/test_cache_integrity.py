@@ -18,11 +18,13 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from theano.compile import cache_safety
 from theano.compile.compiledir import CompileDir
 
 _PROGRAM = r"""
@@ -226,8 +228,6 @@ def test_a_big_tool_caches_records_are_read_back_so_a_start_hashes_nothing_new(t
     size, times and inode. Its records of a PoCL cache of a few thousand programs pass a
     sidecar's read limit: they must still be read whole, or every start and exit hashes the
     whole cache again (it did: 3 s a process with 15,000 files)."""
-    from theano.compile import cache_safety
-
     pocl = tmp_path / "pocl"
     long = "k" * 150  # long names: a manifest over the limit with fewer files to write
     for i in range(40):
@@ -257,10 +257,6 @@ def test_a_big_tool_caches_records_are_read_back_so_a_start_hashes_nothing_new(t
 def test_a_build_log_that_pocl_appends_to_keeps_its_program(tmp_path):
     """Two processes building one program at once each append their compiler log to its
     build.log (PoCL 3.1): a log grown in place is not damage, its program stays cached."""
-    import warnings
-
-    from theano.compile import cache_safety
-
     pocl = tmp_path / "pocl"
     unit = pocl / "AB" / "CDEFGH"
     unit.mkdir(parents=True)

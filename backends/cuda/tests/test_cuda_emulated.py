@@ -5,7 +5,11 @@ on it; the GPU check runs all of it on a real GPU."""
 from __future__ import annotations
 
 import collections
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +22,7 @@ pytest.importorskip("theano_cuda", reason="the cuda backend (backends/cuda) is n
 import emulated  # noqa: E402
 import theano  # noqa: E402
 import theano.tensor as T  # noqa: E402
+from theano.compile.compiledir import CompileDir  # noqa: E402
 
 # Ops whose cases exercise every kind of plan: kernels (plain, fused, integer helpers,
 # casts), reductions on every axis pattern, products, views, shape ops, fallbacks (softmax,
@@ -259,13 +264,6 @@ def test_the_fakes_libraries_are_checked_entries_of_the_compile_cache():
     entry checked before it is loaded), not in the system's temporary directory under fixed
     names; one damaged between two runs is rebuilt (each run a fresh process: a library
     damaged while mapped would kill the process that maps it)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from theano.compile.compiledir import CompileDir
-
     def probe():
         r = subprocess.run([sys.executable, "-c", _PROBE, os.path.dirname(fakecupy.__file__)],
                            capture_output=True, text=True, timeout=300)

@@ -8,6 +8,9 @@ import pytest
 
 import theano
 from theano import tensor as T
+from theano.kernel.workgroup import plan_launch
+from theano.scalar import basic as scal
+from theano_opencl.runtime import FRESH_PAGES_BYTES, runtime_for
 
 DEV = "opencl"
 
@@ -177,10 +180,6 @@ def test_long_rows_are_split_over_the_compute_units_and_reduced_again():
     """On a CPU device a row reduction takes a work-item per row, and few long rows are
     split in parts that a second launch reduces: every fold and dtype, with strided,
     offset and short-row layouts around it."""
-    from theano.kernel.workgroup import plan_launch
-    from theano.scalar import basic as scal
-    from theano_opencl.runtime import runtime_for
-
     rt = runtime_for(DEV)
     n = 1 << 17
     plan = plan_launch(scal.Add, "float64", "float64", "float64", (2, n), (8 * n, 8), (1,), threads=1,
@@ -205,8 +204,6 @@ def test_long_rows_are_split_over_the_compute_units_and_reduced_again():
 def test_a_host_value_too_big_for_reused_heap_memory_is_copied_whole():
     """Values from FRESH_PAGES_BYTES up are copied into a pooled buffer (not a new one):
     the copy must still be the value, and not change when the value does."""
-    from theano_opencl.runtime import FRESH_PAGES_BYTES
-
     x = T.dvector("x")
     f = theano.function([x], [x.sum(), x * 2], device=DEV)
     v = np.arange(FRESH_PAGES_BYTES // 8 + 5, dtype="float64") % 1000
