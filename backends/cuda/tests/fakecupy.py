@@ -414,16 +414,19 @@ def _model() -> tuple[Path, Path]:
     return Path(header), Path(runtime)
 
 
+def _kernel_key(code: str) -> str:
+    return cache_key(_model()[0].name, code)
+
+
 def library_path(code: str) -> str:
     """Where the compile cache keeps the library of a kernel unit `code`."""
-    key = cache_key(_model()[0].name, code)
-    return _CDIR.path_for(_KIND, key, ".so")
+    return _CDIR.path_for(_KIND, _kernel_key(code), ".so")
 
 
 def _compile(code: str) -> ctypes.CDLL:
     """A kernel's library, linked to the runtime (whose state every kernel then shares)."""
     header, runtime = _model()
-    key = Path(library_path(code)).name.split(".")[0]
+    key = _kernel_key(code)
     src = _source(key, ".cpp", code)
     build = _compiler([CXX, *_FLAGS, "-shared", "-include", str(header), str(src), str(runtime)])
     return _CDIR.load(_KIND, key, ".so", build, ctypes.CDLL, meta={"name": "a kernel on fake CuPy"})
