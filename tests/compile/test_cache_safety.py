@@ -50,10 +50,17 @@ def _ok(r: subprocess.CompletedProcess) -> str:
     return r.stderr
 
 
+def _c_entry(root: Path, name: str | None) -> str:
+    """The path of the cache's one C library whose name is `name` (None: any but the units'
+    link dependencies)."""
+    (p,) = [e.path for e in CompileDir(str(root)).entries() if e.meta.get("kind") == "c"
+            and (e.meta.get("name") == name if name else e.meta.get("name") != "link dependencies")]
+    return p
+
+
 def _kernel(root: Path) -> str:
     """The path of the program's one kernel library in the cache."""
-    (p,) = [e.path for e in CompileDir(str(root)).entries() if e.meta.get("kind") == "c"]
-    return p
+    return _c_entry(root, None)
 
 
 def _entry_state(root: Path) -> dict[str, tuple[int, int]]:
@@ -136,6 +143,19 @@ def test_an_entry_owned_by_another_user_is_refused_and_rebuilt(cache) -> None:
     err = _ok(_run(cache))
     assert f"refused cache entry {p}: is owned by uid {OTHER}, not by you or root; removed it and rebuilt it" in err
     assert os.stat(p).st_uid == 0 and "CacheWarning" not in _run(cache).stderr
+
+
+def test_a_planted_link_dependency_library_never_runs(cache, tmp_path) -> None:
+    """Every C unit names one library of the cache (its link dependencies, loaded by this
+    process before any unit): B's library in its place is refused like any entry, and the
+    dynamic loader never loads it on a unit's behalf."""
+    p = _c_entry(cache, "link dependencies")
+    marker = tmp_path / "B-ran"
+    _plant(p, _planted(tmp_path, marker))
+    os.chown(p, OTHER, OTHER)
+    err = _ok(_run(cache))
+    assert f"refused cache entry {p}: is owned by uid {OTHER}, not by you or root; removed it and rebuilt it" in err
+    assert not marker.exists() and os.stat(p).st_uid == 0
 
 
 def test_a_group_writable_entry_is_refused_and_rebuilt(cache) -> None:

@@ -16,6 +16,7 @@ import subprocess
 import sysconfig
 import tempfile
 from dataclasses import dataclass
+from typing import Callable
 
 from theano.compile.compiledir import CompileDir, cache_key
 
@@ -145,6 +146,67 @@ def cflags() -> list[str]:
     return flags + ["-fwrapv", "-ffp-contract=off", "-fPIC", "-shared", "-pipe"]
 
 
+# -- the units' one dependency -----------------------------------------------------------
+# Linked against the C library, libm, libmvec and libgomp themselves, every unit made the
+# linker read their symbol tables and the compiler's start files: 10 ms of a small unit's
+# fixed 50 (a third of the linker's CPU time in the test command's first run). A unit is
+# linked instead against one small library of the cache that names them all (built once),
+# without start files (-nostdlib; libgcc's static helpers are still linked). The unit records
+# only that library's SONAME and carries no run path: this process loads the library, checked
+# like every entry, before any unit (`_dependencies`), so the dynamic loader finds it loaded
+# under that name and never searches for a file; and the cache stays relocatable.
+
+def _system_libraries(comp: Compiler) -> list[str]:
+    """What generated code calls into besides the C library (libgomp comes with -fopenmp)."""
+    return ["-lmvec", "-lm"] if comp.vector_math else ["-lm"]
+
+
+def _dependencies_unit(comp: Compiler) -> tuple[str, str, Callable[[str], None]]:
+    """(key, SONAME, build) of the library that names the units' dependencies."""
+    flags = cflags()
+    libs = _system_libraries(comp)
+    key = cache_key("link dependencies", comp.path, comp.version, " ".join(flags), *libs)
+    soname = f"libtheano-c-deps-{key[:24]}.so"
+
+    def build(tmp_out: str) -> None:
+        cmd = [comp.path, *flags, "-x", "c", "-", "-o", tmp_out, f"-Wl,-soname,{soname}",
+               "-Wl,--no-as-needed", *libs]
+        res = subprocess.run(cmd, input="/* the C units' dependencies (theano_c/toolchain.py) */\n",
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            raise CompileError(f"linking the C units' dependency library failed:\n"
+                               f"$ {' '.join(shlex.quote(c) for c in cmd)}\n{(res.stderr or res.stdout)[-4000:]}")
+
+    return key, soname, build
+
+
+#: (compiledir, key) -> the dependency library this process loaded from there
+_dependency_paths: dict[tuple[str, str], str] = {}
+
+
+def _dependencies(comp: Compiler) -> str:
+    """The path of the units' dependency library under the compiledir: checked, built if need
+    be, and loaded into this process (once per compiledir), so a unit naming it finds it."""
+    key, soname, build = _dependencies_unit(comp)
+    cdir = CompileDir()
+    path = _dependency_paths.get((cdir.root, key))
+    if path is None or not os.path.exists(path):
+        path = cdir.load("c", key, ".so", build, _load_dependencies,
+                         {"name": "link dependencies", "soname": soname, "compiler": comp.version})
+        _dependency_paths[(cdir.root, key)] = path
+    return path
+
+
+def _load_dependencies(path: str) -> str:
+    ctypes.CDLL(os.path.abspath(path))  # never unloaded: units resolve their symbols through it
+    return os.path.abspath(path)
+
+
+def _link_arguments(comp: Compiler) -> list[str]:
+    """What follows a unit's sources on the compiler's command line (see above)."""
+    return ["-nostdlib", "-Wl,--no-as-needed", _dependencies(comp), "-lgcc"]
+
+
 def _library_unit(source: str, name: str, extra_flags: tuple[str, ...]) -> tuple:
     """(cache, key, build, meta) of a shared library compiled from `source`."""
     comp = find_compiler()
@@ -152,7 +214,8 @@ def _library_unit(source: str, name: str, extra_flags: tuple[str, ...]) -> tuple
         raise CompileError("no C compiler found: install gcc (apt-get install gcc) or set CC")
     flags = cflags() + list(extra_flags)
     march = "-march=native" in " ".join(flags)
-    key = cache_key(source, comp.path, comp.version, " ".join(flags), _cpu_id() if march else "")
+    key = cache_key(source, comp.path, comp.version, " ".join(flags), _cpu_id() if march else "",
+                    _dependencies_unit(comp)[1])
     cdir = CompileDir()
 
     def build(tmp_out: str) -> None:
@@ -160,8 +223,7 @@ def _library_unit(source: str, name: str, extra_flags: tuple[str, ...]) -> tuple
         cdir.make_dir(os.path.dirname(src_path))
         with open(os.open(src_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600), "w") as f:
             f.write(source)
-        libs = ["-lmvec", "-lm"] if comp.vector_math else ["-lm"]
-        cmd = [comp.path, *flags, src_path, "-o", tmp_out, *libs]
+        cmd = [comp.path, *flags, src_path, "-o", tmp_out, *_link_arguments(comp)]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             msg = (res.stderr or res.stdout).strip()
@@ -218,7 +280,8 @@ def _group_unit(sources: list[str], renamed: tuple[str, ...], header: str = "") 
     flags = cflags()
     march = "-march=native" in " ".join(flags)
     files = _group_files(sources, renamed, header)
-    key = cache_key("group", *files, comp.path, comp.version, " ".join(flags), _cpu_id() if march else "")
+    key = cache_key("group", *files, comp.path, comp.version, " ".join(flags), _cpu_id() if march else "",
+                    _dependencies_unit(comp)[1])
     cdir = CompileDir()
 
     def build(tmp_out: str) -> None:
@@ -229,8 +292,7 @@ def _group_unit(sources: list[str], renamed: tuple[str, ...], header: str = "") 
             with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600), "w") as f:
                 f.write(text)
             paths.append(path)
-        libs = ["-lmvec", "-lm"] if comp.vector_math else ["-lm"]
-        cmd = [comp.path, *flags, *paths, "-o", tmp_out, *libs]
+        cmd = [comp.path, *flags, *paths, "-o", tmp_out, *_link_arguments(comp)]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             msg = (res.stderr or res.stdout).strip()
@@ -266,6 +328,7 @@ def load_shared_library(source: str, name: str, symbols: tuple[str, ...] = (),
 
 
 def _open_library(path: str, symbols: tuple[str, ...]) -> ctypes.CDLL:
+    _dependencies(find_compiler())  # loaded first: the unit names it (see above)
     lib = ctypes.CDLL(os.path.abspath(path))
     for sym in symbols:
         if not hasattr(lib, sym):
@@ -303,8 +366,7 @@ def build_extension(source_path: str, module: str, openmp: bool = False, defines
     cdir = CompileDir()
 
     def build(tmp_out: str) -> None:
-        libs = ["-lmvec", "-lm"] if comp.vector_math else ["-lm"]
-        cmd = [comp.path, *flags, source_path, "-o", tmp_out, *libs]
+        cmd = [comp.path, *flags, source_path, "-o", tmp_out, *_system_libraries(comp)]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             raise CompileError(f"compiling {source_path} failed:\n$ {' '.join(map(shlex.quote, cmd))}\n"
