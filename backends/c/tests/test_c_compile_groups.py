@@ -2,6 +2,7 @@
 next process finds again, and the compiler's probed facts kept in the compile cache."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -49,6 +50,36 @@ def test_a_cold_graph_compiles_grouped_libraries_that_the_next_process_finds(tmp
     assert kernels_in_groups >= 2
     # a second process computes the same groups, finds them and builds nothing
     assert _run(tmp_path) == first
+
+
+def _dynamic_section(path):
+    """(NEEDED names, SONAME or None, whether it has a run path) of a shared library."""
+    out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True, check=True).stdout
+    needed = [ln.split("[")[1].rstrip("]") for ln in out.splitlines() if "(NEEDED)" in ln]
+    soname = next((ln.split("[")[1].rstrip("]") for ln in out.splitlines() if "(SONAME)" in ln), None)
+    return needed, soname, "(RPATH)" in out or "(RUNPATH)" in out
+
+
+@pytest.mark.skipif(shutil.which("readelf") is None, reason="needs binutils' readelf")
+def test_units_name_only_the_cached_dependency_library_and_the_cache_moves(tmp_path):
+    """A unit is linked against one library of the cache (see toolchain.py), which names the
+    system's: the unit records its SONAME and no run path, so a copied cache still loads."""
+    from theano.compile.compiledir import CompileDir
+
+    first = _run(tmp_path / "a")
+    entries = [e for e in CompileDir(str(tmp_path / "a")).entries() if e.meta.get("kind") == "c"]
+    (deps,) = [e for e in entries if e.meta.get("name") == "link dependencies"]
+    needed, soname, run_path = _dynamic_section(deps.path)
+    assert soname == deps.meta["soname"] and not run_path
+    assert {"libm.so.6", "libc.so.6"} <= set(needed)
+    units = [e for e in entries if e is not deps]
+    assert units
+    for e in units:
+        needed, _, run_path = _dynamic_section(e.path)
+        assert set(needed) <= {soname, "libgomp.so.1"} and soname in needed and not run_path, (e.meta, needed)
+    # the copy computes the same from the same entries: nothing rebuilt, nothing refused
+    shutil.copytree(tmp_path / "a", tmp_path / "b", symlinks=True)
+    assert _run(tmp_path / "b") == first
 
 
 def test_the_compiler_is_probed_once_per_cache(tmp_path):
