@@ -115,3 +115,16 @@ def test_a_syntax_error_is_caught_and_attributed(compiler):
     res = cudabuild.compile_group("selftest", [ok, src], compiler=compiler)
     assert not res.ok
     assert res.failing == ["kbroken: broken on purpose"]
+
+
+@pytest.mark.parametrize("compiler", [pytest.param("nvrtc", marks=needs_nvrtc), pytest.param("nvcc", marks=needs_nvcc)])
+def test_a_cached_batch_keeps_its_warnings(compiler):
+    """The warnings test reads the compiler's log: a batch found in the cache must give the log
+    of its compile, or a warm cache would pass whatever the kernels say."""
+    src = cudabuild.Source("unused value", "kunused",
+                           'extern "C" __global__ void kunused(double* x) { const double t = x[0] * 2; }\n',
+                           "selftest")
+    first = cudabuild.compile_group("selftest", [src], compiler=compiler)
+    again = cudabuild.compile_group("selftest", [src], compiler=compiler)
+    assert first.ok and again.ok and again.cached
+    assert "#177" in first.log and "#177" in again.log
