@@ -14,6 +14,7 @@ from theano.graph.op import Op
 from theano.ifelse import IfElse, ifelse
 
 import ifelse_grad_cases  # tests/ifelse_grad_cases.py
+from devices import DEVICES  # tests/devices.py
 from finite_differences import central_differences  # tests/finite_differences.py
 
 
@@ -199,6 +200,36 @@ def test_nested_ifelse():
     assert f(0, 1, 1.0) == 3.0
     with pytest.raises(BranchRan):
         f(0, 0, 1.0)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_on_a_device_the_taken_branch_reads_its_inputs_where_they_are(device, monkeypatch):
+    """A device backend runs the branch with the outer graph's device values: nothing moves
+    to the host but the condition and the results (moving both branches' inputs to the host
+    and the taken one's back made a lazy ifelse slower than computing both)."""
+    c = T.iscalar("c")
+    x, y = T.dmatrices("x", "y")
+    f = theano.function([c, x, y], ifelse(c, T.mean(x) + x[0, 0], T.mean(y * 2)), device=device)
+    xv, yv = np.arange(6.0).reshape(2, 3), np.ones((2, 3))
+    backend = f.backend
+    moved = []
+    real_to_host = backend.to_host
+
+    def to_host(v):
+        moved.append(getattr(v, "shape", ()))
+        return real_to_host(v)
+
+    monkeypatch.setattr(backend, "to_host", to_host)
+    assert float(f(1, xv, yv)) == 2.5
+    assert float(f(0, xv, yv)) == 2.0
+    if not backend.host_native:
+        assert (2, 3) not in moved, moved  # only the condition and the results
+    # the branches ran on this backend, and a host value given to one is checked
+    fn = f.maker.fgraph.outputs[0].owner.op._compiled("then", None if backend.host_native else backend.device)
+    assert fn.backend is backend or backend.host_native
+    if not backend.host_native:
+        with pytest.raises(TypeError, match="bad argument"):
+            fn.call_on_backend(np.ones(3))  # a vector for the matrix x
 
 
 def test_condition_must_be_scalar():

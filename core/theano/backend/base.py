@@ -285,8 +285,13 @@ class Backend:
         return host_fallback(node, self.to_host, self.to_device)
 
     def host_function(self, node: Apply) -> Callable[..., Any]:
-        """Hook: the callable of a host-side op's node (`host_side`): its NumPy meaning on the
-        host, moved as a fallback's is (by default the same runner, `fallback_function`)."""
+        """Hook: the callable of a host-side op's node (`host_side`): on a device backend, the
+        op's own driver of the backend's values where it has one (`make_backend_fn(node,
+        backend)`, e.g. IfElse's), else its NumPy meaning on the host, moved as a fallback's
+        is (the same runner, `fallback_function`)."""
+        make = getattr(node.op, "make_backend_fn", None)
+        if make is not None and not self.host_native:
+            return make(node, self)
         return self.fallback_function(node)
 
     def constant_value(self, constant: Constant, on_host: bool) -> Any:

@@ -28,6 +28,7 @@ from .profile_stats import ProfileStats, Trace, timed
 from ..backend.registry import UnknownDeviceError
 from ..backend.registry import registry
 from ..tensor.basic import as_tensor_variable
+from ..tensor.type import HOST_DATA
 
 __all__ = ["function", "Function", "UnusedInputError", "DeepCopyOp", "deep_copy_op", "FunctionMaker",
            "ProfileStats", "Trace", "compiling_device"]
@@ -271,6 +272,25 @@ class Function:
         if not self.backend.host_native:
             recorded = [self.backend.to_host(v) for v in recorded]
         return Trace([(v, np.asarray(o)) for v, o in zip(tvars, recorded)])
+
+    def call_on_backend(self, *args: Any) -> list:
+        """Run with values as this function's backend holds them and return the outputs so,
+        for an op that drives the function from inside another function on the same backend
+        (IfElse's branches): the backend's own arrays (device arrays) pass as they are, host
+        values are checked and moved as a call's are, and the outputs stay on the device (a
+        call would copy each to the host, and the driving op each back). No updates are
+        applied: only for functions without shared values, whose outputs are fresh (see
+        aliasing.guard_outputs) so the caller may keep them."""
+        if self._shared or len(args) != self._n_in:
+            raise TypeError(f"call_on_backend: {self._label()} takes {self._n_in} values and no "
+                            f"shared ones; it has {len(self._shared)} shared and got {len(args)}")
+        values = [self.backend.to_device(self._filter(k, s, a)) if isinstance(a, HOST_DATA) else a
+                  for k, (s, a) in enumerate(zip(self.input_specs, args))]
+        try:
+            outs = self._fn(*values)
+        except Exception as e:
+            raise self._runtime_error(e, sys.exc_info()[2]) from None
+        return list(outs[:self._n_out])
 
     def free(self) -> None:
         """Release the memory the backend keeps between calls (output buffers it would

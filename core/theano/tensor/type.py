@@ -10,11 +10,11 @@ from ..graph.type import Type
 from ..scalar.basic import all_dtypes, upcast
 from . import device_arrays
 
-__all__ = ["TensorType", "ndim_name", "dtype_name"]
+__all__ = ["HOST_DATA", "TensorType", "ndim_name", "dtype_name"]
 
 _NDIM_NAMES = {0: "scalar", 1: "vector", 2: "matrix"}
 # What NumPy reads by itself: anything else may be a device array a backend filters.
-_HOST_DATA = (np.ndarray, np.generic, bool, int, float, complex, list, tuple)
+HOST_DATA = (np.ndarray, np.generic, bool, int, float, complex, list, tuple)
 
 
 def ndim_name(broadcastable: Sequence[bool]) -> str:
@@ -95,7 +95,7 @@ class TensorType(Type):
         """
         if type(data) is np.ndarray and data.dtype == self.numpy_dtype:
             arr = data
-        elif not isinstance(data, _HOST_DATA) and (on_device := device_arrays.filter_for(data)):
+        elif not isinstance(data, HOST_DATA) and (on_device := device_arrays.filter_for(data)):
             return on_device(self, data, strict, allow_downcast)
         elif strict:
             if not isinstance(data, np.ndarray):
