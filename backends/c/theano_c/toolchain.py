@@ -118,8 +118,10 @@ def _links(path: str, flag: str, source: str = "int main(void){return 0;}\n") ->
         return r.returncode == 0
 
 
+@functools.lru_cache(maxsize=1)
 def _cpu_id() -> str:
-    """-march=native code only runs on the same kind of CPU: make it part of the cache key."""
+    """-march=native code only runs on the same kind of CPU: make it part of the cache key
+    (read once: every kernel's cache key asks, 60 us a read of /proc/cpuinfo)."""
     try:
         with open("/proc/cpuinfo") as f:
             text = f.read()
@@ -134,16 +136,22 @@ def cflags() -> list[str]:
     """Flags from config.c__cflags, plus what every unit needs (position-independent, shared)."""
     from theano.config import config
 
-    flags = shlex.split(config.c__cflags)
     comp = find_compiler()
-    if comp is not None and comp.openmp and config.c__openmp:
+    return list(_cflags(config.c__cflags, bool(config.c__openmp), comp))
+
+
+@functools.lru_cache(maxsize=16)
+def _cflags(configured: str, openmp: bool, comp: Compiler | None) -> tuple[str, ...]:
+    """cflags() for these settings (every kernel's cache key asks: 30 us a parse)."""
+    flags = shlex.split(configured)
+    if comp is not None and comp.openmp and openmp:
         flags.append("-fopenmp")
     elif comp is not None:
         flags.append("-fopenmp-simd")  # `omp simd` loops vectorize without the OpenMP runtime
     # -fwrapv: integers wrap as in NumPy; -ffp-contract=off: no fused multiply-add, so results
     # round exactly as NumPy's separate operations do. -pipe: the compiler's stages pass the
     # assembly through pipes, not temporary files (most units are small: ~2% of their time).
-    return flags + ["-fwrapv", "-ffp-contract=off", "-fPIC", "-shared", "-pipe"]
+    return (*flags, "-fwrapv", "-ffp-contract=off", "-fPIC", "-shared", "-pipe")
 
 
 # -- the units' one dependency -----------------------------------------------------------
@@ -165,8 +173,7 @@ def _dependencies_unit(comp: Compiler) -> tuple[str, str, Callable[[str], None]]
     """(key, SONAME, build) of the library that names the units' dependencies."""
     flags = cflags()
     libs = _system_libraries(comp)
-    key = cache_key("link dependencies", comp.path, comp.version, " ".join(flags), *libs)
-    soname = f"libtheano-c-deps-{key[:24]}.so"
+    key, soname = _dependencies_name(comp.path, comp.version, tuple(flags), tuple(libs))
 
     def build(tmp_out: str) -> None:
         cmd = [comp.path, *flags, "-x", "c", "-", "-o", tmp_out, f"-Wl,-soname,{soname}",
@@ -178,6 +185,13 @@ def _dependencies_unit(comp: Compiler) -> tuple[str, str, Callable[[str], None]]
                                f"$ {' '.join(shlex.quote(c) for c in cmd)}\n{(res.stderr or res.stdout)[-4000:]}")
 
     return key, soname, build
+
+
+@functools.lru_cache(maxsize=16)
+def _dependencies_name(path: str, version: str, flags: tuple[str, ...], libs: tuple[str, ...]) -> tuple[str, str]:
+    """(cache key, SONAME) of the dependency library (every kernel's cache key names it)."""
+    key = cache_key("link dependencies", path, version, " ".join(flags), *libs)
+    return key, f"libtheano-c-deps-{key[:24]}.so"
 
 
 #: (compiledir, key) -> the dependency library this process loaded from there
