@@ -11,6 +11,7 @@ backend and run only in the main run.
 """
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -71,3 +72,20 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+#: Young-generation collections start after this many new container objects (Python's default
+#: is 700). The tests build and rewrite thousands of small graphs, whose nodes survive a few
+#: collections each: at the default, the collector took about 5% of a worker's CPU time.
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def pytest_collection_finish(session):
+    """Collected once, the test tree (modules, items, fixture definitions) lives to the end of
+    the run: moved out of the collector's sight (gc.freeze), it is not traversed again by every
+    full collection, and young collections run less often. The CPU time of the test command
+    drops by about 5% (`tests --device-dependent -n 2` on THEANO_FLAGS=device=numpy: 33.6 ->
+    31.4 user s); no test depends on when cyclic garbage is collected, only that it is."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])

@@ -1,6 +1,7 @@
 """theano.grad and theano.gradient: every differentiable elementwise op, reduction and product
 against finite differences, consider_constant, known_grads, disconnected inputs, integer
 inputs, gradient dtypes, jacobian/hessian, Rop/Lop, and verify_grad itself."""
+import sys
 import warnings
 
 import numpy as np
@@ -399,6 +400,30 @@ def test_verify_grad_catches_a_wrong_gradient():
     with pytest.raises(GradientError) as info:
         verify_grad(lambda a, b: a * _WrongGradDouble()(b), [ANY, POS])
     assert info.value.arg == 1
+
+
+def test_verify_grad_compiles_the_cost_and_its_gradient_once(monkeypatch):
+    # Each test projects the output on a new random direction: a shared value, as in Theano,
+    # so the output, the cost and the gradient compile once whatever n_tests is.
+    compile_function = sys.modules["theano.compile.function"]  # the package's `function` is the function
+
+    made = []
+    real = compile_function.function
+
+    def counting(*args, **kwargs):
+        made.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compile_function, "function", counting)
+    rng = np.random.RandomState(0)
+    verify_grad(T.tanh, [ANY], n_tests=4, rng=rng)
+    assert len(made) == 3
+    ref = np.random.RandomState(0)
+    for _ in range(4):  # every test drew its own direction
+        ref.rand(*SHAPE)
+    assert rng.rand() == ref.rand()
+    with pytest.raises(GradientError):  # and a wrong gradient is still caught
+        verify_grad(_WrongGradDouble(), [ANY], n_tests=3)
 
 
 def test_verify_grad_tolerances_and_input_checks():

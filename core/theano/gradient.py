@@ -411,6 +411,7 @@ def verify_grad(fun: Callable[..., Variable], pt: Sequence[Any], n_tests: int = 
     """
     # cycle: gradient -> compile.function -> tensor -> gradient
     from .compile.function import function
+    from .compile.sharedvalue import shared
     if rng is None:
         rng = np.random.RandomState(42)
     pt = [np.array(p, order="C") for p in pt]  # numeric_grad perturbs through reshape(-1) views
@@ -427,14 +428,22 @@ def verify_grad(fun: Callable[..., Variable], pt: Sequence[Any], n_tests: int = 
     out = as_tensor_variable(fun(*inputs))
     f_out = function(inputs, out, mode=mode, on_unused_input="ignore")
     out_val = np.asarray(f_out(*pt))
-    for _ in range(n_tests):
-        proj = rng.rand(*out_val.shape).astype(out.type.dtype) if out_val.ndim else \
-            np.asarray(rng.rand() + 0.5, dtype=out.type.dtype)
-        proj_var = as_tensor_variable(proj)
-        cost = tsum(out * proj_var)
-        f_cost = function(inputs, cost, mode=mode, on_unused_input="ignore")
-        sym = function(inputs, grad(cost, inputs, disconnected_inputs="ignore"), mode=mode,
-                       on_unused_input="ignore")
+
+    def projection() -> np.ndarray:
+        if out_val.ndim:
+            return rng.rand(*out_val.shape).astype(out.type.dtype)
+        return np.asarray(rng.rand() + 0.5, dtype=out.type.dtype)
+
+    # The random direction is a shared value, as in Theano: the cost and its gradient compile
+    # once, and each test sets a new direction (a constant would compile both per test).
+    proj_var = shared(projection(), name="random_projection", borrow=True)
+    cost = tsum(out * proj_var)
+    f_cost = function(inputs, cost, mode=mode, on_unused_input="ignore")
+    sym = function(inputs, grad(cost, inputs, disconnected_inputs="ignore"), mode=mode,
+                   on_unused_input="ignore")
+    for test in range(n_tests):
+        if test:
+            proj_var.set_value(projection(), borrow=True)
         # Finite differences in float64 where the op allows it, for accuracy.
         num = numeric_grad(lambda *a: f_cost(*[x.astype(p.dtype) for x, p in zip(a, pt)]),
                            [p.astype("float64") if p.dtype.kind == "f" else p.copy() for p in pt], eps)
