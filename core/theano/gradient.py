@@ -411,6 +411,7 @@ def verify_grad(fun: Callable[..., Variable], pt: Sequence[Any], n_tests: int = 
     """
     # cycle: gradient -> compile.function -> tensor -> gradient
     from .compile.function import function
+    # cycle: gradient -> compile.sharedvalue (compile's __init__) -> tensor -> gradient
     from .compile.sharedvalue import shared
     if rng is None:
         rng = np.random.RandomState(42)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..compat.deferred import DeferredModule
 from ..config import config
 from ..graph.basic import Apply, Constant, Variable
 from ..graph.op import Op
@@ -452,12 +453,13 @@ rad2deg = _mk("Rad2Deg", "rad2deg", 1, np.rad2deg, upgrade_to_float,
 
 
 # Special functions through SciPy
+#: scipy.special, imported when first used (see theano.compat.deferred)
+scipy_special = DeferredModule("scipy.special")
+
+
 def _scipy(name: str) -> Callable:
     def f(*args):
-        # optional library, loaded when first used
-        import scipy.special as sp
-
-        return getattr(sp, name)(*args)
+        return getattr(scipy_special, name)(*args)
 
     f.__name__ = name
     return f

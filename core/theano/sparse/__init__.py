@@ -5,6 +5,7 @@
 """
 from .type import (SparseConstant, SparseType, SparseVariable, bsr_matrix, csc_dmatrix, csc_fmatrix,
                    csc_matrix, csr_dmatrix, csr_fmatrix, csr_matrix, matrix)
+from .type import issparse as _issparse
 from .basic import *  # noqa: F401,F403
 from .basic import (AddSD, AddSS, AsFormat, DenseFromSparse, MulSD, MulSS, SparseFromDense, SpSum,
                     StructuredUnary, StructuredUnaryGrad, Transpose)
@@ -26,13 +27,10 @@ import numpy as np
 def verify_grad_sparse(op, pt, structured: bool = False, *args, **kwargs) -> None:
     """theano.gradient.verify_grad for functions with sparse inputs: the sparse points become
     dense inputs converted inside the graph (structured checks keep their patterns)."""
-    # optional library, loaded when first used
-    import scipy.sparse as sp
-
-    conv = [SparseFromDense(p.format if p.format in ("csr", "csc") else "csr") if sp.issparse(p) else None
+    conv = [SparseFromDense(p.format if p.format in ("csr", "csc") else "csr") if _issparse(p) else None
             for p in pt]
-    dense = [p.toarray() if sp.issparse(p) else np.asarray(p) for p in pt]
-    masks = [(p.toarray() != 0) if sp.issparse(p) else None for p in pt]
+    dense = [p.toarray() if _issparse(p) else np.asarray(p) for p in pt]
+    masks = [(p.toarray() != 0) if _issparse(p) else None for p in pt]
 
     def fn(*xs):
         ins = []

@@ -9,14 +9,13 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import scipy.sparse
 
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
 from ..scalar.basic import upcast
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
-from .type import SparseConstant, SparseType
+from .type import SparseConstant, SparseType, issparse
 from ..tensor.basic import ones_like
 from ..tensor.math import neg as tneg
 
@@ -42,7 +41,7 @@ def as_sparse_variable(x: Any, name: str | None = None) -> Variable:
         if not isinstance(x.type, SparseType):
             raise TypeError(f"{x} of type {x.type} is not sparse: use csr_from_dense / csc_from_dense")
         return x
-    if scipy.sparse.issparse(x):
+    if issparse(x):
         fmt = x.format if x.format in ("csr", "csc") else "csr"
         return SparseConstant(SparseType(fmt, str(x.dtype)), x.asformat(fmt), name=name)
     raise TypeError(f"cannot make a sparse variable from {type(x).__name__}")
@@ -53,7 +52,7 @@ as_sparse = as_sparse_variable
 
 def as_sparse_or_tensor_variable(x: Any, name: str | None = None) -> Variable:
     """x as a sparse variable when it is sparse, else as a tensor variable."""
-    if is_sparse_variable(x) or scipy.sparse.issparse(x):
+    if is_sparse_variable(x) or issparse(x):
         return as_sparse_variable(x, name)
     return as_tensor_variable(x, name)
 
@@ -443,7 +442,7 @@ class MulSD(Op):
 
 def add(x: Any, y: Any) -> Variable:
     """x + y where at least one is sparse: sparse + sparse is sparse, sparse + dense is dense."""
-    xs, ys = is_sparse_variable(x) or scipy.sparse.issparse(x), is_sparse_variable(y) or scipy.sparse.issparse(y)
+    xs, ys = is_sparse_variable(x) or issparse(x), is_sparse_variable(y) or issparse(y)
     if xs and ys:
         return AddSS()(x, y)
     if xs:
@@ -455,14 +454,14 @@ def add(x: Any, y: Any) -> Variable:
 
 def sub(x: Any, y: Any) -> Variable:
     """x - y where at least one is sparse."""
-    if is_sparse_variable(y) or scipy.sparse.issparse(y):
+    if is_sparse_variable(y) or issparse(y):
         return add(x, neg(y))
     return add(x, tneg(as_tensor_variable(y)))
 
 
 def mul(x: Any, y: Any) -> Variable:
     """x * y elementwise where at least one is sparse; the result is sparse."""
-    xs, ys = is_sparse_variable(x) or scipy.sparse.issparse(x), is_sparse_variable(y) or scipy.sparse.issparse(y)
+    xs, ys = is_sparse_variable(x) or issparse(x), is_sparse_variable(y) or issparse(y)
     if xs and ys:
         return MulSS()(x, y)
     if xs:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import scipy.sparse
 
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
@@ -15,7 +14,7 @@ from .. import tensor
 from ..tensor.basic import as_tensor_variable
 from ..tensor.type import TensorType
 from .basic import as_sparse_variable
-from .type import SparseType
+from .type import SparseType, scipy_sparse
 from ..graph.null_gradients import DisconnectedType
 from ..graph.null_gradients import grad_not_implemented
 
@@ -93,7 +92,7 @@ class CSM(Op):
         return Apply(self, [data, *ints], [SparseType(self.format, data.type.dtype)()])
 
     def make_py_fn(self, node: Apply) -> Callable[..., Any]:
-        cls = scipy.sparse.csr_matrix if self.format == "csr" else scipy.sparse.csc_matrix
+        cls = scipy_sparse.csr_matrix if self.format == "csr" else scipy_sparse.csc_matrix
 
         def fn(data: Any, indices: Any, indptr: Any, shape: Any) -> Any:
             if len(shape) != 2:

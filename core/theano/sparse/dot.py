@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import scipy.sparse
 
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
@@ -15,6 +14,7 @@ from .basic import SparseFromDense, as_sparse_variable, is_sparse_variable, tran
 from ..tensor.math import dot as tdot
 from ..tensor.math import outer
 from .basic import dense_from_sparse
+from .type import issparse
 
 __all__ = ["true_dot", "StructuredDot", "structured_dot", "StructuredDotGradSparse", "Dot", "dot"]
 
@@ -98,7 +98,7 @@ class Dot(Op):
             if x.shape[1] != y.shape[0]:
                 raise ValueError(f"sparse dot: shapes {x.shape} and {y.shape} are not aligned")
             r = x @ y
-            return np.asarray(r.toarray() if scipy.sparse.issparse(r) else r, dtype=dt)
+            return np.asarray(r.toarray() if issparse(r) else r, dtype=dt)
 
         return fn
 
@@ -120,7 +120,7 @@ class Dot(Op):
 
 
 def _as_any(v: Any) -> Variable:
-    if is_sparse_variable(v) or scipy.sparse.issparse(v):
+    if is_sparse_variable(v) or issparse(v):
         return as_sparse_variable(v)
     return as_tensor_variable(v)
 

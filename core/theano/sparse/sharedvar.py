@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import scipy.sparse
-
 from ..compile.sharedvalue import SharedVariable, shared_constructor
-from .type import SparseType, _SparseOperators
+from .type import SparseType, _SparseOperators, issparse
 
 __all__ = ["SparseSharedVariable", "sparse_constructor"]
 
@@ -29,7 +27,7 @@ def sparse_constructor(value: Any, name: str | None = None, strict: bool = False
                        allow_downcast: bool | None = None, borrow: bool = False,
                        format: str | None = None) -> SparseSharedVariable:
     """Shared variables for csr and csc matrices (other formats are stored as csr)."""
-    if not scipy.sparse.issparse(value):
+    if not issparse(value):
         raise TypeError(f"not a sparse matrix: {type(value).__name__}")
     fmt = format or (value.format if value.format in ("csr", "csc") else "csr")
     t = SparseType(fmt, str(value.dtype))

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import scipy.sparse
 
 from ..graph.basic import Apply, Variable
 from ..graph.op import Op
 from ..scalar.basic import upcast
 from ..tensor.join import split, stack
 from .basic import SparseFromDense, as_sparse_variable, dense_from_sparse, is_sparse_variable
-from .type import SparseType
+from .type import SparseType, scipy_sparse
 
 __all__ = ["HStack", "VStack", "hstack", "vstack"]
 
@@ -22,7 +21,8 @@ class _Stack(Op):
 
     __props__ = ("format", "dtype")
     axis = 1
-    _scipy: Callable[..., Any] = staticmethod(scipy.sparse.hstack)
+    #: the scipy.sparse function that joins the blocks (SciPy is imported when first used)
+    _scipy_function = "hstack"
 
     def __init__(self, format: str | None = None, dtype: str | None = None):
         self.format = format or "csc"
@@ -37,7 +37,7 @@ class _Stack(Op):
         return Apply(self, blocks, [SparseType(self.format, self.dtype)()])
 
     def make_py_fn(self, node: Apply) -> Callable[..., Any]:
-        scipy_fn, fmt, dtype = self._scipy, self.format, self.dtype
+        scipy_fn, fmt, dtype = getattr(scipy_sparse, self._scipy_function), self.format, self.dtype
         return lambda *bs: scipy_fn(bs, format=fmt, dtype=dtype)
 
     def infer_shape(self, node: Apply, shapes: Sequence[Any]) -> list[Any]:
@@ -60,14 +60,14 @@ class HStack(_Stack):
     """Sparse matrices side by side (same number of rows)."""
 
     axis = 1
-    _scipy = staticmethod(scipy.sparse.hstack)
+    _scipy_function = "hstack"
 
 
 class VStack(_Stack):
     """Sparse matrices one above the other (same number of columns)."""
 
     axis = 0
-    _scipy = staticmethod(scipy.sparse.vstack)
+    _scipy_function = "vstack"
 
 
 def _dtype(blocks: Sequence[Any], dtype: str | None) -> str:

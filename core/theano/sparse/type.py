@@ -1,11 +1,12 @@
 """SparseType: SciPy CSR or CSC matrices as graph values, and their variables."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
-import scipy.sparse
 
+from ..compat.deferred import DeferredModule, loaded
 from ..graph.basic import Constant, Variable
 from ..graph.type import Type
 from ..scalar.basic import all_dtypes, upcast
@@ -14,9 +15,39 @@ from ..tensor.math import inv
 from ..tensor.shape import shape
 
 __all__ = ["SparseType", "SparseVariable", "SparseConstant", "matrix", "csr_matrix", "csc_matrix",
-           "bsr_matrix", "csr_dmatrix", "csc_dmatrix", "csr_fmatrix", "csc_fmatrix"]
+           "bsr_matrix", "csr_dmatrix", "csc_dmatrix", "csr_fmatrix", "csc_fmatrix", "issparse"]
 
-_FORMAT_CLS = {"csr": scipy.sparse.csr_matrix, "csc": scipy.sparse.csc_matrix, "bsr": scipy.sparse.bsr_matrix}
+#: scipy.sparse, imported when first used (see theano.compat.deferred)
+scipy_sparse = DeferredModule("scipy.sparse")
+
+
+def issparse(value: Any) -> bool:
+    """issparse(value), without importing SciPy for values that cannot be sparse
+    matrices: none exists before scipy.sparse is imported."""
+    sp = loaded("scipy.sparse")
+    return sp is not None and sp.issparse(value)
+
+
+class _FormatClasses(Mapping):
+    """format -> the SciPy matrix class (SparseType.format_cls), SciPy imported at the first
+    lookup of a class."""
+
+    _NAMES = {"csr": "csr_matrix", "csc": "csc_matrix", "bsr": "bsr_matrix"}
+
+    def __getitem__(self, fmt: str) -> type:
+        return getattr(scipy_sparse, self._NAMES[fmt])
+
+    def __contains__(self, fmt: object) -> bool:  # Mapping's would look the class up
+        return fmt in self._NAMES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._NAMES)
+
+    def __len__(self) -> int:
+        return len(self._NAMES)
+
+
+_FORMAT_CLS = _FormatClasses()
 
 
 class SparseType(Type):
@@ -54,12 +85,12 @@ class SparseType(Type):
 
         Non-strict: other sparse formats and dense 2-d arrays are converted, and the dtype is
         changed when nothing is lost (any change with allow_downcast)."""
-        if scipy.sparse.issparse(data) and data.format == self.format and str(data.dtype) == self.dtype:
+        if issparse(data) and data.format == self.format and str(data.dtype) == self.dtype:
             return data
         if strict:
             raise TypeError(f"expected a scipy.sparse {self.format} matrix of dtype {self.dtype} for "
                             f"{self}, got {_describe(data)}")
-        if scipy.sparse.issparse(data):
+        if issparse(data):
             src = data
         else:
             arr = np.asarray(data)
@@ -74,13 +105,13 @@ class SparseType(Type):
         return out
 
     def is_valid_value(self, data: Any) -> bool:
-        return scipy.sparse.issparse(data) and data.format == self.format and str(data.dtype) == self.dtype
+        return issparse(data) and data.format == self.format and str(data.dtype) == self.dtype
 
     def values_eq(self, a: Any, b: Any) -> bool:
-        return a.shape == b.shape and (abs(a - b)).nnz == 0 if scipy.sparse.issparse(a) else False
+        return a.shape == b.shape and (abs(a - b)).nnz == 0 if issparse(a) else False
 
     def values_eq_approx(self, a: Any, b: Any, eps: float = 1e-6) -> bool:
-        if not (scipy.sparse.issparse(a) and scipy.sparse.issparse(b)) or a.shape != b.shape:
+        if not (issparse(a) and issparse(b)) or a.shape != b.shape:
             return False
         d = abs(a - b)
         return d.nnz == 0 or float(d.max()) < eps
@@ -106,7 +137,7 @@ class SparseType(Type):
 
 
 def _describe(data: Any) -> str:
-    if scipy.sparse.issparse(data):
+    if issparse(data):
         return f"a {data.format} matrix of dtype {data.dtype}"
     if hasattr(data, "dtype"):
         return f"{type(data).__name__} of dtype {data.dtype} and shape {np.shape(data)}"

@@ -10,14 +10,17 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import scipy.linalg
 
+from ..compat.deferred import DeferredModule
 from ..graph.basic import Apply, Variable
 from ..scalar.basic import upcast
 from .basic import as_tensor_variable
 from .nlinalg import _as, _check_square, _float_dtype, _fold, _mat_t, _matrix, _NumpyOp
 from .type import TensorType
 from .math import outer
+
+#: scipy.linalg, imported when first used (see theano.compat.deferred)
+scipy_linalg = DeferredModule("scipy.linalg")
 
 __all__ = ["Cholesky", "cholesky", "CholeskyGrad", "Solve", "solve", "solve_lower_triangular",
            "solve_upper_triangular", "solve_symmetric", "SolveTriangular", "solve_triangular",
@@ -80,7 +83,7 @@ class Cholesky(_NumpyOp):
 
         def fn(x: np.ndarray) -> np.ndarray:
             _check_square("cholesky", x)
-            return to(scipy.linalg.cholesky(x, lower=lower))
+            return to(scipy_linalg.cholesky(x, lower=lower))
 
         return fn
 
@@ -114,8 +117,8 @@ class CholeskyGrad(_NumpyOp):
             phi = np.tril(L.T @ gL)
             phi[np.diag_indices_from(phi)] *= 0.5
             # s = L^-T phi L^-1 through two triangular solves.
-            s = scipy.linalg.solve_triangular(L, phi.T, lower=True, trans=1).T
-            s = scipy.linalg.solve_triangular(L, s, lower=True, trans=1)
+            s = scipy_linalg.solve_triangular(L, phi.T, lower=True, trans=1).T
+            s = scipy_linalg.solve_triangular(L, s, lower=True, trans=1)
             g = s + s.T
             g[np.diag_indices_from(g)] *= 0.5
             return to(np.tril(g) if lower else np.triu(g))
@@ -173,8 +176,8 @@ class Solve(_NumpyOp):
         def fn(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             _check_square("solve", a)
             if assume.endswith("triangular"):
-                return to(scipy.linalg.solve_triangular(a, b, lower=lower))
-            return to(scipy.linalg.solve(a, b, assume_a=assume, lower=lower))
+                return to(scipy_linalg.solve_triangular(a, b, lower=lower))
+            return to(scipy_linalg.solve(a, b, assume_a=assume, lower=lower))
 
         return fn
 
@@ -239,7 +242,7 @@ class SolveTriangular(_NumpyOp):
 
         def fn(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             _check_square("solve_triangular", a)
-            return to(scipy.linalg.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit))
+            return to(scipy_linalg.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit))
 
         return fn
 
@@ -277,7 +280,7 @@ class Expm(_NumpyOp):
 
         def fn(x: np.ndarray) -> np.ndarray:
             _check_square("expm", x)
-            return to(scipy.linalg.expm(x))
+            return to(scipy_linalg.expm(x))
 
         return fn
 
@@ -308,7 +311,7 @@ class ExpmGrad(_NumpyOp):
             block[:n, :n] = a.T
             block[n:, n:] = a.T
             block[:n, n:] = g
-            return to(scipy.linalg.expm(block)[:n, n:])
+            return to(scipy_linalg.expm(block)[:n, n:])
 
         return fn
 
@@ -339,7 +342,7 @@ class Eigvalsh(_NumpyOp):
 
         def fn(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
             _check_square("eigvalsh", a)
-            return to(scipy.linalg.eigh(a, b, lower=lower, eigvals_only=True))
+            return to(scipy_linalg.eigh(a, b, lower=lower, eigvals_only=True))
 
         return fn
 
@@ -369,7 +372,7 @@ class EigvalshGrad(_NumpyOp):
 
         def fn(*args: np.ndarray) -> Any:
             a, b, gw = (args[0], None, args[1]) if n_in == 1 else args
-            w, v = scipy.linalg.eigh(a, b, lower=lower)
+            w, v = scipy_linalg.eigh(a, b, lower=lower)
             # dw_k = v_k^T (da - w_k db) v_k, with v normalised so that v^T b v = I.
             ga = _fold((v * gw) @ v.conj().T, lower)
             if n_in == 1:
