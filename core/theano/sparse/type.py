@@ -22,8 +22,8 @@ scipy_sparse = DeferredModule("scipy.sparse")
 
 
 def issparse(value: Any) -> bool:
-    """issparse(value), without importing SciPy for values that cannot be sparse
-    matrices: none exists before scipy.sparse is imported."""
+    """scipy.sparse.issparse(value), without importing SciPy for values that cannot be
+    sparse matrices: none exists before scipy.sparse is imported."""
     sp = loaded("scipy.sparse")
     return sp is not None and sp.issparse(value)
 
