@@ -29,13 +29,14 @@ def _run_chunk(backend: str, reference: str, patterns: Sequence[str] | None,
     """In a worker: the cases at `indices` of the selection (the catalog is rebuilt here:
     cases hold functions, which do not travel between processes)."""
     from .catalog import all_cases
-    from .runner import run_case, select
+    from .runner import compile_cases_ahead, run_case, select
     from .target import Target
 
     cases = select(all_cases(), patterns)
     target = _target_cache.get(backend)
     if target is None:
         target = _target_cache[backend] = Target.resolve(backend)
+    compile_cases_ahead([cases[i] for i in indices], target)
     return [(i, run_case(cases[i], target, reference)) for i in indices]  # type: ignore[arg-type]
 
 

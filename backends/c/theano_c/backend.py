@@ -210,18 +210,21 @@ class CBackend(Backend):
             self._entries.update(hits)
         return hits
 
-    def start_kernels(self, kernels: list[Kernel]) -> None:
+    def start_kernels(self, kernels: list[Kernel], every: bool = False) -> None:
         """Compile, in the background, the kernels of one graph that the disk cache lacks (a
         cached one is loaded when it is needed, without a thread): KERNEL_GROUPS libraries
         side by side, or one per kernel when a group would hold one. What is missing is judged
         by the disk cache alone, never by what this process has loaded, so the next process
         forms the same groups and finds them (a cached group is loaded at once: one library
-        load for all its kernels)."""
+        load for all its kernels). With `every`, the groups hold every kernel, cached alone
+        or not: a batch of many graphs (`start_compiling`) is grouped by its kernels alone,
+        so that the functions of a first run, which may compile a kernel the batch missed
+        into a library of its own, do not change the groups the next run looks for."""
         units = {}
         for k in kernels:
             src, full = self._kernel_sources(k)
             units.setdefault(src, (src, full, str(k)))
-        missing = [u for u in units.values() if not library_cached(u[1])]
+        missing = [u for u in units.values() if every or not library_cached(u[1])]
         missing.sort(key=lambda u: u[1])
         for group in (missing[g::KERNEL_GROUPS] for g in range(KERNEL_GROUPS)):
             if not group or self._started(group):
@@ -260,15 +263,15 @@ class CBackend(Backend):
     # -- linking -------------------------------------------------------------------------
     lowering = lowering.lower
 
-    def link(self, fgraph: Any) -> Any:
-        """The core's link, with every compile the graph needs started at once: the extensions
-        its lowerings build on begin building in the background; the nodes whose lowering
-        needs none are planned first and their kernels start compiling; then those that do
-        (waiting for the extension while the kernels compile) and their kernels. On a cold
-        cache the pieces compile side by side instead of one after another as the lowering
-        meets them. The split depends on the graph alone, so kernels are grouped the same
-        way in every process (see `start_kernels`)."""
-        order = fgraph.toposort()
+    def _start(self, fgraphs: list[Any], every: bool = False) -> dict[Apply, Plan]:
+        """The plans of every node of `fgraphs`, with every compile they need started at once:
+        the extensions their lowerings build on begin building in the background; the nodes
+        whose lowering needs none are planned first and their kernels start compiling; then
+        those that do (waiting for the extension while the kernels compile) and their kernels.
+        On a cold cache the pieces compile side by side instead of one after another as the
+        lowering meets them. The split depends on the graphs alone, so kernels are grouped the
+        same way in every process (see `start_kernels`, which `every` is passed to)."""
+        order = [node for fgraph in fgraphs for node in fgraph.toposort()]
         needed, later = set(ALWAYS), []
         for node in order:
             fn = self.lowering.lowering_for(type(node.op))
@@ -281,10 +284,22 @@ class CBackend(Backend):
         self.start_extensions(sorted(needed))
         waits = set(later)
         plans = {node: self.plan(node) for node in order if node not in waits}
-        self.start_kernels([p.payload for p in plans.values() if isinstance(p.payload, Kernel)])
+        self.start_kernels([p.payload for p in plans.values() if isinstance(p.payload, Kernel)], every)
         late = {node: self.plan(node) for node in later}
-        self.start_kernels([p.payload for p in late.values() if isinstance(p.payload, Kernel)])
+        self.start_kernels([p.payload for p in late.values() if isinstance(p.payload, Kernel)], every)
         plans.update(late)
+        return plans
+
+    def start_compiling(self, fgraphs: Any) -> None:
+        """The kernels of all `fgraphs` start compiling together (`_start`): KERNEL_GROUPS
+        libraries for all of them, not one or two per graph; `link` then finds each kernel
+        compiled or compiling. The groups depend on the graphs alone (`every`): a later
+        process given the same graphs finds the same libraries in the disk cache."""
+        self._start(list(fgraphs), every=True)
+
+    def link(self, fgraph: Any) -> Any:
+        """The core's link, with every compile the graph needs started at once (`_start`)."""
+        plans = self._start([fgraph])
         outer = getattr(self._planned, "plans", None)  # a scan's inner graph links inside
         self._planned.plans = plans
         try:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import itertools
 import linecache
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from ..graph.basic import Apply, Constant, Variable
 from ..graph.fg import FunctionGraph
+from .pysource import define
 from .lowering import LoweringTable, Plan, constants_on_host, fallback, host, host_fallback, host_side
 from ..config import config
 from .registry import get_backend
@@ -159,10 +160,9 @@ def link_straight_line(fgraph: FunctionGraph, node_fns: dict[Apply, Callable[...
         node_at_line = {ln + 1: n for ln, n in node_at_line.items()}
     filename = f"<theano-linked-{next(_link_ids)}>"
     source = header + "\n" + "\n".join(lines) + "\n"
-    code = compile(source, filename, "exec")
+    fn = define(source, name, env, filename)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(code, env)
-    linked = LinkedGraph(env[name], fgraph, runners, filename, node_at_line, source)
+    linked = LinkedGraph(fn, fgraph, runners, filename, node_at_line, source)
     linked.names = names
     linked.node_fns = list(node_fns.values())
     linked.env = env
@@ -268,6 +268,16 @@ class Backend:
         """Hook: compile what the plans need, all at once (in parallel, or as one program);
         what it returns is passed to every `node_function` call."""
         return None
+
+    def start_compiling(self, fgraphs: Iterable[FunctionGraph]) -> None:
+        """Hook: begin compiling, together, what linking each of `fgraphs` (rewritten for this
+        backend) will compile, so that the `link` calls that follow find it compiled or
+        compiling (`theano.compile.compile_ahead` calls it for a caller about to compile many
+        small functions, such as the conformance suite). A backend whose compiler costs a fixed
+        amount per run (the C backend: a gcc run per library) builds a few libraries for all
+        the graphs instead of one or two per function. `fgraphs` is produced lazily: a backend
+        with nothing to compile ahead (this default) does not iterate it, and no graph is
+        rewritten for nothing."""
 
     def node_function(self, node: Apply, plan: Plan, prepared: Any) -> Callable[..., Any]:
         """Hook: the callable of a node that does not fall back, from its plan's `fn` or its

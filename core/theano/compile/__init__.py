@@ -1,4 +1,5 @@
 """Compiling graphs into functions: function(), modes, In/Out, shared variables."""
+from .ahead import compile_ahead
 from .dump import function_dump
 from .function import Function, UnusedInputError, function
 from .io import In, Out, Param, SymbolicInput, SymbolicOutput
@@ -15,7 +16,7 @@ from .ops import (DeepCopyOp, FromFunctionOp, Rebroadcast, Shape, Shape_i, Speci
 
 __all__ = ["DeepCopyOp", "FAST_COMPILE", "FAST_RUN", "Function", "In", "Mode", "Out", "Param",
            "SharedVariable", "SymbolicInput", "SymbolicOutput", "UnusedInputError", "Container",
-           "deep_copy_op", "function", "function_dump", "get_default_mode", "get_mode", "predefined_modes",
+           "compile_ahead", "deep_copy_op", "function", "function_dump", "get_default_mode", "get_mode", "predefined_modes",
            "shared", "shared_constructor", "config", "DisconnectedType", "NullType", "Variable",
            "io_connection_pattern", "is_same_graph", "Rebroadcast", "Shape", "Shape_i", "SpecifyShape", "shape",
            "specify_shape", "FromFunctionOp", "ViewOp", "as_op", "view_op", "ops"]

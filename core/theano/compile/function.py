@@ -25,6 +25,7 @@ from .maker import (FunctionMaker, InputSpec, UnusedInputError, as_list, compili
 from .mode import get_mode
 from .ops import DeepCopyOp, deep_copy_op
 from .profile_stats import ProfileStats, Trace, timed
+from ..backend.pysource import define
 from ..backend.registry import UnknownDeviceError
 from ..backend.registry import registry
 from ..tensor.basic import as_tensor_variable
@@ -169,8 +170,7 @@ class Function:
                 lines += [f"    r{k} = {host_out.format(k=k)}" for k in range(n_out)]
             lines += [f"    if type(r{k}) is not ndarray: r{k} = as_output(r{k})" for k in range(n_out)]
             lines.append(f"    return [{', '.join(rs)}]")
-        exec(compile("\n".join(lines) + "\n", f"<theano-call {self._label()}>", "exec"), env)
-        return env["call"]
+        return define("\n".join(lines) + "\n", "call", env, f"<theano-call {self._label()}>")
 
     def _slow_filters(self, args: Sequence[Any]) -> list:
         """The inputs filtered one by one, raising the message that names the argument."""

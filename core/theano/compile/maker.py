@@ -6,7 +6,8 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from ..graph.basic import Constant, Variable, clone_get_equiv, graph_inputs
 from ..graph.fg import FunctionGraph, MissingInputError
@@ -20,8 +21,8 @@ from .source_traces import InheritTraces
 from ..backend.registry import get_backend
 from ..tensor.basic import as_tensor_variable
 
-__all__ = ["FunctionMaker", "InputSpec", "UnusedInputError", "compiling_device", "check_update", "update_pairs",
-           "as_list"]
+__all__ = ["FunctionMaker", "InputSpec", "UnusedInputError", "compiling_device", "compiling_for", "check_update",
+           "update_pairs", "as_list"]
 
 
 _compiling = threading.local()
@@ -30,6 +31,18 @@ _compiling = threading.local()
 def compiling_device() -> str | None:
     """The device of the function being linked right now in this thread, if any."""
     return getattr(_compiling, "device", None)
+
+
+@contextmanager
+def compiling_for(device: str) -> Iterator[None]:
+    """While linking (or planning) for `device` in this thread: the inner graphs of scan and
+    ifelse met on the way compile for that device too (`compiling_device`)."""
+    prev = getattr(_compiling, "device", None)
+    _compiling.device = device
+    try:
+        yield
+    finally:
+        _compiling.device = prev
 
 
 class UnusedInputError(Exception):
@@ -210,12 +223,8 @@ class FunctionMaker:
         traces.finish(fgraph)
         t2 = time.perf_counter()
         self.backend.check_graph(fgraph)
-        prev = getattr(_compiling, "device", None)
-        _compiling.device = self.backend.device  # inner graphs (scan, ifelse) compile for it too
-        try:
+        with compiling_for(self.backend.device):
             self.linked = self.backend.link(fgraph)
-        finally:
-            _compiling.device = prev
         t3 = time.perf_counter()
         self.profile_stats = ProfileStats(self, t1 - t0, t2 - t1, t3 - t2) if profile else None
 
