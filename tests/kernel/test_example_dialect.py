@@ -51,11 +51,12 @@ def test_an_op_no_table_has_and_no_expansion_defines_is_a_fallback_with_its_reas
         type("Misspelt", (ed.ExampleCRenderer,), {"expressions": {"sigmoud": None}})
 
 
-#: The suite builds about a thousand kernel libraries on the dialect. What it checks is the
-#: dialect's source, whose meaning does not depend on how hard gcc optimizes it (the flags
-#: allow no value-changing optimization at any level): -O0 compiles in half the time of the
-#: backend's -O3 (the whole test, empty cache: -O1 81 -> -O0 70 CPU s), whose own build of
-#: every case the C backend's conformance run checks.
+#: The suite compiles about a thousand kernels on the dialect (as a few grouped libraries: the
+#: runner compiles its cases ahead). What it checks is the dialect's source, whose meaning
+#: does not depend on how hard gcc optimizes it (the flags allow no value-changing
+#: optimization at any level): -O0 compiles in half the time of the backend's -O3 (the whole
+#: test, empty cache, a library per case: -O1 81 -> -O0 70 CPU s; grouped, 13), whose own
+#: build of every case the C backend's conformance run checks.
 SUITE_CFLAGS = "-O0 -fno-math-errno -fno-trapping-math"
 
 

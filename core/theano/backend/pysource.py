@@ -9,9 +9,20 @@ from typing import Any, Callable
 __all__ = ["define"]
 
 
-@functools.lru_cache(maxsize=4096)
-def _compiled(source: str) -> types.CodeType:
+#: texts longer than this (graphs of more than about a hundred nodes) are compiled each time: they
+#: seldom repeat, and the cache (at most 2048 texts) stays under about 10 MB
+CACHED_CHARS = 4000
+
+
+@functools.lru_cache(maxsize=2048)
+def _compiled_text(source: str) -> types.CodeType:
     return compile(source, "<theano-generated>", "exec")
+
+
+def _compiled(source: str) -> types.CodeType:
+    if len(source) > CACHED_CHARS:
+        return compile(source, "<theano-generated>", "exec")
+    return _compiled_text(source)
 
 
 def _named(code: types.CodeType, filename: str) -> types.CodeType:
