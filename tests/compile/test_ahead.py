@@ -77,3 +77,16 @@ def test_functions_built_afterwards_compute_as_without_it():
     got = f(v)
     np.testing.assert_allclose(got[0], np.tanh(v) ** 2, rtol=1e-12)
     np.testing.assert_allclose(got[1], np.exp(-v).sum(), rtol=1e-12)
+
+
+def test_a_backend_that_fails_to_start_the_batch_raises_nothing_here(numpy_backend):
+    backend, monkeypatch = numpy_backend
+
+    def broken(fgraphs):
+        list(fgraphs)
+        raise RuntimeError("the compiler crashed")
+
+    monkeypatch.setattr(backend, "start_compiling", broken)
+    x = T.dvector("x")
+    theano.compile.compile_ahead([([x], [T.exp(x)])], device="numpy")  # no error: a head start only
+    np.testing.assert_allclose(theano.function([x], T.exp(x), device="numpy")(np.zeros(2)), [1.0, 1.0])

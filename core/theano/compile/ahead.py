@@ -20,10 +20,11 @@ def compile_ahead(graphs: Iterable[tuple[Sequence[Any], Sequence[Any]]], device:
     For a caller about to build many small functions, such as the conformance suite: the C
     backend then runs gcc a few times for all of them rather than once or twice per function,
     whose fixed cost (starting the compiler, reading the headers, linking) exceeds a small
-    kernel's own. Nothing is computed and nothing changes in the graphs; a graph that cannot
-    be rewritten is left out (its theano.function call reports the error). A backend that
-    compiles nothing ahead (`Backend.start_compiling`) costs nothing here: the graphs are
-    rewritten only as the backend asks for them.
+    kernel's own. Nothing is computed and nothing changes in the graphs, and nothing is raised:
+    a graph that cannot be rewritten is left out, a batch the backend fails to start is left
+    undone (the theano.function calls report the error). A backend that compiles nothing
+    ahead (`Backend.start_compiling`) costs nothing here: the graphs are rewritten only as
+    the backend asks for them.
     """
     m = get_mode(mode)
     backend = get_backend(device or m.device)
@@ -38,4 +39,7 @@ def compile_ahead(graphs: Iterable[tuple[Sequence[Any], Sequence[Any]]], device:
             yield fgraph
 
     with compiling_for(backend.device):
-        backend.start_compiling(rewritten())
+        try:
+            backend.start_compiling(rewritten())
+        except Exception:  # noqa: BLE001 - only a head start: each function compiles what it
+            pass  # needs again, and raises the error then, with the graph it belongs to
